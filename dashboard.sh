@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# KATO Dashboard control script.
+#
+#   ./dashboard.sh demo      build if needed, start the KATO simulator (+ a private Redis when redis-server exists)
+#                            and the dashboard on port 3000, print the URL
+#   ./dashboard.sh test      install what the tests need, then fmt + clippy + wasm check + every test
+#   ./dashboard.sh help      everything else
+#
+# Builds go to $CARGO_TARGET_DIR (default ~/.cache/kato-dashboard/target) so repeated runs and CI reuse them.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$ROOT"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/kato-dashboard/target}"
+RUN_DIR="${KATO_DASHBOARD_RUN_DIR:-$ROOT/.run}"
+PORT="${PORT:-3000}"
+SIM_PORT="${SIM_PORT:-8000}"
+DEMO_REDIS_PORT="${DEMO_REDIS_PORT:-6390}"
+PROFILE_DIR="release"
+
+say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
+warn() { printf '\033[1;33mwarning:\033[0m %s\n' "$*" >&2; }
+die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo -n "$@"; else
+    die "need root to run: $* (install it by hand or run as root)"; fi
+}
+
+APT_UPDATED=0
+# ensure_pkgs CMD:PACKAGE ... — installs the Debian package when the command is missing.
+ensure_pkgs() {
+  local missing=()
+  for pair in "$@"; do
+    local cmd="${pair%%:*}" pkg="${pair#*:}"
+    command -v "$cmd" >/dev/null 2>&1 || [ -x "$cmd" ] || missing+=("$pkg")
+  done
+  [ "${#missing[@]}" -eq 0 ] && return 0
+  say "installing Debian packages: ${missing[*]}"
+  if [ "$APT_UPDATED" = 0 ]; then as_root apt-get update -qq; APT_UPDATED=1; fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+ensure_rust() {
+  command -v cargo >/dev/null || die "cargo not found: install Rust (rustup) first"
+  if command -v rustup >/dev/null && ! rustup target list --installed | grep -q wasm32-unknown-unknown; then
+    say "adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown >/dev/null
+  fi
+}
+
+ensure_test_deps() {
+  ensure_rust
+  ensure_pkgs redis-server:redis-server curl:curl
+}
+
+build() {
+  ensure_rust
+  say "building kato-dashboard and kato-sim (release)"
+  cargo build --release -p kato-dashboard-server -p kato-dashboard-sim
+}
+
+bin() { echo "$CARGO_TARGET_DIR/$PROFILE_DIR/$1"; }
+
+needs_build() {
+  local b; b="$(bin kato-dashboard)"
+  [ ! -x "$b" ] || [ ! -x "$(bin kato-sim)" ] && return 0
+  [ -n "$(find crates Cargo.toml Cargo.lock -newer "$b" -type f 2>/dev/null | head -n1)" ]
+}
+
+pidfile() { echo "$RUN_DIR/$1.pid"; }
+is_running() { local p; p="$(pidfile "$1")"; [ -f "$p" ] && kill -0 "$(cat "$p")" 2>/dev/null; }
+
+# start_bg NAME CMD... — starts CMD detached, logs to .run/NAME.log
+start_bg() {
+  local name="$1"; shift
+  mkdir -p "$RUN_DIR"
+  if is_running "$name"; then say "$name already running (pid $(cat "$(pidfile "$name")"))"; return 0; fi
+  setsid "$@" >"$RUN_DIR/$name.log" 2>&1 < /dev/null &
+  echo $! >"$(pidfile "$name")"
+}
+
+stop_one() {
+  local name="$1" p; p="$(pidfile "$name")"
+  [ -f "$p" ] || return 0
+  local pid; pid="$(cat "$p")"
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+    say "stopped $name"
+  fi
+  rm -f "$p"
+}
+
+# wait_http URL SECONDS — waits for a 2xx answer
+wait_http() {
+  local url="$1" deadline=$((SECONDS + $2))
+  while [ $SECONDS -lt $deadline ]; do
+    curl -fsS -o /dev/null --max-time 2 "$url" 2>/dev/null && return 0
+    sleep 0.2
+  done
+  return 1
+}
+
+cmd_demo() {
+  needs_build && build
+  local redis_url=""
+  if command -v redis-server >/dev/null; then
+    mkdir -p "$RUN_DIR/redis"
+    start_bg demo-redis redis-server --port "$DEMO_REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$RUN_DIR/redis"
+    redis_url="redis://127.0.0.1:$DEMO_REDIS_PORT"
+  else
+    warn "redis-server not found: the simulator keeps sessions in memory and the dashboard has no Redis"
+  fi
+  start_bg kato-sim "$(bin kato-sim)" --port "$SIM_PORT" --host 127.0.0.1 --flavour "${SIM_FLAVOUR:-v1}" \
+    --scenario "${SIM_SCENARIO:-steady}" ${redis_url:+--redis-url "$redis_url"}
+  wait_http "http://127.0.0.1:$SIM_PORT/health" 20 || die "kato-sim did not come up; see $RUN_DIR/kato-sim.log"
+  HOST="${HOST:-127.0.0.1}" PORT="$PORT" KATO_API_URL="http://127.0.0.1:$SIM_PORT" \
+    REDIS_URL="${redis_url:-${REDIS_URL:-redis://127.0.0.1:6379}}" DATA_DIR="${DATA_DIR:-$RUN_DIR/data}" \
+    start_bg dashboard "$(bin kato-dashboard)"
+  wait_http "http://127.0.0.1:$PORT/api/v1/health" 20 || die "the dashboard did not come up; see $RUN_DIR/dashboard.log"
+  say "KATO simulator: http://127.0.0.1:$SIM_PORT  (flavour ${SIM_FLAVOUR:-v1}, scenario ${SIM_SCENARIO:-steady})"
+  say "KATO Dashboard: http://127.0.0.1:$PORT"
+  say "logs: ./dashboard.sh logs    stop: ./dashboard.sh stop"
+}
+
+cmd_start() {
+  needs_build && build
+  [ -f .env ] || warn "no .env here: using defaults and the environment (see .env.example)"
+  start_bg dashboard "$(bin kato-dashboard)"
+  wait_http "http://127.0.0.1:$PORT/api/v1/health" 20 || die "the dashboard did not come up; see $RUN_DIR/dashboard.log"
+  say "KATO Dashboard: http://127.0.0.1:$PORT"
+}
+
+cmd_stop() { stop_one dashboard; stop_one kato-sim; stop_one demo-redis; }
+
+cmd_status() {
+  local rc=0
+  for name in dashboard kato-sim demo-redis; do
+    if is_running "$name"; then echo "$name: running (pid $(cat "$(pidfile "$name")"))"; else echo "$name: not running"; fi
+  done
+  local body
+  if body="$(curl -fsS --max-time 5 "http://127.0.0.1:$PORT/api/v1/health" 2>&1)"; then
+    echo "health: $body"
+  else
+    echo "health: FAILED ($body)"; rc=1
+  fi
+  return $rc
+}
+
+cmd_logs() {
+  local name="${1:-dashboard}"
+  [ -f "$RUN_DIR/$name.log" ] || die "no log for $name in $RUN_DIR"
+  tail -n 100 -F "$RUN_DIR/$name.log"
+}
+
+cmd_test() {
+  ensure_test_deps
+  say "cargo fmt --check"
+  cargo fmt --all -- --check
+  say "cargo clippy -D warnings"
+  cargo clippy --workspace --all-targets --quiet -- -D warnings
+  say "core builds for wasm32-unknown-unknown"
+  cargo check -p kato-dashboard-core --target wasm32-unknown-unknown --quiet
+  say "tests"
+  if cargo nextest --version >/dev/null 2>&1; then
+    cargo nextest run --workspace --no-fail-fast --failure-output final
+  else
+    cargo test --workspace --no-fail-fast
+  fi
+}
+
+usage() {
+  cat <<EOF
+usage: ./dashboard.sh <command>
+
+  demo            build if needed; start the KATO simulator, a private Redis (if redis-server exists) and the
+                  dashboard on port $PORT; print the URL (env: SIM_FLAVOUR=v1|v3, SIM_SCENARIO=idle|steady|incidents)
+  start           start the dashboard against the KATO in .env / the environment
+  stop            stop everything this script started
+  restart         stop, then start
+  status          processes and the dashboard's health (fails unless /api/v1/health answers 2xx)
+  logs [name]     follow a log: dashboard (default), kato-sim, demo-redis
+  build           build the release binaries
+  test            install what the tests need, then fmt, clippy, the wasm32 check and every test
+  help            this text
+EOF
+}
+
+case "${1:-help}" in
+  demo) cmd_demo ;;
+  start) cmd_start ;;
+  stop) cmd_stop ;;
+  restart) cmd_stop; cmd_start ;;
+  status) cmd_status ;;
+  logs) shift; cmd_logs "$@" ;;
+  build) build ;;
+  test) cmd_test ;;
+  help|-h|--help) usage ;;
+  *) usage; exit 2 ;;
+esac
