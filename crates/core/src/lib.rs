@@ -11,3 +11,6 @@
 
 pub mod kato;
 pub mod time;
+pub mod source;
+pub mod protocol;
+pub mod sessions;
