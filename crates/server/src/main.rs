@@ -1,1 +1,23 @@
-fn main() {}
+//! `kato-dashboard`: loads the configuration, sets up logging, binds and serves until SIGINT/SIGTERM.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use kato_dashboard_server::{Config, config::LoadOptions, run, shutdown, telemetry};
+use tokio_util::sync::CancellationToken;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let config = Config::load(LoadOptions::default()).context("loading configuration")?;
+    telemetry::init(&config)
+        .map_err(anyhow::Error::msg)
+        .context("setting up logging")?;
+    tracing::debug!(?config, "configuration");
+    let addr = config.bind_addr()?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding {addr}"))?;
+    let cancel = CancellationToken::new();
+    tokio::spawn(shutdown::cancel_on_signal(cancel.clone()));
+    run(Arc::new(config), listener, cancel).await
+}

@@ -1,0 +1,282 @@
+//! KATO collectors, each its own task with its own cadence:
+//! - `/metrics` every `KATO_METRICS_INTERVAL_SECONDS` (2 s): the `metrics` topic, KATO's JSON unchanged plus a
+//!   `derived` object (true error rate, requests/s from counter deltas, reachability, restarts);
+//! - `/health` and `/stats?minutes=1` every `KATO_STATS_INTERVAL_SECONDS` (10 s): KATO's status and uptime, the
+//!   true error rate from the request-duration series (KATO's own `error_rate` is always 0), restart detection.
+//!
+//! Reachability changes and restarts are published on the `kato_events` topic.
+
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use kato_dashboard_core::{
+    kato::{
+        KatoGeneration,
+        error_rate::{RequestErrorRate, stats_error_rate},
+        metrics::Metrics,
+        service::Health,
+    },
+    protocol::{ServerMsg, Topic},
+    source::SourceState,
+    time::rfc3339,
+};
+use kato_dashboard_kato::KatoClient;
+use serde_json::{Value, json};
+use tokio::sync::{mpsc, watch};
+use tokio_util::sync::CancellationToken;
+
+use super::sessions::SessionInput;
+use crate::hub::HubHandle;
+
+/// Window of the true error rate.
+const ERROR_RATE_WINDOW_SECONDS: i64 = 60;
+
+/// What the slow task learned last.
+#[derive(Debug, Clone)]
+pub struct SlowState {
+    health: Option<Health>,
+    health_source: SourceState,
+    error_rate: Option<RequestErrorRate>,
+    stats_source: SourceState,
+    restarts: u64,
+    last_restart: Option<DateTime<Utc>>,
+    generation: KatoGeneration,
+}
+
+impl Default for SlowState {
+    fn default() -> Self {
+        let pending = SourceState::Unavailable {
+            reason: "not polled yet".into(),
+            since: Utc::now(),
+        };
+        Self {
+            health: None,
+            health_source: pending.clone(),
+            error_rate: None,
+            stats_source: pending,
+            restarts: 0,
+            last_restart: None,
+            generation: KatoGeneration::Unknown,
+        }
+    }
+}
+
+/// Whether KATO restarted between two uptime readings (it resets to 0; per-worker uptimes of a multi-worker
+/// KATO differ by well under the tolerance).
+pub fn restarted(previous_uptime: f64, uptime: f64) -> bool {
+    uptime + 5.0 < previous_uptime
+}
+
+/// Requests per second between two readings of KATO's cumulative counter; `None` across a reset.
+pub fn request_rate(previous: (f64, Instant), current: (f64, Instant)) -> Option<f64> {
+    let elapsed = current.1.checked_duration_since(previous.1)?.as_secs_f64();
+    let delta = current.0 - previous.0;
+    (elapsed > 0.0 && delta >= 0.0).then(|| delta / elapsed)
+}
+
+/// The `/health` + `/stats` task.
+pub async fn run_slow(
+    kato: KatoClient,
+    hub: HubHandle,
+    every: Duration,
+    out: watch::Sender<SlowState>,
+    cancel: CancellationToken,
+) {
+    let mut timer = tokio::time::interval(every);
+    timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut state = SlowState::default();
+    let mut last_uptime: Option<f64> = None;
+    loop {
+        tokio::select! {
+            () = cancel.cancelled() => return,
+            _ = timer.tick() => {}
+        }
+        let now = Utc::now();
+        let (health, stats) = tokio::join!(kato.health(), kato.stats(1));
+        match health {
+            Ok(h) => {
+                if let (Some(prev), Some(up)) = (last_uptime, h.uptime_seconds) {
+                    if restarted(prev, up) {
+                        state.restarts += 1;
+                        state.last_restart = Some(now);
+                        let data = json!({"previous_uptime_seconds": prev, "uptime_seconds": up, "restarts": state.restarts});
+                        hub.publish_event(
+                            Topic::KatoEvents,
+                            kato_event("kato_restarted", now, data),
+                        )
+                        .await;
+                    }
+                }
+                last_uptime = h.uptime_seconds.or(last_uptime);
+                state.health = Some(h);
+                state.health_source = SourceState::Ok;
+                if let Ok(g) = kato.detect_generation().await {
+                    state.generation = g;
+                }
+            }
+            Err(e) => state.health_source = state.health_source.failed(e.to_string(), now),
+        }
+        match stats {
+            Ok(s) => {
+                state.error_rate =
+                    stats_error_rate(&s, chrono::Duration::seconds(ERROR_RATE_WINDOW_SECONDS));
+                state.stats_source = SourceState::Ok;
+            }
+            Err(e) => state.stats_source = state.stats_source.failed(e.to_string(), now),
+        }
+        out.send_replace(state.clone());
+    }
+}
+
+/// A `kato_event` message.
+pub fn kato_event(event_type: &str, at: DateTime<Utc>, data: Value) -> ServerMsg {
+    ServerMsg::KatoEvent {
+        event_type: event_type.into(),
+        timestamp: rfc3339(at),
+        seq: 0,
+        data,
+    }
+}
+
+/// The `/metrics` task.
+pub async fn run_metrics(
+    kato: KatoClient,
+    hub: HubHandle,
+    every: Duration,
+    slow: watch::Receiver<SlowState>,
+    sessions: mpsc::Sender<SessionInput>,
+    cancel: CancellationToken,
+) {
+    let mut timer = tokio::time::interval(every);
+    timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut source = SourceState::Unavailable {
+        reason: "not polled yet".into(),
+        since: Utc::now(),
+    };
+    let mut previous: Option<(f64, Instant)> = None;
+    let mut last_ok: Option<DateTime<Utc>> = None;
+    let mut reachable: Option<bool> = None;
+    loop {
+        tokio::select! {
+            () = cancel.cancelled() => return,
+            _ = timer.tick() => {}
+        }
+        let now = Utc::now();
+        let started = Instant::now();
+        let result = kato.get_json("/metrics").await;
+        let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+        let (mut value, count, rate) = match result {
+            Ok(raw) => {
+                let typed: Metrics = serde_json::from_value(raw.clone()).unwrap_or_default();
+                let total = typed.performance.as_ref().map(|p| p.total_requests);
+                let current = total.map(|t| (t, Instant::now()));
+                let rate = match (previous, current) {
+                    (Some(p), Some(c)) => request_rate(p, c),
+                    _ => None,
+                };
+                previous = current;
+                source = SourceState::Ok;
+                last_ok = Some(now);
+                (raw, typed.active_sessions(), rate)
+            }
+            Err(e) => {
+                source = source.failed(e.to_string(), now);
+                previous = None;
+                (json!({ "error": e.to_string() }), None, None)
+            }
+        };
+        let up = source.is_ok();
+        if reachable.is_some_and(|r| r != up) || (reachable.is_none() && !up) {
+            let (kind, data) = if up {
+                ("kato_reachable", json!({}))
+            } else {
+                (
+                    "kato_unreachable",
+                    json!({ "reason": source_reason(&source) }),
+                )
+            };
+            hub.publish_event(Topic::KatoEvents, kato_event(kind, now, data))
+                .await;
+        }
+        reachable = Some(up);
+        let derived = derived(
+            &source,
+            &slow.borrow(),
+            &kato,
+            rate,
+            latency_ms,
+            last_ok,
+            now,
+        );
+        if let Value::Object(map) = &mut value {
+            map.insert("derived".into(), derived);
+        }
+        hub.publish_state(Topic::Metrics, value).await;
+        let _ = sessions.send(SessionInput::KatoCount(count)).await;
+    }
+}
+
+fn source_reason(source: &SourceState) -> String {
+    match source {
+        SourceState::Ok => String::new(),
+        SourceState::Unavailable { reason, .. } => reason.clone(),
+    }
+}
+
+fn derived(
+    source: &SourceState,
+    slow: &SlowState,
+    kato: &KatoClient,
+    rate: Option<f64>,
+    latency_ms: f64,
+    last_ok: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Value {
+    let requests = kato.request_stats();
+    let health = slow.health.as_ref();
+    json!({
+        "source": source,
+        "updated_at": rfc3339(now),
+        "last_ok_at": last_ok.map(rfc3339),
+        "poll_latency_ms": (latency_ms * 10.0).round() / 10.0,
+        "generation": slow.generation.as_str(),
+        "requests_per_second": rate.map(|r| (r * 100.0).round() / 100.0),
+        "error_rate": slow.error_rate.and_then(|e| e.rate()),
+        "error_rate_window_seconds": ERROR_RATE_WINDOW_SECONDS,
+        "error_rate_requests": slow.error_rate.map(|e| e.requests),
+        "error_rate_failed": slow.error_rate.map(|e| e.failed),
+        "error_rate_source": slow.stats_source,
+        "kato_status": health.map(|h| &h.status),
+        "kato_issues": health.map(|h| &h.issues),
+        "kato_uptime_seconds": health.and_then(|h| h.uptime_seconds),
+        "health_source": slow.health_source,
+        "restarts": slow.restarts,
+        "last_restart_at": slow.last_restart.map(rfc3339),
+        "dashboard_requests": requests.requests,
+        "dashboard_failures": requests.failed,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn restarts_are_uptime_going_down() {
+        assert!(restarted(3600.0, 2.0));
+        assert!(!restarted(100.0, 112.0));
+        assert!(
+            !restarted(100.0, 97.0),
+            "another worker a few seconds younger is not a restart"
+        );
+    }
+
+    #[test]
+    fn request_rate_survives_counter_resets() {
+        let t0 = Instant::now();
+        let t1 = t0 + Duration::from_secs(2);
+        assert_eq!(request_rate((10.0, t0), (30.0, t1)), Some(10.0));
+        assert_eq!(request_rate((10.0, t0), (3.0, t1)), None);
+        assert_eq!(request_rate((10.0, t1), (30.0, t0)), None);
+    }
+}

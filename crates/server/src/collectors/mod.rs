@@ -1,0 +1,104 @@
+//! Collectors: one task per upstream, each with its own cadence, each reporting `Ok` or `Unavailable` and
+//! feeding the hub. None of them blocks another or the hub's tick.
+
+pub mod kato;
+pub mod redis_scan;
+pub mod sessions;
+
+use std::sync::Arc;
+
+use kato_dashboard_kato::{
+    KatoClient,
+    events::{EventListener, ListenerUpdate, ws_events_url},
+};
+use tokio::sync::{mpsc, watch};
+use tokio_util::{sync::CancellationToken, task::TaskTracker};
+
+use crate::{config::Config, hub::HubHandle};
+use sessions::{SessionInput, SessionsView};
+
+/// Handles to what the collectors produce for the REST API.
+#[derive(Clone)]
+pub struct Collected {
+    /// The merged session list.
+    pub sessions: watch::Receiver<Arc<SessionsView>>,
+    /// Tell the sessions task about deletes done here.
+    pub sessions_input: mpsc::Sender<SessionInput>,
+}
+
+/// Starts every collector.
+pub fn spawn_all(
+    config: &Config,
+    kato: &KatoClient,
+    redis: Option<redis::Client>,
+    hub: &HubHandle,
+    cancel: &CancellationToken,
+    tracker: &TaskTracker,
+) -> Collected {
+    let (sessions_tx, sessions_rx) = mpsc::channel(1024);
+    let (view_tx, view_rx) = watch::channel(Arc::new(SessionsView::default()));
+    let (slow_tx, slow_rx) = watch::channel(kato::SlowState::default());
+    tracker.spawn(sessions::run(
+        redis,
+        hub.clone(),
+        crate::config::secs(config.session_reconcile_interval_seconds),
+        sessions_rx,
+        view_tx,
+        cancel.clone(),
+    ));
+    tracker.spawn(kato::run_slow(
+        kato.clone(),
+        hub.clone(),
+        crate::config::secs(config.kato_stats_interval_seconds),
+        slow_tx,
+        cancel.clone(),
+    ));
+    tracker.spawn(kato::run_metrics(
+        kato.clone(),
+        hub.clone(),
+        crate::config::secs(config.kato_metrics_interval_seconds),
+        slow_rx,
+        sessions_tx.clone(),
+        cancel.clone(),
+    ));
+    if config.kato_events_enabled {
+        tracker.spawn(forward_events(
+            kato.clone(),
+            sessions_tx.clone(),
+            cancel.clone(),
+        ));
+    }
+    Collected {
+        sessions: view_rx,
+        sessions_input: sessions_tx,
+    }
+}
+
+/// Runs KATO's `/ws/events` listener (it reconnects forever) and forwards what it hears to the sessions task.
+async fn forward_events(
+    kato: KatoClient,
+    sessions: mpsc::Sender<SessionInput>,
+    cancel: CancellationToken,
+) {
+    let url = match ws_events_url(kato.base_url()) {
+        Ok(url) => url,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot derive KATO's /ws/events URL; session pushes are off");
+            let _ = sessions
+                .send(SessionInput::EventsState(Some(e.to_string())))
+                .await;
+            return;
+        }
+    };
+    let mut updates = EventListener::spawn(url, cancel.clone());
+    while let Some(update) = updates.recv().await {
+        let input = match update {
+            ListenerUpdate::Connected => SessionInput::EventsState(None),
+            ListenerUpdate::Event(event) => SessionInput::KatoEvent(event),
+            ListenerUpdate::Disconnected { reason } => SessionInput::EventsState(Some(reason)),
+        };
+        if sessions.send(input).await.is_err() {
+            return;
+        }
+    }
+}

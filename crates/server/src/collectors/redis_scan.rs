@@ -1,0 +1,174 @@
+//! Reads KATO's live sessions from Redis: `SCAN kato:session:*` (never `KEYS`), then `GET` + `PTTL` per key in
+//! pipelined batches. KATO stores each session as a JSON string with a TTL; index and lock keys under the same
+//! prefix (`kato:session:_active_index`, `kato:session:node:…`) are skipped.
+
+use chrono::Utc;
+use kato_dashboard_core::{kato::timestamp::parse_timestamp, sessions::SessionRecord};
+use redis::aio::ConnectionManager;
+use serde_json::Value;
+
+/// Prefix of KATO's session keys.
+pub const SESSION_PREFIX: &str = "kato:session:";
+const SCAN_COUNT: usize = 500;
+const BATCH: usize = 200;
+/// Most sessions read in one scan (a bound on memory and time for a runaway deployment).
+pub const MAX_SESSIONS: usize = 100_000;
+
+/// The result of one scan.
+#[derive(Debug)]
+pub struct Scan {
+    /// Live sessions.
+    pub records: Vec<SessionRecord>,
+    /// Whether the scan stopped at [`MAX_SESSIONS`].
+    pub truncated: bool,
+}
+
+/// Whether a key under the prefix is a session (not an index or lock key).
+pub fn is_session_key(key: &str) -> bool {
+    key.strip_prefix(SESSION_PREFIX).is_some_and(|rest| {
+        !rest.is_empty() && !rest.starts_with('_') && !rest.starts_with("node:")
+    })
+}
+
+/// Scans every session key.
+pub async fn scan(conn: &mut ConnectionManager) -> redis::RedisResult<Scan> {
+    let mut keys = Vec::new();
+    let mut cursor: u64 = 0;
+    let mut truncated = false;
+    loop {
+        let (next, batch): (u64, Vec<String>) = redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("MATCH")
+            .arg(format!("{SESSION_PREFIX}*"))
+            .arg("COUNT")
+            .arg(SCAN_COUNT)
+            .query_async(conn)
+            .await?;
+        keys.extend(batch.into_iter().filter(|k| is_session_key(k)));
+        if keys.len() >= MAX_SESSIONS {
+            keys.truncate(MAX_SESSIONS);
+            truncated = true;
+            break;
+        }
+        cursor = next;
+        if cursor == 0 {
+            break;
+        }
+    }
+    keys.sort();
+    keys.dedup();
+    let mut records = Vec::with_capacity(keys.len());
+    for chunk in keys.chunks(BATCH) {
+        let mut pipe = redis::pipe();
+        for key in chunk {
+            pipe.cmd("GET").arg(key).cmd("PTTL").arg(key);
+        }
+        let replies: Vec<redis::Value> = match pipe.query_async(conn).await {
+            Ok(replies) => replies,
+            // A key of another type under the prefix makes GET fail: read that batch key by key.
+            Err(e) if e.code() == Some("WRONGTYPE") => one_by_one(conn, chunk).await?,
+            Err(e) => return Err(e),
+        };
+        for (key, pair) in chunk.iter().zip(replies.chunks(2)) {
+            if let [value, pttl] = pair {
+                if let Some(record) = parse(key, value, pttl) {
+                    records.push(record);
+                }
+            }
+        }
+    }
+    Ok(Scan { records, truncated })
+}
+
+async fn one_by_one(
+    conn: &mut ConnectionManager,
+    keys: &[String],
+) -> redis::RedisResult<Vec<redis::Value>> {
+    let mut out = Vec::with_capacity(keys.len() * 2);
+    for key in keys {
+        let value = redis::cmd("GET")
+            .arg(key)
+            .query_async::<redis::Value>(conn)
+            .await
+            .unwrap_or(redis::Value::Nil);
+        let pttl = redis::cmd("PTTL")
+            .arg(key)
+            .query_async::<redis::Value>(conn)
+            .await?;
+        out.push(value);
+        out.push(pttl);
+    }
+    Ok(out)
+}
+
+fn parse(key: &str, value: &redis::Value, pttl: &redis::Value) -> Option<SessionRecord> {
+    let text = match value {
+        redis::Value::BulkString(bytes) => std::str::from_utf8(bytes).ok()?,
+        _ => return None, // expired between SCAN and GET, or not a string
+    };
+    let id_from_key = key.strip_prefix(SESSION_PREFIX)?.to_owned();
+    let ttl_ms = match pttl {
+        redis::Value::Int(ms) if *ms >= 0 => Some(*ms),
+        _ => None,
+    };
+    Some(record_from_json(&id_from_key, text, ttl_ms))
+}
+
+/// Builds a record from KATO's stored JSON; a value that is not JSON still yields a record with its id, so an
+/// odd session is shown rather than hidden.
+pub fn record_from_json(id: &str, text: &str, ttl_ms: Option<i64>) -> SessionRecord {
+    let json: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+    let time = |field: &str| {
+        json.get(field)
+            .and_then(Value::as_str)
+            .and_then(parse_timestamp)
+    };
+    let expires_at = time("expires_at")
+        .or_else(|| ttl_ms.map(|ms| Utc::now() + chrono::Duration::milliseconds(ms)));
+    SessionRecord {
+        session_id: json
+            .get("session_id")
+            .and_then(Value::as_str)
+            .unwrap_or(id)
+            .to_owned(),
+        node_id: json
+            .get("node_id")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        created_at: time("created_at"),
+        expires_at,
+        last_accessed: time("last_accessed"),
+        access_count: json.get("access_count").and_then(Value::as_u64),
+        ttl_seconds: ttl_ms.map(|ms| (ms + 999) / 1000),
+        stm_length: json.get("stm").and_then(Value::as_array).map(Vec::len),
+        metadata: json.get("metadata").cloned().unwrap_or(Value::Null),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_session_keys_count() {
+        assert!(is_session_key("kato:session:session-abc-1"));
+        assert!(!is_session_key("kato:session:_active_index"));
+        assert!(!is_session_key("kato:session:node:dash:active"));
+        assert!(!is_session_key("kato:session:"));
+        assert!(!is_session_key("other:session-abc"));
+    }
+
+    #[test]
+    fn records_come_from_kato_json() {
+        let text = r#"{"session_id": "session-1", "node_id": "planner", "created_at": "2026-11-22T03:57:47.504347+00:00",
+            "expires_at": "2026-11-22T04:57:47.504347+00:00", "stm": [["a"], ["b"]], "access_count": 11, "metadata": {"x": 1}}"#;
+        let r = record_from_json("session-1", text, Some(3_582_507));
+        assert_eq!(r.node_id.as_deref(), Some("planner"));
+        assert_eq!(r.stm_length, Some(2));
+        assert_eq!(r.ttl_seconds, Some(3583));
+        assert_eq!(r.access_count, Some(11));
+        let odd = record_from_json("session-2", "not json", None);
+        assert_eq!(odd.session_id, "session-2");
+    }
+}

@@ -1,0 +1,391 @@
+//! Typed configuration, loaded once at start-up.
+//!
+//! Layers, later ones win: built-in defaults → optional TOML file → `.env` file → process environment.
+//! Every key has one flat, lower-case name (`kato_api_url`) that is the same in the TOML file and, upper-cased
+//! (`KATO_API_URL`), in `.env` and the environment. The old Python dashboard's variables keep their names and
+//! meaning; `.env.example` documents every key and a test keeps it complete.
+//!
+//! Nothing here does I/O beyond reading the two files; the result is validated and passed around as
+//! `Arc<Config>`. `Debug` redacts secrets and passwords inside URLs.
+
+mod load;
+mod redact;
+
+pub use redact::redact_url;
+
+use std::{collections::BTreeSet, fmt, net::SocketAddr, path::PathBuf, time::Duration};
+
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+pub use load::{ConfigError, LoadOptions};
+
+/// Log output format.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// The whole configuration. Field names are the configuration keys.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    // --- server -------------------------------------------------------------------------------------------
+    /// Address to bind.
+    pub host: String,
+    /// Port for the UI, the REST API and `/ws`.
+    pub port: u16,
+    /// `trace`, `debug`, `info`, `warn`, `error`, or a full `tracing` filter directive.
+    pub log_level: String,
+    /// `text` or `json`.
+    pub log_format: LogFormat,
+    /// Folder holding the built web app (`index.html` + assets). Empty: look next to the binary.
+    pub static_dir: Option<PathBuf>,
+    /// Folder for persistent state (alert history).
+    pub data_dir: PathBuf,
+    /// Seconds the server waits for connections to close on shutdown.
+    pub shutdown_grace_seconds: f64,
+
+    // --- KATO ---------------------------------------------------------------------------------------------
+    /// Base URL of the KATO API.
+    pub kato_api_url: Url,
+    /// Per-request timeout for KATO calls, in seconds.
+    pub kato_timeout_seconds: f64,
+    /// Listen to KATO's `/ws/events` push.
+    pub kato_events_enabled: bool,
+    /// Seconds between `/metrics` polls.
+    pub kato_metrics_interval_seconds: f64,
+    /// Seconds between `/stats` polls.
+    pub kato_stats_interval_seconds: f64,
+    /// Seconds between Redis session reconciliations.
+    pub session_reconcile_interval_seconds: f64,
+    /// Legacy: maximum age, in seconds, of KATO data a REST proxy may answer from memory.
+    pub cache_ttl_seconds: f64,
+    /// Legacy: upper bound on cached REST proxy entries.
+    pub max_cache_size: usize,
+
+    // --- databases ----------------------------------------------------------------------------------------
+    /// KATO's MongoDB.
+    pub mongo_url: String,
+    /// KATO's Qdrant.
+    pub qdrant_url: String,
+    /// KATO's Redis (sessions live here).
+    pub redis_url: String,
+    /// Legacy name of `database_read_only`.
+    pub mongo_read_only: Option<bool>,
+    /// Refuse every destructive database operation, even with an admin token.
+    pub database_read_only: Option<bool>,
+
+    // --- security -----------------------------------------------------------------------------------------
+    /// Token required (header `X-Admin-Token` or `Authorization: Bearer`) for destructive operations.
+    /// Unset: destructive operations are off.
+    pub admin_token: Option<String>,
+    /// Comma-separated origins allowed by CORS.
+    pub cors_origins: String,
+    /// Legacy, unused by the old dashboard too; accepted so old `.env` files load. A warning is logged.
+    pub admin_username: Option<String>,
+    /// Legacy, see `admin_username`.
+    pub admin_password: Option<String>,
+    /// Legacy, see `admin_username`.
+    pub secret_key: Option<String>,
+    /// Legacy, see `admin_username`.
+    pub algorithm: Option<String>,
+    /// Legacy, see `admin_username`.
+    pub access_token_expire_minutes: Option<u64>,
+
+    // --- WebSocket ----------------------------------------------------------------------------------------
+    /// Serve `/ws`.
+    pub websocket_enabled: bool,
+    /// Include container stats in `realtime_update`.
+    pub websocket_container_stats: bool,
+    /// Include the session summary and `session_event` messages.
+    pub websocket_session_events: bool,
+    /// Send `system_alert` messages.
+    pub websocket_system_alerts: bool,
+    /// Honour `subscribe` messages (false: everyone gets everything).
+    pub websocket_selective_subscriptions: bool,
+    /// Seconds between `realtime_update` ticks (minimum 0.25).
+    pub broadcast_interval: f64,
+    /// Most concurrent `/ws` connections; more are refused with 503.
+    pub ws_max_connections: usize,
+    /// Comma-separated browser origins allowed to open `/ws` besides the page's own (`*` = any). Empty: CORS_ORIGINS.
+    pub ws_allowed_origins: String,
+    /// Seconds between unsolicited heartbeats and protocol pings; a peer silent for two periods is dropped.
+    pub ws_heartbeat_seconds: f64,
+    /// Seconds a single send may take before the client counts as stalled and is disconnected.
+    pub ws_send_timeout_seconds: f64,
+    /// Events kept per event topic for replay on resume.
+    pub ws_replay_buffer_size: usize,
+    /// Oldest event, in seconds, kept for replay.
+    pub ws_replay_max_age_seconds: f64,
+    /// Events a connection may fall behind before it catches up from the replay buffer.
+    pub ws_event_queue: usize,
+
+    // --- alerts -------------------------------------------------------------------------------------------
+    /// Aggregated container CPU % that fires `high_cpu`.
+    pub alert_cpu_threshold: f64,
+    /// Aggregated container memory % that fires `high_memory`.
+    pub alert_memory_threshold: f64,
+    /// KATO error rate (fraction 0..1) that fires `high_error_rate`.
+    pub alert_error_rate_threshold: f64,
+    /// Seconds between repeat reminders of a firing alert.
+    pub alert_cooldown_seconds: f64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            host: "0.0.0.0".into(),
+            port: 3000,
+            log_level: "info".into(),
+            log_format: LogFormat::Text,
+            static_dir: None,
+            data_dir: PathBuf::from("./data"),
+            shutdown_grace_seconds: 5.0,
+            kato_api_url: Url::parse("http://kato:8000").unwrap_or_else(|_| unreachable!()),
+            kato_timeout_seconds: 3.0,
+            kato_events_enabled: true,
+            kato_metrics_interval_seconds: 2.0,
+            kato_stats_interval_seconds: 10.0,
+            session_reconcile_interval_seconds: 5.0,
+            cache_ttl_seconds: 2.0,
+            max_cache_size: 1000,
+            mongo_url: "mongodb://mongodb:27017".into(),
+            qdrant_url: "http://qdrant:6333".into(),
+            redis_url: "redis://redis:6379".into(),
+            mongo_read_only: None,
+            database_read_only: None,
+            admin_token: None,
+            cors_origins: "http://localhost:3000,http://localhost:8080".into(),
+            admin_username: None,
+            admin_password: None,
+            secret_key: None,
+            algorithm: None,
+            access_token_expire_minutes: None,
+            websocket_enabled: true,
+            websocket_container_stats: true,
+            websocket_session_events: true,
+            websocket_system_alerts: true,
+            websocket_selective_subscriptions: true,
+            broadcast_interval: 1.0,
+            ws_max_connections: 20_000,
+            ws_allowed_origins: String::new(),
+            ws_heartbeat_seconds: 15.0,
+            ws_send_timeout_seconds: 10.0,
+            ws_replay_buffer_size: 1000,
+            ws_replay_max_age_seconds: 600.0,
+            ws_event_queue: 256,
+            alert_cpu_threshold: 80.0,
+            alert_memory_threshold: 85.0,
+            alert_error_rate_threshold: 0.05,
+            alert_cooldown_seconds: 60.0,
+        }
+    }
+}
+
+impl Config {
+    /// Every configuration key, lower-case, as `Config::default()` serializes them.
+    pub fn keys() -> BTreeSet<String> {
+        match serde_json::to_value(Config::default()) {
+            Ok(serde_json::Value::Object(map)) => map.keys().cloned().collect(),
+            _ => BTreeSet::new(),
+        }
+    }
+
+    /// Socket address to bind.
+    pub fn bind_addr(&self) -> Result<SocketAddr, ConfigError> {
+        let host = self.host.trim_start_matches('[').trim_end_matches(']');
+        let ip = host
+            .parse()
+            .or_else(|_| {
+                if host == "localhost" {
+                    Ok([127, 0, 0, 1].into())
+                } else {
+                    Err(())
+                }
+            })
+            .map_err(|()| {
+                ConfigError::invalid("host", format!("`{}` is not an IP address", self.host))
+            })?;
+        Ok(SocketAddr::new(ip, self.port))
+    }
+
+    /// KATO per-request timeout.
+    pub fn kato_timeout(&self) -> Duration {
+        secs(self.kato_timeout_seconds)
+    }
+
+    /// The broadcast tick, clamped to its 250 ms minimum.
+    pub fn broadcast_interval(&self) -> Duration {
+        secs(self.broadcast_interval.max(0.25))
+    }
+
+    /// Heartbeat period of `/ws`.
+    pub fn ws_heartbeat(&self) -> Duration {
+        secs(self.ws_heartbeat_seconds)
+    }
+
+    /// Longest a single `/ws` send may take.
+    pub fn ws_send_timeout(&self) -> Duration {
+        secs(self.ws_send_timeout_seconds)
+    }
+
+    /// Origins allowed to open `/ws` (besides same-origin pages).
+    pub fn ws_origin_list(&self) -> Vec<String> {
+        let own = split_list(&self.ws_allowed_origins);
+        if own.is_empty() {
+            self.cors_origin_list()
+        } else {
+            own
+        }
+    }
+
+    /// Whether destructive database operations are refused whatever the token.
+    pub fn read_only(&self) -> bool {
+        self.database_read_only
+            .or(self.mongo_read_only)
+            .unwrap_or(false)
+    }
+
+    /// CORS origins, trimmed, empty entries dropped.
+    pub fn cors_origin_list(&self) -> Vec<String> {
+        split_list(&self.cors_origins)
+    }
+
+    /// Legacy keys that are set but have no effect (logged once at start).
+    pub fn ignored_legacy_keys(&self) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        let set: [(&'static str, bool); 5] = [
+            ("ADMIN_USERNAME", self.admin_username.is_some()),
+            ("ADMIN_PASSWORD", self.admin_password.is_some()),
+            ("SECRET_KEY", self.secret_key.is_some()),
+            ("ALGORITHM", self.algorithm.is_some()),
+            (
+                "ACCESS_TOKEN_EXPIRE_MINUTES",
+                self.access_token_expire_minutes.is_some(),
+            ),
+        ];
+        for (key, present) in set {
+            if present {
+                out.push(key);
+            }
+        }
+        out
+    }
+
+    /// Checks values that types alone cannot.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.bind_addr()?;
+        if !matches!(self.kato_api_url.scheme(), "http" | "https") {
+            return Err(ConfigError::invalid(
+                "kato_api_url",
+                "must be an http:// or https:// URL",
+            ));
+        }
+        let positive = [
+            ("kato_timeout_seconds", self.kato_timeout_seconds),
+            (
+                "kato_metrics_interval_seconds",
+                self.kato_metrics_interval_seconds,
+            ),
+            (
+                "kato_stats_interval_seconds",
+                self.kato_stats_interval_seconds,
+            ),
+            (
+                "session_reconcile_interval_seconds",
+                self.session_reconcile_interval_seconds,
+            ),
+            ("broadcast_interval", self.broadcast_interval),
+            ("ws_heartbeat_seconds", self.ws_heartbeat_seconds),
+            ("ws_send_timeout_seconds", self.ws_send_timeout_seconds),
+            ("ws_replay_max_age_seconds", self.ws_replay_max_age_seconds),
+        ];
+        for (key, value) in positive {
+            if !(value.is_finite() && value > 0.0) {
+                return Err(ConfigError::invalid(
+                    key,
+                    format!("must be a positive number of seconds, got {value}"),
+                ));
+            }
+        }
+        let non_negative = [
+            ("cache_ttl_seconds", self.cache_ttl_seconds),
+            ("alert_cooldown_seconds", self.alert_cooldown_seconds),
+            ("shutdown_grace_seconds", self.shutdown_grace_seconds),
+        ];
+        for (key, value) in non_negative {
+            if !(value.is_finite() && value >= 0.0) {
+                return Err(ConfigError::invalid(
+                    key,
+                    format!("must be zero or more seconds, got {value}"),
+                ));
+            }
+        }
+        if !(0.0..=1.0).contains(&self.alert_error_rate_threshold) {
+            return Err(ConfigError::invalid(
+                "alert_error_rate_threshold",
+                "is a fraction between 0 and 1 (0.05 = 5 %)",
+            ));
+        }
+        for (key, value) in [
+            ("alert_cpu_threshold", self.alert_cpu_threshold),
+            ("alert_memory_threshold", self.alert_memory_threshold),
+        ] {
+            if !(value.is_finite() && value > 0.0) {
+                return Err(ConfigError::invalid(
+                    key,
+                    format!("must be a positive percentage, got {value}"),
+                ));
+            }
+        }
+        for (key, value) in [
+            ("ws_max_connections", self.ws_max_connections),
+            ("ws_replay_buffer_size", self.ws_replay_buffer_size),
+            ("ws_event_queue", self.ws_event_queue),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::invalid(key, "must be at least 1"));
+            }
+        }
+        if self
+            .admin_token
+            .as_deref()
+            .is_some_and(|t| t.trim().len() < 8)
+        {
+            return Err(ConfigError::invalid(
+                "admin_token",
+                "must be at least 8 characters",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Seconds as a `Duration`, saturating on nonsense (validated earlier).
+pub(crate) fn secs(value: f64) -> Duration {
+    Duration::try_from_secs_f64(value).unwrap_or(Duration::ZERO)
+}
+
+/// Splits a comma-separated list, trimming and dropping empty entries.
+pub(crate) fn split_list(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut value = serde_json::to_value(self).map_err(|_| fmt::Error)?;
+        redact::redact_config(&mut value);
+        write!(f, "Config {value}")
+    }
+}

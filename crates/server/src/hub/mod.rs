@@ -1,0 +1,244 @@
+//! The hub: one task that owns the latest value of every state topic and the sequence numbers of every event
+//! topic. Collectors send it inputs; it ticks at `BROADCAST_INTERVAL`, serializing each changed topic once per
+//! tick, and publishes events the moment they arrive. Connections read ticks from a `watch` (so a slow client
+//! coalesces to the latest) and events from a `broadcast` backed by replay buffers (so nothing is lost silently).
+
+mod replay;
+mod tick;
+
+use std::{
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use chrono::Utc;
+use kato_dashboard_core::protocol::{ServerMsg, Topic};
+use serde_json::Value;
+use tokio::sync::{broadcast, mpsc, watch};
+use tokio_util::{sync::CancellationToken, task::TaskTracker};
+
+pub use replay::{EventFrame, Replay, ReplayBuffer};
+pub use tick::{Tick, TickBuilder, TopicValue};
+
+/// Hub settings.
+#[derive(Debug, Clone)]
+pub struct HubConfig {
+    /// Time between ticks.
+    pub interval: Duration,
+    /// Events kept per topic for replay.
+    pub replay_capacity: usize,
+    /// Oldest event kept for replay.
+    pub replay_max_age: Duration,
+    /// Events a connection may fall behind before it must catch up from the replay buffer.
+    pub event_channel: usize,
+}
+
+/// Something a collector tells the hub.
+#[derive(Debug)]
+pub enum HubInput {
+    /// The latest value of a state topic.
+    State(Topic, Value),
+    /// An event; the hub assigns its `seq`.
+    Event(Topic, ServerMsg),
+}
+
+/// Counters the hub keeps about itself.
+#[derive(Debug, Default)]
+pub struct HubStats {
+    /// Ticks built.
+    pub ticks: AtomicU64,
+    /// Duration of the last tick build, in microseconds.
+    pub last_tick_micros: AtomicU64,
+    /// Events published, all topics.
+    pub events: AtomicU64,
+}
+
+/// Per-topic replay buffers, shared read-mostly with connections.
+#[derive(Debug)]
+pub struct ReplayBuffers([ReplayBuffer; 3]);
+
+impl ReplayBuffers {
+    fn slot(&mut self, topic: Topic) -> Option<&mut ReplayBuffer> {
+        Topic::EVENTS
+            .iter()
+            .position(|t| *t == topic)
+            .map(|i| &mut self.0[i])
+    }
+}
+
+/// A cheap handle to the hub for collectors, connections and handlers.
+#[derive(Clone)]
+pub struct HubHandle {
+    input: mpsc::Sender<HubInput>,
+    ticks: watch::Receiver<Arc<Tick>>,
+    events: broadcast::Sender<Arc<EventFrame>>,
+    replay: Arc<Mutex<ReplayBuffers>>,
+    /// The hub's own counters.
+    pub stats: Arc<HubStats>,
+}
+
+impl HubHandle {
+    /// Sends an input; waits only if the hub is far behind. Returns false once the hub has stopped.
+    pub async fn send(&self, input: HubInput) -> bool {
+        self.input.send(input).await.is_ok()
+    }
+
+    /// Publishes the latest value of a state topic.
+    pub async fn publish_state(&self, topic: Topic, value: Value) -> bool {
+        self.send(HubInput::State(topic, value)).await
+    }
+
+    /// Publishes an event.
+    pub async fn publish_event(&self, topic: Topic, msg: ServerMsg) -> bool {
+        self.send(HubInput::Event(topic, msg)).await
+    }
+
+    /// A receiver of ticks (always holds the latest).
+    pub fn ticks(&self) -> watch::Receiver<Arc<Tick>> {
+        self.ticks.clone()
+    }
+
+    /// The latest tick.
+    pub fn latest(&self) -> Arc<Tick> {
+        self.ticks.borrow().clone()
+    }
+
+    /// A receiver of events from now on.
+    pub fn events(&self) -> broadcast::Receiver<Arc<EventFrame>> {
+        self.events.subscribe()
+    }
+
+    /// The newest sequence number of an event topic.
+    pub fn last_seq(&self, topic: Topic) -> u64 {
+        self.with_replay(topic, |b| b.last_seq()).unwrap_or(0)
+    }
+
+    /// Every buffered event of `topic` after `seq`.
+    pub fn replay_after(&self, topic: Topic, seq: u64) -> Replay {
+        self.with_replay(topic, |b| b.after(seq, Utc::now()))
+            .unwrap_or(Replay::Events(Vec::new()))
+    }
+
+    fn with_replay<R>(&self, topic: Topic, f: impl FnOnce(&mut ReplayBuffer) -> R) -> Option<R> {
+        let mut guard = self
+            .replay
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        guard.slot(topic).map(f)
+    }
+}
+
+/// Starts the hub task.
+pub fn spawn(config: HubConfig, cancel: CancellationToken, tracker: &TaskTracker) -> HubHandle {
+    let (input_tx, input_rx) = mpsc::channel(1024);
+    let (ticks_tx, ticks_rx) = watch::channel(Arc::new(Tick::empty(Utc::now())));
+    let (events_tx, _) = broadcast::channel(config.event_channel.max(16));
+    let replay = Arc::new(Mutex::new(ReplayBuffers(std::array::from_fn(|_| {
+        ReplayBuffer::new(config.replay_capacity, config.replay_max_age)
+    }))));
+    let handle = HubHandle {
+        input: input_tx,
+        ticks: ticks_rx,
+        events: events_tx,
+        replay,
+        stats: Arc::default(),
+    };
+    let hub = Hub {
+        handle: handle.clone(),
+        builder: TickBuilder::default(),
+        ticks: ticks_tx,
+    };
+    tracker.spawn(hub.run(input_rx, config.interval, cancel));
+    handle
+}
+
+struct Hub {
+    handle: HubHandle,
+    builder: TickBuilder,
+    ticks: watch::Sender<Arc<Tick>>,
+}
+
+impl Hub {
+    async fn run(
+        mut self,
+        mut inputs: mpsc::Receiver<HubInput>,
+        interval: Duration,
+        cancel: CancellationToken,
+    ) {
+        let mut timer = tokio::time::interval(interval);
+        timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                () = cancel.cancelled() => break,
+                _ = timer.tick() => self.tick(),
+                input = inputs.recv() => match input {
+                    Some(HubInput::State(topic, value)) => { self.builder.set(topic, value); }
+                    Some(HubInput::Event(topic, msg)) => self.publish(topic, msg),
+                    None => break,
+                },
+            }
+        }
+        tracing::debug!("hub stopped");
+    }
+
+    fn tick(&mut self) {
+        let started = Instant::now();
+        let tick = self.builder.build(Utc::now());
+        self.ticks.send_replace(Arc::new(tick));
+        let stats = &self.handle.stats;
+        stats.ticks.fetch_add(1, Ordering::Relaxed);
+        stats.last_tick_micros.store(
+            u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
+    }
+
+    fn publish(&mut self, topic: Topic, mut msg: ServerMsg) {
+        let now = Utc::now();
+        let frame = {
+            let mut guard = self
+                .handle
+                .replay
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let Some(buffer) = guard.slot(topic) else {
+                tracing::error!(%topic, "event published on a state topic; dropped");
+                return;
+            };
+            let seq = buffer.last_seq() + 1;
+            set_seq(&mut msg, seq);
+            let text = match serde_json::to_string(&msg) {
+                Ok(text) => text,
+                Err(e) => {
+                    tracing::error!(error = %e, %topic, "cannot serialize event; dropped");
+                    return;
+                }
+            };
+            let frame = Arc::new(EventFrame {
+                topic,
+                seq,
+                at: now,
+                text: text.into(),
+            });
+            buffer.push(frame.clone(), now);
+            frame
+        };
+        self.handle.stats.events.fetch_add(1, Ordering::Relaxed);
+        // No receivers is fine: the event stays in the replay buffer for clients that resume.
+        let _ = self.handle.events.send(frame);
+    }
+}
+
+fn set_seq(msg: &mut ServerMsg, value: u64) {
+    match msg {
+        ServerMsg::SessionEvent { seq, .. }
+        | ServerMsg::SystemAlert { seq, .. }
+        | ServerMsg::KatoEvent { seq, .. } => {
+            *seq = value;
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,62 @@
+//! `GET /api/v1/health` (the dashboard and each upstream) and `GET /` (service info).
+
+use axum::{
+    Json,
+    extract::{Query, State},
+    http::StatusCode,
+    response::IntoResponse,
+};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use crate::{health::check_all, state::AppState};
+
+/// Query of the health endpoint.
+#[derive(Debug, Deserialize)]
+pub struct HealthQuery {
+    /// Answer 503 when any upstream is down (default: 200 while the dashboard itself works).
+    #[serde(default)]
+    strict: bool,
+}
+
+/// The old shape (`status`, `service`, `version`) plus each upstream's state. 200 while the dashboard serves,
+/// so a container health check does not restart it because KATO is down; `?strict=true` makes any down
+/// upstream a 503.
+pub async fn health(
+    State(state): State<AppState>,
+    Query(q): Query<HealthQuery>,
+) -> impl IntoResponse {
+    let checks = check_all(&state).await;
+    let all_up = checks.iter().all(|(_, h)| h.is_up());
+    let mut upstreams = Map::new();
+    for (name, h) in checks {
+        upstreams.insert(
+            name.to_owned(),
+            serde_json::to_value(h).unwrap_or(Value::Null),
+        );
+    }
+    let body = json!({
+        "status": if all_up { "healthy" } else { "degraded" },
+        "service": "kato-dashboard",
+        "version": env!("CARGO_PKG_VERSION"),
+        "uptime_seconds": (state.started_at.elapsed().as_secs_f64() * 10.0).round() / 10.0,
+        "timestamp": kato_dashboard_core::time::rfc3339(chrono::Utc::now()),
+        "upstreams": upstreams,
+    });
+    let code = if q.strict && !all_up {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        StatusCode::OK
+    };
+    (code, Json(body))
+}
+
+/// `GET /`: what this service is (the web app takes this path over once it is built in).
+pub async fn root() -> Json<Value> {
+    Json(json!({
+        "service": "KATO Dashboard API",
+        "version": env!("CARGO_PKG_VERSION"),
+        "status": "running",
+        "health": "/api/v1/health",
+    }))
+}

@@ -1,0 +1,76 @@
+//! The HTTP surface: `/api/v1/*` with the old dashboard's paths and shapes, and honest status codes.
+
+mod health;
+mod sessions;
+mod system;
+
+use axum::{
+    Router,
+    http::{HeaderValue, Method, Uri},
+    routing::get,
+};
+use tower_http::{cors::CorsLayer, limit::RequestBodyLimitLayer, trace::TraceLayer};
+
+use crate::{error::ApiError, state::AppState};
+
+/// Largest request body any endpoint accepts.
+const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Builds the application router.
+pub fn router(state: AppState) -> Router {
+    let cors = cors_layer(&state);
+    let api = Router::new()
+        .route("/health", get(health::health))
+        .route("/system/kato-health", get(system::kato_health))
+        .route("/system/metrics", get(system::metrics))
+        .route("/system/stats", get(system::stats))
+        .route("/system/cache-stats", get(system::cache_stats))
+        .route("/system/connection-pools", get(system::connection_pools))
+        .route("/system/distributed-stm", get(system::distributed_stm))
+        .route("/sessions/count", get(system::session_count))
+        .route("/sessions", get(sessions::list))
+        .route(
+            "/sessions/{id}",
+            get(sessions::detail).delete(sessions::delete),
+        )
+        .route("/sessions/{id}/stm", get(sessions::stm))
+        .fallback(api_not_found);
+    Router::new()
+        .nest("/api/v1", api)
+        .route("/ws", get(crate::ws::upgrade))
+        .route("/", get(health::root))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(cors)
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn api_not_found(method: Method, uri: Uri) -> ApiError {
+    if method == Method::OPTIONS {
+        return ApiError::BadRequest("preflight for an unknown path".into());
+    }
+    ApiError::NotFound(format!("no endpoint {method} {}", uri.path()))
+}
+
+fn cors_layer(state: &AppState) -> CorsLayer {
+    let origins: Vec<HeaderValue> = state
+        .config
+        .cors_origin_list()
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    CorsLayer::new()
+        .allow_origin(origins)
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        .allow_headers([
+            axum::http::header::CONTENT_TYPE,
+            axum::http::header::AUTHORIZATION,
+            axum::http::HeaderName::from_static("x-admin-token"),
+        ])
+}

@@ -1,0 +1,285 @@
+//! `/api/v1/sessions`: the merged live list (Redis scan + KATO push) with paging, search and sort; one session's
+//! detail and short-term memory read from Redis (so looking never extends a v3 session's sliding TTL); delete
+//! through KATO for admins.
+
+use axum::{
+    Json,
+    extract::{Path, State},
+    http::HeaderMap,
+};
+use kato_dashboard_core::{kato::KatoGeneration, sessions::SessionRecord, time::rfc3339};
+use kato_dashboard_kato::SessionExistence;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::{
+    auth::require_admin, collectors::redis_scan::SESSION_PREFIX,
+    collectors::sessions::SessionInput, error::ApiError, extract::ApiQuery, state::AppState,
+};
+
+/// Query of the list.
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    skip: i64,
+    #[serde(default = "default_limit")]
+    limit: i64,
+    /// Case-insensitive substring of the id, node or metadata user.
+    #[serde(default)]
+    search: Option<String>,
+    /// `created_at` (default), `expires_at`, `last_active`, `node_id`, `session_id`, `ttl_seconds`.
+    #[serde(default)]
+    sort: Option<String>,
+    /// `desc` (default) or `asc`.
+    #[serde(default)]
+    order: Option<String>,
+    /// Only `active` matches (every listed session is live); kept for the old API.
+    #[serde(default)]
+    status: Option<String>,
+    /// Only sessions of this node.
+    #[serde(default)]
+    node_id: Option<String>,
+}
+
+fn default_limit() -> i64 {
+    50
+}
+
+/// `GET /sessions`.
+pub async fn list(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> Result<Json<Value>, ApiError> {
+    if q.skip < 0 {
+        return Err(ApiError::Invalid("skip must be 0 or more".into()));
+    }
+    if !(1..=200).contains(&q.limit) {
+        return Err(ApiError::Invalid(format!(
+            "limit must be between 1 and 200, got {}",
+            q.limit
+        )));
+    }
+    let view = state.collected.sessions.borrow().clone();
+    let needle = q
+        .search
+        .as_deref()
+        .map(str::to_lowercase)
+        .filter(|s| !s.is_empty());
+    let status_ok = q
+        .status
+        .as_deref()
+        .is_none_or(|s| s.is_empty() || s.eq_ignore_ascii_case("active"));
+    let mut rows: Vec<&SessionRecord> = view
+        .records
+        .iter()
+        .filter(|_| status_ok)
+        .filter(|r| {
+            q.node_id
+                .as_deref()
+                .is_none_or(|n| r.node_id.as_deref() == Some(n))
+        })
+        .filter(|r| needle.as_deref().is_none_or(|n| matches(r, n)))
+        .collect();
+    sort(
+        &mut rows,
+        q.sort.as_deref().unwrap_or("created_at"),
+        q.order.as_deref().unwrap_or("desc"),
+    )?;
+    let total = rows.len();
+    let (skip, limit) = (q.skip as usize, q.limit as usize);
+    let page: Vec<Value> = rows.into_iter().skip(skip).take(limit).map(row).collect();
+    Ok(Json(json!({
+        "sessions": page,
+        "total": total,
+        "skip": skip,
+        "limit": limit,
+        "page": skip / limit + 1,
+        "pages": total.div_ceil(limit),
+        "source": if view.redis_ok { "redis" } else { "kato_events" },
+        "summary": view.summary,
+    })))
+}
+
+fn matches(r: &SessionRecord, needle: &str) -> bool {
+    r.session_id.to_lowercase().contains(needle)
+        || r.node_id
+            .as_deref()
+            .is_some_and(|n| n.to_lowercase().contains(needle))
+        || user_of(r).is_some_and(|u| u.to_lowercase().contains(needle))
+}
+
+fn user_of(r: &SessionRecord) -> Option<&str> {
+    ["user", "user_id", "operator"]
+        .iter()
+        .find_map(|k| r.metadata.get(k).and_then(Value::as_str))
+}
+
+fn sort(rows: &mut [&SessionRecord], by: &str, order: &str) -> Result<(), ApiError> {
+    let desc = match order {
+        "desc" => true,
+        "asc" => false,
+        other => {
+            return Err(ApiError::Invalid(format!(
+                "order must be asc or desc, got {other}"
+            )));
+        }
+    };
+    match by {
+        "created_at" => rows.sort_by(|a, b| a.created_at.cmp(&b.created_at)),
+        "expires_at" => rows.sort_by(|a, b| a.expires_at.cmp(&b.expires_at)),
+        "last_active" | "last_accessed" => {
+            rows.sort_by(|a, b| a.last_accessed.cmp(&b.last_accessed))
+        }
+        "node_id" => rows.sort_by(|a, b| a.node_id.cmp(&b.node_id)),
+        "session_id" => rows.sort_by(|a, b| a.session_id.cmp(&b.session_id)),
+        "ttl_seconds" => rows.sort_by(|a, b| a.ttl_seconds.cmp(&b.ttl_seconds)),
+        other => {
+            return Err(ApiError::Invalid(format!(
+                "sort must be one of created_at, expires_at, last_active, node_id, session_id, ttl_seconds; got {other}"
+            )));
+        }
+    }
+    if desc {
+        rows.reverse();
+    }
+    Ok(())
+}
+
+/// One list row: the old keys (`node_name`, `redis_key`, `status`, `last_active`, `user_id`) and the real data.
+fn row(r: &SessionRecord) -> Value {
+    json!({
+        "session_id": r.session_id,
+        "node_id": r.node_id,
+        "node_name": r.node_id,
+        "redis_key": format!("{SESSION_PREFIX}{}", r.session_id),
+        "status": "active",
+        "created_at": r.created_at.map(rfc3339),
+        "expires_at": r.expires_at.map(rfc3339),
+        "last_active": r.last_accessed.map(rfc3339),
+        "ttl_seconds": r.ttl_seconds,
+        "access_count": r.access_count,
+        "stm_length": r.stm_length,
+        "user_id": user_of(r),
+        "metadata": r.metadata,
+        "source": "redis",
+    })
+}
+
+/// Reads KATO's stored session JSON from Redis: `Ok(None)` when the key does not exist.
+async fn from_redis(state: &AppState, id: &str) -> Result<Option<Value>, ApiError> {
+    let Some(client) = &state.redis else {
+        return Err(ApiError::Unavailable {
+            upstream: "redis",
+            reason: "REDIS_URL is not usable".into(),
+        });
+    };
+    let timeout = state.config.kato_timeout();
+    let read = async {
+        let mut conn = client.get_multiplexed_async_connection().await?;
+        redis::cmd("GET")
+            .arg(format!("{SESSION_PREFIX}{id}"))
+            .query_async::<Option<String>>(&mut conn)
+            .await
+    };
+    match tokio::time::timeout(timeout, read).await {
+        Ok(Ok(Some(text))) => {
+            serde_json::from_str(&text)
+                .map(Some)
+                .map_err(|e| ApiError::BadGateway {
+                    upstream: "redis",
+                    reason: format!("session value is not JSON: {e}"),
+                })
+        }
+        Ok(Ok(None)) => Ok(None),
+        Ok(Err(e)) => Err(ApiError::Unavailable {
+            upstream: "redis",
+            reason: e.to_string(),
+        }),
+        Err(_) => Err(ApiError::Timeout {
+            upstream: "redis",
+            seconds: timeout.as_secs_f64(),
+        }),
+    }
+}
+
+fn not_found(id: &str) -> ApiError {
+    ApiError::NotFound(format!("Session {id} not found or expired"))
+}
+
+/// `GET /sessions/{id}`: from Redis; on KATO v1 (fixed TTL) KATO answers when Redis cannot.
+pub async fn detail(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    match from_redis(&state, &id).await {
+        Ok(Some(mut stored)) => {
+            if let Some(r) = state
+                .collected
+                .sessions
+                .borrow()
+                .records
+                .iter()
+                .find(|r| r.session_id == id)
+            {
+                stored["ttl_seconds"] = json!(r.ttl_seconds);
+            }
+            stored["source"] = json!("redis");
+            Ok(Json(stored))
+        }
+        Ok(None) => Err(not_found(&id)),
+        Err(redis_error) => {
+            if state.kato.detect_generation().await.ok() == Some(KatoGeneration::V1) {
+                let mut body =
+                    serde_json::to_value(state.kato.session(&id).await?).unwrap_or(Value::Null);
+                body["source"] = json!("kato");
+                return Ok(Json(body));
+            }
+            Err(redis_error)
+        }
+    }
+}
+
+/// `GET /sessions/{id}/stm`: the short-term memory from Redis; without Redis, KATO's `/stm` — on v3 only after
+/// `/exists` says the session lives (reading it there extends its TTL, so never for a dead one).
+pub async fn stm(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    match from_redis(&state, &id).await {
+        Ok(Some(stored)) => {
+            let stm = stored.get("stm").cloned().unwrap_or_else(|| json!([]));
+            let length = stm.as_array().map_or(0, Vec::len);
+            Ok(Json(
+                json!({ "stm": stm, "session_id": id, "length": length, "source": "redis" }),
+            ))
+        }
+        Ok(None) => Err(not_found(&id)),
+        Err(_) => {
+            if state.kato.detect_generation().await.ok() != Some(KatoGeneration::V1)
+                && matches!(state.kato.session_exists(&id).await?, SessionExistence::Known(e) if !e.exists)
+            {
+                return Err(not_found(&id));
+            }
+            let stm = state.kato.session_stm(&id).await?;
+            let mut body = serde_json::to_value(stm).unwrap_or(Value::Null);
+            body["source"] = json!("kato");
+            Ok(Json(body))
+        }
+    }
+}
+
+/// `DELETE /sessions/{id}` (admin): deletes through KATO, so KATO's own bookkeeping and events stay right.
+pub async fn delete(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    require_admin(&state, &headers, "session.delete", &id)?;
+    state.kato.delete_session(&id).await?;
+    let _ = state
+        .collected
+        .sessions_input
+        .send(SessionInput::Deleted(id.clone()))
+        .await;
+    Ok(Json(json!({ "status": "deleted", "session_id": id })))
+}

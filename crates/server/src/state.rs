@@ -1,0 +1,81 @@
+//! `AppState`: the small `Clone` bag of handles every handler and task shares. No globals.
+
+use std::{sync::Arc, time::Instant};
+
+use kato_dashboard_kato::{KatoClient, KatoClientConfig};
+use tokio_util::{sync::CancellationToken, task::TaskTracker};
+
+use crate::{
+    collectors::{self, Collected},
+    config::Config,
+    hub::{self, HubConfig, HubHandle},
+    ws::WsLimits,
+};
+
+/// Shared handles. Cloning is cheap (reference counts only).
+#[derive(Clone)]
+pub struct AppState {
+    /// The validated configuration.
+    pub config: Arc<Config>,
+    /// KATO REST client (bounded timeouts, request accounting).
+    pub kato: KatoClient,
+    /// Redis client for KATO's session store; connections are opened on use.
+    pub redis: Option<redis::Client>,
+    /// The hub.
+    pub hub: HubHandle,
+    /// What the collectors produce for the REST API.
+    pub collected: Collected,
+    /// `/ws` connection limits and counters.
+    pub ws_limits: Arc<WsLimits>,
+    /// Cancelled on shutdown.
+    pub cancel: CancellationToken,
+    /// Every background task and WebSocket, awaited on shutdown.
+    pub tracker: TaskTracker,
+    /// When this process started serving.
+    pub started_at: Instant,
+}
+
+impl AppState {
+    /// Builds the handles and starts the hub and the collectors. Nothing waits for an upstream here: one that is
+    /// down at start-up is reported by the health check and the collectors, never a start-up failure.
+    pub fn start(
+        config: Arc<Config>,
+        cancel: CancellationToken,
+        tracker: TaskTracker,
+    ) -> anyhow::Result<Self> {
+        let kato = KatoClient::new(
+            KatoClientConfig::new(config.kato_api_url.clone()).with_timeout(config.kato_timeout()),
+        )?;
+        let redis = match redis::Client::open(config.redis_url.as_str()) {
+            Ok(client) => Some(client),
+            Err(e) => {
+                tracing::warn!(error = %e, url = %crate::config::redact_url(&config.redis_url), "REDIS_URL is not usable; session listing from Redis is off");
+                None
+            }
+        };
+        let hub = hub::spawn(
+            HubConfig {
+                interval: config.broadcast_interval(),
+                replay_capacity: config.ws_replay_buffer_size,
+                replay_max_age: crate::config::secs(config.ws_replay_max_age_seconds),
+                event_channel: config.ws_event_queue,
+            },
+            cancel.clone(),
+            &tracker,
+        );
+        let collected =
+            collectors::spawn_all(&config, &kato, redis.clone(), &hub, &cancel, &tracker);
+        let ws_limits = Arc::new(WsLimits::new(config.ws_max_connections));
+        Ok(Self {
+            config,
+            kato,
+            redis,
+            hub,
+            collected,
+            ws_limits,
+            cancel,
+            tracker,
+            started_at: Instant::now(),
+        })
+    }
+}

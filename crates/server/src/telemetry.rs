@@ -1,0 +1,61 @@
+//! Structured logging: `tracing` with a level or filter from `LOG_LEVEL` and text or JSON lines from `LOG_FORMAT`.
+
+use tracing_subscriber::{EnvFilter, fmt, prelude::*};
+
+use crate::config::{Config, LogFormat};
+
+/// Installs the global subscriber. Call once, from `main`. A `RUST_LOG` variable, when set, wins over
+/// `LOG_LEVEL`, so a developer can turn up one module without touching the deployment's config.
+pub fn init(config: &Config) -> Result<(), String> {
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(v) if !v.trim().is_empty() => EnvFilter::try_new(v),
+        _ => EnvFilter::try_new(level_directive(&config.log_level)),
+    }
+    .map_err(|e| format!("invalid LOG_LEVEL `{}`: {e}", config.log_level))?;
+    let registry = tracing_subscriber::registry().with(filter);
+    let result = match config.log_format {
+        LogFormat::Text => registry.with(fmt::layer().with_target(true)).try_init(),
+        LogFormat::Json => registry
+            .with(
+                fmt::layer()
+                    .json()
+                    .flatten_event(true)
+                    .with_current_span(false),
+            )
+            .try_init(),
+    };
+    result.map_err(|e| e.to_string())
+}
+
+/// `INFO` → `info`; a bare level also quiets chatty dependencies one step.
+fn level_directive(level: &str) -> String {
+    let level = level.trim().to_lowercase();
+    match level.as_str() {
+        "trace" | "debug" | "info" | "warn" | "warning" | "error" | "critical" => {
+            let level = match level.as_str() {
+                "warning" => "warn",
+                "critical" => "error",
+                other => other,
+            };
+            format!(
+                "{level},hyper=warn,h2=warn,tower_http=info,tungstenite=warn,tokio_tungstenite=warn"
+            )
+        }
+        _ => level,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::level_directive;
+
+    #[test]
+    fn python_style_levels_are_accepted() {
+        assert!(level_directive("INFO").starts_with("info,"));
+        assert!(level_directive("WARNING").starts_with("warn,"));
+        assert_eq!(
+            level_directive("kato_dashboard_server=debug"),
+            "kato_dashboard_server=debug"
+        );
+    }
+}
