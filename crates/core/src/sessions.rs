@@ -38,7 +38,11 @@ pub struct SessionRecord {
 
 impl SessionRecord {
     /// A record that only knows its id and node (from a KATO event).
-    pub fn bare(session_id: impl Into<String>, node_id: Option<String>, created_at: Option<DateTime<Utc>>) -> Self {
+    pub fn bare(
+        session_id: impl Into<String>,
+        node_id: Option<String>,
+        created_at: Option<DateTime<Utc>>,
+    ) -> Self {
         Self {
             session_id: session_id.into(),
             node_id,
@@ -140,7 +144,12 @@ impl SessionRegistry {
     }
 
     /// Merges a complete scan that started at `started` (every live session at that moment).
-    pub fn apply_scan(&mut self, started: DateTime<Utc>, records: Vec<SessionRecord>, now: DateTime<Utc>) -> Vec<SessionChange> {
+    pub fn apply_scan(
+        &mut self,
+        started: DateTime<Utc>,
+        records: Vec<SessionRecord>,
+        now: DateTime<Utc>,
+    ) -> Vec<SessionChange> {
         self.prune_tombstones(now);
         let mut changes = Vec::new();
         let mut seen = std::collections::HashSet::with_capacity(records.len());
@@ -151,7 +160,11 @@ impl SessionRegistry {
                 entry.confirmed_at = entry.confirmed_at.max(started);
                 continue;
             }
-            if self.tombstones.get(&record.session_id).is_some_and(|dead| *dead >= started) {
+            if self
+                .tombstones
+                .get(&record.session_id)
+                .is_some_and(|dead| *dead >= started)
+            {
                 continue;
             }
             changes.push(self.insert(record, started, ChangeSource::RedisScan, now));
@@ -163,7 +176,11 @@ impl SessionRegistry {
             .map(|(id, _)| id.clone())
             .collect();
         for id in gone {
-            let expired = self.sessions.get(&id).and_then(|e| e.record.expires_at).is_some_and(|exp| exp <= now + Duration::seconds(EXPIRY_SLACK_SECONDS));
+            let expired = self
+                .sessions
+                .get(&id)
+                .and_then(|e| e.record.expires_at)
+                .is_some_and(|exp| exp <= now + Duration::seconds(EXPIRY_SLACK_SECONDS));
             let reason = if expired { "expired" } else { "removed" };
             if let Some(change) = self.remove(&id, reason, ChangeSource::RedisScan, now) {
                 changes.push(change);
@@ -173,7 +190,11 @@ impl SessionRegistry {
     }
 
     /// A `session.created` push.
-    pub fn apply_created(&mut self, record: SessionRecord, at: DateTime<Utc>) -> Option<SessionChange> {
+    pub fn apply_created(
+        &mut self,
+        record: SessionRecord,
+        at: DateTime<Utc>,
+    ) -> Option<SessionChange> {
         if let Some(entry) = self.sessions.get_mut(&record.session_id) {
             entry.record = merge(&entry.record, record);
             entry.confirmed_at = entry.confirmed_at.max(at);
@@ -183,19 +204,51 @@ impl SessionRegistry {
     }
 
     /// A `session.destroyed` push, or a delete done by this dashboard.
-    pub fn apply_destroyed(&mut self, id: &str, reason: &str, source: ChangeSource, at: DateTime<Utc>) -> Option<SessionChange> {
+    pub fn apply_destroyed(
+        &mut self,
+        id: &str,
+        reason: &str,
+        source: ChangeSource,
+        at: DateTime<Utc>,
+    ) -> Option<SessionChange> {
         self.tombstones.insert(id.to_owned(), at);
         self.remove(id, reason, source, at)
     }
 
-    fn insert(&mut self, record: SessionRecord, confirmed_at: DateTime<Utc>, source: ChangeSource, at: DateTime<Utc>) -> SessionChange {
+    fn insert(
+        &mut self,
+        record: SessionRecord,
+        confirmed_at: DateTime<Utc>,
+        source: ChangeSource,
+        at: DateTime<Utc>,
+    ) -> SessionChange {
         let (session_id, node_id) = (record.session_id.clone(), record.node_id.clone());
-        self.sessions.insert(session_id.clone(), Entry { record, confirmed_at });
+        self.sessions.insert(
+            session_id.clone(),
+            Entry {
+                record,
+                confirmed_at,
+            },
+        );
         self.created_total += 1;
-        SessionChange { kind: ChangeKind::Created, session_id, node_id, reason: None, source, at, count_after: self.len() }
+        SessionChange {
+            kind: ChangeKind::Created,
+            session_id,
+            node_id,
+            reason: None,
+            source,
+            at,
+            count_after: self.len(),
+        }
     }
 
-    fn remove(&mut self, id: &str, reason: &str, source: ChangeSource, at: DateTime<Utc>) -> Option<SessionChange> {
+    fn remove(
+        &mut self,
+        id: &str,
+        reason: &str,
+        source: ChangeSource,
+        at: DateTime<Utc>,
+    ) -> Option<SessionChange> {
         let entry = self.sessions.remove(id)?;
         self.tombstones.insert(id.to_owned(), at);
         Some(SessionChange {
@@ -210,7 +263,8 @@ impl SessionRegistry {
     }
 
     fn prune_tombstones(&mut self, now: DateTime<Utc>) {
-        self.tombstones.retain(|_, at| now - *at < Duration::seconds(TOMBSTONE_TTL_SECONDS));
+        self.tombstones
+            .retain(|_, at| now - *at < Duration::seconds(TOMBSTONE_TTL_SECONDS));
     }
 }
 
@@ -225,7 +279,11 @@ fn merge(old: &SessionRecord, new: SessionRecord) -> SessionRecord {
         access_count: new.access_count.or(old.access_count),
         ttl_seconds: new.ttl_seconds.or(old.ttl_seconds),
         stm_length: new.stm_length.or(old.stm_length),
-        metadata: if new.metadata.is_null() { old.metadata.clone() } else { new.metadata },
+        metadata: if new.metadata.is_null() {
+            old.metadata.clone()
+        } else {
+            new.metadata
+        },
     }
 }
 
@@ -239,20 +297,36 @@ mod tests {
     }
 
     fn rec(id: &str, expires: Option<i64>) -> SessionRecord {
-        SessionRecord { expires_at: expires.map(t), ..SessionRecord::bare(id, Some("node".into()), Some(t(0))) }
+        SessionRecord {
+            expires_at: expires.map(t),
+            ..SessionRecord::bare(id, Some("node".into()), Some(t(0)))
+        }
     }
 
     fn kinds(changes: &[SessionChange]) -> Vec<(ChangeKind, &str, Option<&str>)> {
-        changes.iter().map(|c| (c.kind, c.session_id.as_str(), c.reason.as_deref())).collect()
+        changes
+            .iter()
+            .map(|c| (c.kind, c.session_id.as_str(), c.reason.as_deref()))
+            .collect()
     }
 
     #[test]
     fn push_then_scan_creates_once() {
         let mut r = SessionRegistry::default();
         let c = r.apply_created(rec("a", None), t(1)).unwrap();
-        assert_eq!((c.kind, c.source, c.count_after), (ChangeKind::Created, ChangeSource::KatoPush, 1));
-        assert!(r.apply_scan(t(2), vec![rec("a", Some(100))], t(2)).is_empty());
-        assert_eq!(r.get("a").unwrap().expires_at, Some(t(100)), "scan facts merged");
+        assert_eq!(
+            (c.kind, c.source, c.count_after),
+            (ChangeKind::Created, ChangeSource::KatoPush, 1)
+        );
+        assert!(
+            r.apply_scan(t(2), vec![rec("a", Some(100))], t(2))
+                .is_empty()
+        );
+        assert_eq!(
+            r.get("a").unwrap().expires_at,
+            Some(t(100)),
+            "scan facts merged"
+        );
         assert!(r.apply_created(rec("a", None), t(3)).is_none());
     }
 
@@ -260,9 +334,21 @@ mod tests {
     fn scan_finds_sessions_other_workers_created_and_ttl_expiries() {
         let mut r = SessionRegistry::default();
         let changes = r.apply_scan(t(0), vec![rec("a", Some(10)), rec("b", Some(1000))], t(0));
-        assert_eq!(kinds(&changes), vec![(ChangeKind::Created, "a", None), (ChangeKind::Created, "b", None)]);
+        assert_eq!(
+            kinds(&changes),
+            vec![
+                (ChangeKind::Created, "a", None),
+                (ChangeKind::Created, "b", None)
+            ]
+        );
         let changes = r.apply_scan(t(11), vec![], t(11));
-        assert_eq!(kinds(&changes), vec![(ChangeKind::Destroyed, "a", Some("expired")), (ChangeKind::Destroyed, "b", Some("removed"))]);
+        assert_eq!(
+            kinds(&changes),
+            vec![
+                (ChangeKind::Destroyed, "a", Some("expired")),
+                (ChangeKind::Destroyed, "b", Some("removed"))
+            ]
+        );
         assert!(r.is_empty());
         assert_eq!(r.created_total(), 2);
     }
@@ -275,17 +361,35 @@ mod tests {
         assert!(r.apply_scan(t(4), vec![], t(6)).is_empty());
         assert_eq!(r.len(), 1);
         // Deleted by push at 8; a scan that started at 7 still saw it: it must not come back.
-        r.apply_scan(t(7), vec![rec("old", Some(500)), rec("new", Some(500))], t(7));
-        r.apply_destroyed("old", "explicit_delete", ChangeSource::KatoPush, t(8)).unwrap();
-        assert!(r.apply_scan(t(7), vec![rec("old", Some(500)), rec("new", Some(500))], t(9)).is_empty());
+        r.apply_scan(
+            t(7),
+            vec![rec("old", Some(500)), rec("new", Some(500))],
+            t(7),
+        );
+        r.apply_destroyed("old", "explicit_delete", ChangeSource::KatoPush, t(8))
+            .unwrap();
+        assert!(
+            r.apply_scan(
+                t(7),
+                vec![rec("old", Some(500)), rec("new", Some(500))],
+                t(9)
+            )
+            .is_empty()
+        );
         assert!(r.get("old").is_none());
         // Much later, the tombstone is gone but the key is gone too.
-        assert!(r.apply_scan(t(400), vec![rec("new", Some(500))], t(400)).is_empty());
+        assert!(
+            r.apply_scan(t(400), vec![rec("new", Some(500))], t(400))
+                .is_empty()
+        );
     }
 
     #[test]
     fn destroy_of_an_unknown_session_emits_nothing() {
         let mut r = SessionRegistry::default();
-        assert!(r.apply_destroyed("ghost", "explicit_delete", ChangeSource::KatoPush, t(1)).is_none());
+        assert!(
+            r.apply_destroyed("ghost", "explicit_delete", ChangeSource::KatoPush, t(1))
+                .is_none()
+        );
     }
 }

@@ -31,7 +31,10 @@ impl SourceState {
             Self::Unavailable { since, .. } => *since,
             Self::Ok => now,
         };
-        Self::Unavailable { reason: reason.into(), since }
+        Self::Unavailable {
+            reason: reason.into(),
+            since,
+        }
     }
 }
 
@@ -45,7 +48,13 @@ mod tests {
         let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
         let t1 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 5).unwrap();
         let s = SourceState::Ok.failed("refused", t0).failed("timeout", t1);
-        assert_eq!(s, SourceState::Unavailable { reason: "timeout".into(), since: t0 });
+        assert_eq!(
+            s,
+            SourceState::Unavailable {
+                reason: "timeout".into(),
+                since: t0
+            }
+        );
         assert_eq!(serde_json::to_value(&s).unwrap()["state"], "unavailable");
         assert!(SourceState::Ok.is_ok());
     }

@@ -21,7 +21,9 @@ pub fn diff(old: &Value, new: &Value) -> Option<Value> {
     }
     Some(match (old, new) {
         // Data keys that look like patch operators are sent whole, so they are never misread.
-        (Value::Object(o), Value::Object(n)) if !has_operator_key(o) && !has_operator_key(n) => Value::Object(diff_objects(o, n)),
+        (Value::Object(o), Value::Object(n)) if !has_operator_key(o) && !has_operator_key(n) => {
+            Value::Object(diff_objects(o, n))
+        }
         (Value::Array(o), Value::Array(n)) if o.len() == n.len() => {
             let mut changed = Map::new();
             for (i, (a, b)) in o.iter().zip(n).enumerate() {
@@ -31,7 +33,11 @@ pub fn diff(old: &Value, new: &Value) -> Option<Value> {
             }
             let patch = Value::Object(Map::from_iter([("$a".to_string(), Value::Object(changed))]));
             // Patching element by element only pays when few elements changed.
-            if encoded_len(&patch) < encoded_len(new) { patch } else { replacement(new) }
+            if encoded_len(&patch) < encoded_len(new) {
+                patch
+            } else {
+                replacement(new)
+            }
         }
         _ => replacement(new),
     })
@@ -51,7 +57,11 @@ fn diff_objects(o: &Map<String, Value>, n: &Map<String, Value>) -> Map<String, V
             }
         }
     }
-    let deleted: Vec<Value> = o.keys().filter(|k| !n.contains_key(*k)).map(|k| Value::String(k.clone())).collect();
+    let deleted: Vec<Value> = o
+        .keys()
+        .filter(|k| !n.contains_key(*k))
+        .map(|k| Value::String(k.clone()))
+        .collect();
     if !deleted.is_empty() {
         patch.insert("$del".into(), Value::Array(deleted));
     }
@@ -66,13 +76,17 @@ fn has_operator_key(map: &Map<String, Value>) -> bool {
 /// patches.
 fn replacement(new: &Value) -> Value {
     match new {
-        Value::Object(_) | Value::Array(_) => Value::Object(Map::from_iter([("$set".to_string(), new.clone())])),
+        Value::Object(_) | Value::Array(_) => {
+            Value::Object(Map::from_iter([("$set".to_string(), new.clone())]))
+        }
         other => other.clone(),
     }
 }
 
 fn encoded_len(v: &Value) -> usize {
-    serde_json::to_string(v).map(|s| s.len()).unwrap_or(usize::MAX)
+    serde_json::to_string(v)
+        .map(|s| s.len())
+        .unwrap_or(usize::MAX)
 }
 
 /// Applies a patch made by [`diff`] in place.
@@ -85,15 +99,13 @@ pub fn apply(target: &mut Value, patch: &Value) {
         *target = v.clone();
         return;
     }
-    if let Some(Value::Object(elements)) = p.get("$a") {
-        if let Value::Array(items) = target {
-            for (index, ep) in elements {
-                if let Some(item) = index.parse::<usize>().ok().and_then(|i| items.get_mut(i)) {
-                    apply(item, ep);
-                }
+    if let (Some(Value::Object(elements)), Value::Array(items)) = (p.get("$a"), &mut *target) {
+        for (index, ep) in elements {
+            if let Some(item) = index.parse::<usize>().ok().and_then(|i| items.get_mut(i)) {
+                apply(item, ep);
             }
-            return;
         }
+        return;
     }
     if !target.is_object() {
         *target = Value::Object(Map::new());
@@ -134,7 +146,13 @@ mod tests {
 
     #[test]
     fn equal_values_need_no_patch() {
-        assert_eq!(round_trip(json!({"a": [1, {"b": null}]}), json!({"a": [1, {"b": null}]})), None);
+        assert_eq!(
+            round_trip(
+                json!({"a": [1, {"b": null}]}),
+                json!({"a": [1, {"b": null}]})
+            ),
+            None
+        );
     }
 
     #[test]
@@ -144,10 +162,15 @@ mod tests {
             (json!({"a": 1}), json!({"a": null})),
             (json!({"a": null}), json!({"a": {"x": 1}})),
             (json!({"a": 1, "gone": true}), json!({"a": 1})),
-            (json!({"a": {"x": 1, "y": 2}}), json!({"a": {"x": 1, "y": 5, "z": [1]}})),
+            (
+                json!({"a": {"x": 1, "y": 2}}),
+                json!({"a": {"x": 1, "y": 5, "z": [1]}}),
+            ),
             (json!({"list": [1, 2, 3]}), json!({"list": [1, 2]})),
-            (json!({"list": [{"cpu": 1.0, "name": "kato"}, {"cpu": 2.0, "name": "redis"}]}),
-             json!({"list": [{"cpu": 1.5, "name": "kato"}, {"cpu": 2.0, "name": "redis"}]})),
+            (
+                json!({"list": [{"cpu": 1.0, "name": "kato"}, {"cpu": 2.0, "name": "redis"}]}),
+                json!({"list": [{"cpu": 1.5, "name": "kato"}, {"cpu": 2.0, "name": "redis"}]}),
+            ),
             (json!([1, 2]), json!({"$a": {"0": 5}})),
             (json!({"k": 1}), json!({"k": {"$set": 1}})),
             (json!({"k": {"a": 1}}), json!({"k": [1]})),
@@ -165,12 +188,16 @@ mod tests {
     fn a_small_change_gives_a_small_patch() {
         let containers: Vec<Value> =
             (0..4).map(|i| json!({"name": format!("kato-{i}"), "cpu": 1.0, "memory": {"usage_bytes": 1000, "limit_bytes": 99999}})).collect();
-        let old = json!({"containers": containers.clone(), "aggregated": {"total_cpu_percent": 4.0}});
+        let old =
+            json!({"containers": containers.clone(), "aggregated": {"total_cpu_percent": 4.0}});
         let mut changed = containers;
         changed[2]["cpu"] = json!(7.5);
         let new = json!({"containers": changed, "aggregated": {"total_cpu_percent": 10.5}});
         let patch = round_trip(old, new.clone()).unwrap();
-        assert_eq!(patch, json!({"containers": {"$a": {"2": {"cpu": 7.5}}}, "aggregated": {"total_cpu_percent": 10.5}}));
+        assert_eq!(
+            patch,
+            json!({"containers": {"$a": {"2": {"cpu": 7.5}}}, "aggregated": {"total_cpu_percent": 10.5}})
+        );
         assert!(encoded_len(&patch) * 4 < encoded_len(&new));
     }
 }

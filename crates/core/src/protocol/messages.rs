@@ -58,7 +58,10 @@ pub struct ProtocolError {
 impl ProtocolError {
     /// A new error.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into() }
+        Self {
+            code,
+            message: message.into(),
+        }
     }
 }
 
@@ -67,16 +70,29 @@ pub fn parse_client_frame(text: &str) -> Result<ClientMsg, ProtocolError> {
     if text.trim() == "ping" {
         return Ok(ClientMsg::Ping);
     }
-    let value: Value = serde_json::from_str(text)
-        .map_err(|e| ProtocolError::new(ErrorCode::NotJson, format!("frame is not JSON ({e}); send an object with a \"type\"")))?;
+    let value: Value = serde_json::from_str(text).map_err(|e| {
+        ProtocolError::new(
+            ErrorCode::NotJson,
+            format!("frame is not JSON ({e}); send an object with a \"type\""),
+        )
+    })?;
     let Value::Object(obj) = value else {
-        return Err(ProtocolError::new(ErrorCode::NotObject, format!("expected a JSON object, got {}", kind(&value))));
+        return Err(ProtocolError::new(
+            ErrorCode::NotObject,
+            format!("expected a JSON object, got {}", kind(&value)),
+        ));
     };
     let Some(kind_field) = obj.get("type") else {
-        return Err(ProtocolError::new(ErrorCode::MissingType, "the object has no \"type\" field"));
+        return Err(ProtocolError::new(
+            ErrorCode::MissingType,
+            "the object has no \"type\" field",
+        ));
     };
     let Some(ty) = kind_field.as_str() else {
-        return Err(ProtocolError::new(ErrorCode::MissingType, format!("\"type\" must be a string, got {}", kind(kind_field))));
+        return Err(ProtocolError::new(
+            ErrorCode::MissingType,
+            format!("\"type\" must be a string, got {}", kind(kind_field)),
+        ));
     };
     match ty {
         "ping" => Ok(ClientMsg::Ping),
@@ -90,44 +106,73 @@ pub fn parse_client_frame(text: &str) -> Result<ClientMsg, ProtocolError> {
         },
         other => Err(ProtocolError::new(
             ErrorCode::UnknownType,
-            format!("unknown message type \"{}\"; known: ping, subscribe, unsubscribe, resume, features", truncate(other, 40)),
+            format!(
+                "unknown message type \"{}\"; known: ping, subscribe, unsubscribe, resume, features",
+                truncate(other, 40)
+            ),
         )),
     }
 }
 
 fn topic_list(obj: &Map<String, Value>, field: &str) -> Result<Vec<String>, ProtocolError> {
     let Some(value) = obj.get(field) else {
-        return Err(ProtocolError::new(ErrorCode::InvalidField, format!("\"{field}\" is missing; send a list of topic names")));
+        return Err(ProtocolError::new(
+            ErrorCode::InvalidField,
+            format!("\"{field}\" is missing; send a list of topic names"),
+        ));
     };
     let Value::Array(items) = value else {
         return Err(invalid(field, "a list of topic names", value));
     };
     if items.len() > 64 {
-        return Err(ProtocolError::new(ErrorCode::InvalidField, format!("\"{field}\" has {} entries; at most 64", items.len())));
+        return Err(ProtocolError::new(
+            ErrorCode::InvalidField,
+            format!("\"{field}\" has {} entries; at most 64", items.len()),
+        ));
     }
     items
         .iter()
-        .map(|v| v.as_str().map(|s| truncate(s, 64)).ok_or_else(|| invalid(field, "a list of strings", v)))
+        .map(|v| {
+            v.as_str()
+                .map(|s| truncate(s, 64))
+                .ok_or_else(|| invalid(field, "a list of strings", v))
+        })
         .collect()
 }
 
 fn resume(obj: &Map<String, Value>) -> Result<ClientMsg, ProtocolError> {
     let Some(value) = obj.get("last_seq") else {
-        return Err(ProtocolError::new(ErrorCode::InvalidField, "\"last_seq\" is missing; send {\"topic\": seq, …}"));
+        return Err(ProtocolError::new(
+            ErrorCode::InvalidField,
+            "\"last_seq\" is missing; send {\"topic\": seq, …}",
+        ));
     };
     let Value::Object(map) = value else {
-        return Err(invalid("last_seq", "an object of topic → sequence number", value));
+        return Err(invalid(
+            "last_seq",
+            "an object of topic → sequence number",
+            value,
+        ));
     };
     let mut out = BTreeMap::new();
     for (topic, seq) in map.iter().take(16) {
-        let seq = seq.as_u64().ok_or_else(|| invalid(&format!("last_seq.{}", truncate(topic, 32)), "a non-negative integer", seq))?;
+        let seq = seq.as_u64().ok_or_else(|| {
+            invalid(
+                &format!("last_seq.{}", truncate(topic, 32)),
+                "a non-negative integer",
+                seq,
+            )
+        })?;
         out.insert(truncate(topic, 64), seq);
     }
     Ok(ClientMsg::Resume(out))
 }
 
 fn invalid(field: &str, expected: &str, got: &Value) -> ProtocolError {
-    ProtocolError::new(ErrorCode::InvalidField, format!("\"{field}\" must be {expected}, got {}", kind(got)))
+    ProtocolError::new(
+        ErrorCode::InvalidField,
+        format!("\"{field}\" must be {expected}, got {}", kind(got)),
+    )
 }
 
 fn kind(v: &Value) -> &'static str {
@@ -251,11 +296,26 @@ mod tests {
         let ok = [
             ("ping", ClientMsg::Ping),
             (r#"{"type":"ping"}"#, ClientMsg::Ping),
-            (r#"{"type":"subscribe","subscriptions":["metrics","nope"]}"#, ClientMsg::Subscribe(vec!["metrics".into(), "nope".into()])),
-            (r#"{"type":"subscribe","subscriptions":[]}"#, ClientMsg::Subscribe(vec![])),
-            (r#"{"type":"unsubscribe","subscriptions":["metrics"]}"#, ClientMsg::Unsubscribe(vec!["metrics".into()])),
-            (r#"{"type":"resume","last_seq":{"session_events":4}}"#, ClientMsg::Resume([("session_events".to_string(), 4)].into())),
-            (r#"{"type":"features","deltas":true}"#, ClientMsg::Features { deltas: true }),
+            (
+                r#"{"type":"subscribe","subscriptions":["metrics","nope"]}"#,
+                ClientMsg::Subscribe(vec!["metrics".into(), "nope".into()]),
+            ),
+            (
+                r#"{"type":"subscribe","subscriptions":[]}"#,
+                ClientMsg::Subscribe(vec![]),
+            ),
+            (
+                r#"{"type":"unsubscribe","subscriptions":["metrics"]}"#,
+                ClientMsg::Unsubscribe(vec!["metrics".into()]),
+            ),
+            (
+                r#"{"type":"resume","last_seq":{"session_events":4}}"#,
+                ClientMsg::Resume([("session_events".to_string(), 4)].into()),
+            ),
+            (
+                r#"{"type":"features","deltas":true}"#,
+                ClientMsg::Features { deltas: true },
+            ),
         ];
         for (frame, expected) in ok {
             assert_eq!(parse_client_frame(frame), Ok(expected), "{frame}");
@@ -270,12 +330,30 @@ mod tests {
             (r#"{"type":5}"#, ErrorCode::MissingType),
             (r#"{"type":"dance"}"#, ErrorCode::UnknownType),
             (r#"{"type":"subscribe"}"#, ErrorCode::InvalidField),
-            (r#"{"type":"subscribe","subscriptions":5}"#, ErrorCode::InvalidField),
-            (r#"{"type":"subscribe","subscriptions":"metrics"}"#, ErrorCode::InvalidField),
-            (r#"{"type":"subscribe","subscriptions":[1]}"#, ErrorCode::InvalidField),
-            (r#"{"type":"resume","last_seq":{"session_events":-1}}"#, ErrorCode::InvalidField),
-            (r#"{"type":"resume","last_seq":[]}"#, ErrorCode::InvalidField),
-            (r#"{"type":"features","deltas":"yes"}"#, ErrorCode::InvalidField),
+            (
+                r#"{"type":"subscribe","subscriptions":5}"#,
+                ErrorCode::InvalidField,
+            ),
+            (
+                r#"{"type":"subscribe","subscriptions":"metrics"}"#,
+                ErrorCode::InvalidField,
+            ),
+            (
+                r#"{"type":"subscribe","subscriptions":[1]}"#,
+                ErrorCode::InvalidField,
+            ),
+            (
+                r#"{"type":"resume","last_seq":{"session_events":-1}}"#,
+                ErrorCode::InvalidField,
+            ),
+            (
+                r#"{"type":"resume","last_seq":[]}"#,
+                ErrorCode::InvalidField,
+            ),
+            (
+                r#"{"type":"features","deltas":"yes"}"#,
+                ErrorCode::InvalidField,
+            ),
         ];
         for (frame, code) in bad {
             let err = parse_client_frame(frame).unwrap_err();
@@ -286,7 +364,10 @@ mod tests {
 
     #[test]
     fn server_messages_round_trip_and_unknown_types_are_tolerated() {
-        let msg = ServerMsg::Subscribed { subscriptions: vec!["metrics".into()], unknown: vec!["x".into()] };
+        let msg = ServerMsg::Subscribed {
+            subscriptions: vec!["metrics".into()],
+            unknown: vec!["x".into()],
+        };
         let text = serde_json::to_string(&msg).unwrap();
         assert!(text.starts_with(r#"{"type":"subscribed""#), "{text}");
         assert_eq!(serde_json::from_str::<ServerMsg>(&text).unwrap(), msg);

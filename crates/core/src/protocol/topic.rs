@@ -28,8 +28,14 @@ pub enum Topic {
 
 impl Topic {
     /// Every topic, state topics first.
-    pub const ALL: [Topic; 6] =
-        [Topic::Metrics, Topic::Containers, Topic::Sessions, Topic::SessionEvents, Topic::SystemAlerts, Topic::KatoEvents];
+    pub const ALL: [Topic; 6] = [
+        Topic::Metrics,
+        Topic::Containers,
+        Topic::Sessions,
+        Topic::SessionEvents,
+        Topic::SystemAlerts,
+        Topic::KatoEvents,
+    ];
     /// The state topics, in the order they appear in `realtime_update.data`.
     pub const STATE: [Topic; 3] = [Topic::Metrics, Topic::Containers, Topic::Sessions];
     /// The event topics.
@@ -103,7 +109,10 @@ impl TopicSet {
 
     /// Only the state topics of this set.
     pub fn state_topics(self) -> TopicSet {
-        Topic::STATE.into_iter().filter(|t| self.contains(*t)).collect()
+        Topic::STATE
+            .into_iter()
+            .filter(|t| self.contains(*t))
+            .collect()
     }
 
     /// The topics in wire order.
@@ -142,8 +151,13 @@ mod tests {
             assert_eq!(Topic::parse(t.as_str()), Some(t));
         }
         assert_eq!(Topic::parse("Metrics"), None);
-        let set: TopicSet = [Topic::Containers, Topic::SystemAlerts].into_iter().collect();
-        assert_eq!(set.state_topics().iter().collect::<Vec<_>>(), vec![Topic::Containers]);
+        let set: TopicSet = [Topic::Containers, Topic::SystemAlerts]
+            .into_iter()
+            .collect();
+        assert_eq!(
+            set.state_topics().iter().collect::<Vec<_>>(),
+            vec![Topic::Containers]
+        );
         assert_eq!(TopicSet::all().state_index(), 7);
         assert!(TopicSet::all().iter().count() == Topic::ALL.len());
         let mut s = TopicSet::all();

@@ -95,17 +95,14 @@ pub async fn run_slow(
         let (health, stats) = tokio::join!(kato.health(), kato.stats(1));
         match health {
             Ok(h) => {
-                if let (Some(prev), Some(up)) = (last_uptime, h.uptime_seconds) {
-                    if restarted(prev, up) {
-                        state.restarts += 1;
-                        state.last_restart = Some(now);
-                        let data = json!({"previous_uptime_seconds": prev, "uptime_seconds": up, "restarts": state.restarts});
-                        hub.publish_event(
-                            Topic::KatoEvents,
-                            kato_event("kato_restarted", now, data),
-                        )
+                if let (Some(prev), Some(up)) = (last_uptime, h.uptime_seconds)
+                    && restarted(prev, up)
+                {
+                    state.restarts += 1;
+                    state.last_restart = Some(now);
+                    let data = json!({"previous_uptime_seconds": prev, "uptime_seconds": up, "restarts": state.restarts});
+                    hub.publish_event(Topic::KatoEvents, kato_event("kato_restarted", now, data))
                         .await;
-                    }
                 }
                 last_uptime = h.uptime_seconds.or(last_uptime);
                 state.health = Some(h);

@@ -70,10 +70,10 @@ pub async fn scan(conn: &mut ConnectionManager) -> redis::RedisResult<Scan> {
             Err(e) => return Err(e),
         };
         for (key, pair) in chunk.iter().zip(replies.chunks(2)) {
-            if let [value, pttl] = pair {
-                if let Some(record) = parse(key, value, pttl) {
-                    records.push(record);
-                }
+            if let [value, pttl] = pair
+                && let Some(record) = parse(key, value, pttl)
+            {
+                records.push(record);
             }
         }
     }

@@ -14,10 +14,10 @@ pub(super) fn redact_config(value: &mut Value) {
             if !v.is_null() {
                 *v = Value::String("***".into());
             }
-        } else if let Value::String(s) = v {
-            if s.contains("://") {
-                *s = redact_url(s);
-            }
+        } else if let Value::String(s) = v
+            && s.contains("://")
+        {
+            *s = redact_url(s);
         }
     }
 }

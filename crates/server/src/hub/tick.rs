@@ -162,10 +162,10 @@ impl TickBuilder {
         let frames = std::array::from_fn(|mask| {
             let mut data = String::new();
             for (i, topic) in Topic::STATE.iter().enumerate() {
-                if mask & (1 << i) != 0 {
-                    if let Some(tv) = &topics[i] {
-                        push_member(&mut data, *topic, &tv.full);
-                    }
+                if mask & (1 << i) != 0
+                    && let Some(tv) = &topics[i]
+                {
+                    push_member(&mut data, *topic, &tv.full);
                 }
             }
             (!data.is_empty()).then(|| {

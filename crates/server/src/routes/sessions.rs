@@ -125,14 +125,12 @@ fn sort(rows: &mut [&SessionRecord], by: &str, order: &str) -> Result<(), ApiErr
         }
     };
     match by {
-        "created_at" => rows.sort_by(|a, b| a.created_at.cmp(&b.created_at)),
-        "expires_at" => rows.sort_by(|a, b| a.expires_at.cmp(&b.expires_at)),
-        "last_active" | "last_accessed" => {
-            rows.sort_by(|a, b| a.last_accessed.cmp(&b.last_accessed))
-        }
+        "created_at" => rows.sort_by_key(|a| a.created_at),
+        "expires_at" => rows.sort_by_key(|a| a.expires_at),
+        "last_active" | "last_accessed" => rows.sort_by_key(|a| a.last_accessed),
         "node_id" => rows.sort_by(|a, b| a.node_id.cmp(&b.node_id)),
         "session_id" => rows.sort_by(|a, b| a.session_id.cmp(&b.session_id)),
-        "ttl_seconds" => rows.sort_by(|a, b| a.ttl_seconds.cmp(&b.ttl_seconds)),
+        "ttl_seconds" => rows.sort_by_key(|a| a.ttl_seconds),
         other => {
             return Err(ApiError::Invalid(format!(
                 "sort must be one of created_at, expires_at, last_active, node_id, session_id, ttl_seconds; got {other}"

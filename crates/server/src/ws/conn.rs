@@ -78,7 +78,8 @@ where
     let mut heartbeat_timer = tokio::time::interval_at(Instant::now() + hb, hb);
     let mut last_seen = Instant::now();
     let cancel = conn.ctx.cancel.clone();
-    let end = loop {
+
+    loop {
         let step = tokio::select! {
             () = cancel.cancelled() => {
                 conn.close(1001, "server shutting down").await;
@@ -111,8 +112,7 @@ where
         if let Err(end) = step {
             break end;
         }
-    };
-    end
+    }
 }
 
 type Step = Result<(), End>;
