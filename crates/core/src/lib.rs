@@ -10,7 +10,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod kato;
-pub mod time;
-pub mod source;
 pub mod protocol;
 pub mod sessions;
+pub mod source;
+pub mod time;
