@@ -1,0 +1,122 @@
+//! Test harness: the real server on `127.0.0.1:0` with its own configuration and shutdown token.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::{collections::HashMap, future::Future, net::SocketAddr, sync::Arc, time::Duration};
+
+use kato_dashboard_server::{Config, config::LoadOptions, run};
+use tokio::{net::TcpListener, task::JoinHandle};
+use tokio_util::sync::CancellationToken;
+
+/// A running dashboard; stopped on drop.
+pub struct Dashboard {
+    pub addr: SocketAddr,
+    pub cancel: CancellationToken,
+    pub task: Option<JoinHandle<anyhow::Result<()>>>,
+    pub http: reqwest::Client,
+}
+
+impl Dashboard {
+    /// Starts the dashboard against `kato_url` with extra settings (upper-case keys, as in the environment).
+    pub async fn start(kato_url: &str, extra: &[(&str, &str)]) -> Dashboard {
+        let mut env: HashMap<String, String> = HashMap::from([
+            ("KATO_API_URL".into(), kato_url.into()),
+            // Nothing listens on port 1: Redis, MongoDB and Qdrant are "down" unless a test says otherwise.
+            ("REDIS_URL".into(), "redis://127.0.0.1:1".into()),
+            ("MONGO_URL".into(), "mongodb://127.0.0.1:1".into()),
+            ("QDRANT_URL".into(), "http://127.0.0.1:1".into()),
+            ("KATO_TIMEOUT_SECONDS".into(), "1".into()),
+            ("KATO_METRICS_INTERVAL_SECONDS".into(), "0.5".into()),
+            ("KATO_STATS_INTERVAL_SECONDS".into(), "1".into()),
+            ("SESSION_RECONCILE_INTERVAL_SECONDS".into(), "0.5".into()),
+            ("BROADCAST_INTERVAL".into(), "0.25".into()),
+            ("SHUTDOWN_GRACE_SECONDS".into(), "1".into()),
+        ]);
+        for (k, v) in extra {
+            env.insert((*k).into(), (*v).into());
+        }
+        let config = Config::load(LoadOptions {
+            file: None,
+            dotenv: Some("/nonexistent/.env".into()),
+            env: Some(env),
+        })
+        .expect("test configuration is valid");
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let cancel = CancellationToken::new();
+        let task = tokio::spawn(run(Arc::new(config), listener, cancel.clone()));
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .unwrap();
+        Dashboard {
+            addr,
+            cancel,
+            task: Some(task),
+            http,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}/ws", self.addr)
+    }
+
+    /// GET → (status, JSON body).
+    pub async fn get(&self, path: &str) -> (u16, serde_json::Value) {
+        let response = self
+            .http
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("the dashboard answers");
+        let status = response.status().as_u16();
+        let body = response.json().await.unwrap_or(serde_json::Value::Null);
+        (status, body)
+    }
+
+    /// Stops the server and waits for it.
+    pub async fn stop(mut self) {
+        self.cancel.cancel();
+        if let Some(task) = self.task.take() {
+            tokio::time::timeout(Duration::from_secs(10), task)
+                .await
+                .expect("server stops in time")
+                .unwrap()
+                .unwrap();
+        }
+    }
+}
+
+impl Drop for Dashboard {
+    fn drop(&mut self) {
+        self.cancel.cancel();
+    }
+}
+
+/// Waits until `check` returns `Some`, polling every 50 ms; panics with `what` after `within`.
+pub async fn wait_for<T, F, Fut>(within: Duration, what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        if tokio::time::Instant::now() > deadline {
+            panic!("timed out after {within:?} waiting for {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A port nothing listens on (bound then released).
+pub async fn closed_port() -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    l.local_addr().unwrap().port()
+}
