@@ -61,10 +61,12 @@ impl Default for SlowState {
     }
 }
 
-/// Whether KATO restarted between two uptime readings (it resets to 0; per-worker uptimes of a multi-worker
-/// KATO differ by well under the tolerance).
-pub fn restarted(previous_uptime: f64, uptime: f64) -> bool {
-    uptime + 5.0 < previous_uptime
+/// Whether the KATO process answering now started after the previous answer was received: its start time
+/// (reading time minus uptime) lies after the moment we last saw a process alive. Robust to multi-worker KATO
+/// (workers started together look alike) and to young servers (an uptime drop of a few seconds still counts).
+pub fn restarted(previous_seen: DateTime<Utc>, seen: DateTime<Utc>, uptime_seconds: f64) -> bool {
+    let started = seen - chrono::Duration::milliseconds((uptime_seconds * 1000.0) as i64);
+    started > previous_seen + chrono::Duration::milliseconds(500)
 }
 
 /// Requests per second between two readings of KATO's cumulative counter; `None` across a reset.
@@ -85,26 +87,28 @@ pub async fn run_slow(
     let mut timer = tokio::time::interval(every);
     timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut state = SlowState::default();
-    let mut last_uptime: Option<f64> = None;
+    let mut last_seen: Option<(DateTime<Utc>, f64)> = None;
     loop {
         tokio::select! {
             () = cancel.cancelled() => return,
             _ = timer.tick() => {}
         }
-        let now = Utc::now();
         let (health, stats) = tokio::join!(kato.health(), kato.stats(1));
+        let now = Utc::now();
         match health {
             Ok(h) => {
-                if let (Some(prev), Some(up)) = (last_uptime, h.uptime_seconds)
-                    && restarted(prev, up)
+                if let (Some((prev_seen, prev_up)), Some(up)) = (last_seen, h.uptime_seconds)
+                    && restarted(prev_seen, now, up)
                 {
                     state.restarts += 1;
                     state.last_restart = Some(now);
-                    let data = json!({"previous_uptime_seconds": prev, "uptime_seconds": up, "restarts": state.restarts});
+                    let data = json!({"previous_uptime_seconds": prev_up, "uptime_seconds": up, "restarts": state.restarts});
                     hub.publish_event(Topic::KatoEvents, kato_event("kato_restarted", now, data))
                         .await;
                 }
-                last_uptime = h.uptime_seconds.or(last_uptime);
+                if let Some(up) = h.uptime_seconds {
+                    last_seen = Some((now, up));
+                }
                 state.health = Some(h);
                 state.health_source = SourceState::Ok;
                 if let Ok(g) = kato.detect_generation().await {
