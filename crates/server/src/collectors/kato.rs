@@ -263,13 +263,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn restarts_are_uptime_going_down() {
-        assert!(restarted(3600.0, 2.0));
-        assert!(!restarted(100.0, 112.0));
-        assert!(
-            !restarted(100.0, 97.0),
-            "another worker a few seconds younger is not a restart"
-        );
+    fn restarts_are_processes_that_started_after_we_last_saw_one() {
+        let t = |s: i64| DateTime::<Utc>::from_timestamp(1_800_000_000 + s, 0).unwrap_or_default();
+        // Seen at 100 s; 10 s later uptime says it started 2 s ago: a new process.
+        assert!(restarted(t(100), t(110), 2.0));
+        // A young server that restarted: seen at 2 s, back at 5 s with 0.4 s uptime.
+        assert!(restarted(t(2), t(5), 0.4));
+        // Same process, uptime grew.
+        assert!(!restarted(t(100), t(110), 112.0));
+        // Another worker of a multi-worker KATO, started a second after the first: not a restart.
+        assert!(!restarted(t(100), t(110), 109.0));
     }
 
     #[test]
