@@ -47,26 +47,26 @@ struct Args {
     downtime_ms: u64,
 }
 
-async fn terminated() {
-    let ctrl_c = tokio::signal::ctrl_c();
+/// Registers the SIGINT/SIGTERM handlers now (so a signal sent right after the "listening"
+/// line is not missed) and returns a future that completes on the first of them.
+fn termination() -> anyhow::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
     {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = ctrl_c => {}
-                    _ = term.recv() => {}
-                }
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut int = signal(SignalKind::interrupt()).context("SIGINT handler")?;
+        let mut term = signal(SignalKind::terminate()).context("SIGTERM handler")?;
+        Ok(async move {
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
             }
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot listen for SIGTERM; only SIGINT stops kato-sim");
-                let _ = ctrl_c.await;
-            }
-        }
+        })
     }
     #[cfg(not(unix))]
     {
-        let _ = ctrl_c.await;
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
     }
 }
 
@@ -98,11 +98,12 @@ async fn main() -> anyhow::Result<()> {
         restart_downtime: Duration::from_millis(args.downtime_ms),
         ..SimConfig::default()
     };
+    let terminated = termination()?;
     let sim = Sim::start(config, SocketAddr::new(args.host, args.port))
         .await
         .context("starting kato-sim")?;
     println!("kato-sim listening on {}", sim.base_url());
-    terminated().await;
+    terminated.await;
     tracing::info!("shutting down");
     sim.shutdown().await;
     Ok(())

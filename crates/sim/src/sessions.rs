@@ -139,9 +139,18 @@ pub(crate) async fn get(
     }
     rec.touch(now);
     if app.config.flavour == Flavour::V3 {
+        // Sliding TTL: the key gets the session's whole TTL again.
         rec.expires_at = now + chrono::Duration::seconds(rec.ttl_seconds as i64);
+        app.store
+            .set_ex(
+                &key,
+                &rec.to_redis_value(app.config.flavour),
+                rec.ttl_seconds,
+            )
+            .await?;
+    } else {
+        save(app, &rec).await?;
     }
-    save(app, &rec).await?;
     app.worker(worker).lock().locks.insert(id.to_string());
     Ok(Some(rec))
 }

@@ -12,7 +12,12 @@ use kato_dashboard_sim::json::Json;
 /// `KATO_FIXTURES_DIR`, or `shared/kato-fixtures` next to the workspace.
 pub fn fixtures_dir() -> PathBuf {
     std::env::var_os("KATO_FIXTURES_DIR").map_or_else(
-        || PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/kato-fixtures")),
+        || {
+            PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../../shared/kato-fixtures"
+            ))
+        },
         PathBuf::from,
     )
 }
@@ -49,7 +54,10 @@ where
         if let Some(v) = check().await {
             return v;
         }
-        assert!(Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
 }
@@ -112,7 +120,11 @@ fn is_dynamic(path: &str, patterns: &[&str]) -> bool {
 pub fn compare(expected: &Json, actual: &Json, path: &str, diffs: &mut Vec<String>) {
     let (ek, ak) = (kind(expected), kind(actual));
     if ek != ak {
-        diffs.push(format!("{path}: expected {ek} ({}), got {ak} ({})", short(expected), short(actual)));
+        diffs.push(format!(
+            "{path}: expected {ek} ({}), got {ak} ({})",
+            short(expected),
+            short(actual)
+        ));
         return;
     }
     match (expected, actual) {
@@ -136,10 +148,20 @@ pub fn compare(expected: &Json, actual: &Json, path: &str, diffs: &mut Vec<Strin
                     diffs.push(format!("{path}.{k}: unexpected key"));
                 }
             }
-            let common_e: Vec<&str> = e.iter().map(|(k, _)| k.as_str()).filter(|k| has(a, k)).collect();
-            let common_a: Vec<&str> = a.iter().map(|(k, _)| k.as_str()).filter(|k| has(e, k)).collect();
+            let common_e: Vec<&str> = e
+                .iter()
+                .map(|(k, _)| k.as_str())
+                .filter(|k| has(a, k))
+                .collect();
+            let common_a: Vec<&str> = a
+                .iter()
+                .map(|(k, _)| k.as_str())
+                .filter(|k| has(e, k))
+                .collect();
             if common_e != common_a {
-                diffs.push(format!("{path}: key order {common_a:?}, expected {common_e:?}"));
+                diffs.push(format!(
+                    "{path}: key order {common_a:?}, expected {common_e:?}"
+                ));
             }
             for (k, ev) in e {
                 if let Some((_, av)) = a.iter().find(|(key, _)| key == k) {
@@ -150,7 +172,11 @@ pub fn compare(expected: &Json, actual: &Json, path: &str, diffs: &mut Vec<Strin
         (Json::Arr(e), Json::Arr(a)) => {
             let dynamic = is_dynamic(path, DYNAMIC_LISTS);
             if !dynamic && e.len() != a.len() {
-                diffs.push(format!("{path}: length {} but the fixture has {}", a.len(), e.len()));
+                diffs.push(format!(
+                    "{path}: length {} but the fixture has {}",
+                    a.len(),
+                    e.len()
+                ));
             }
             if e.is_empty() {
                 return;
@@ -162,7 +188,9 @@ pub fn compare(expected: &Json, actual: &Json, path: &str, diffs: &mut Vec<Strin
         (Json::Str(e), Json::Str(a)) => {
             let (ec, ac) = (string_class(e), string_class(a));
             if ec != ac {
-                diffs.push(format!("{path}: string format {ac} ({a:?}), expected {ec} ({e:?})"));
+                diffs.push(format!(
+                    "{path}: string format {ac} ({a:?}), expected {ec} ({e:?})"
+                ));
             }
         }
         _ => {}
@@ -193,22 +221,44 @@ impl RedisServer {
             .map(|a| a.port())
             .expect("free port");
         let child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
             .current_dir(dir.path())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start redis-server (is it installed and on PATH?): {e}"));
-        let server = RedisServer { child, port, _dir: dir };
+            .unwrap_or_else(|e| {
+                panic!("cannot start redis-server (is it installed and on PATH?): {e}")
+            });
+        let server = RedisServer {
+            child,
+            port,
+            _dir: dir,
+        };
         let url = server.url();
-        wait_for("redis-server to answer PING", Duration::from_secs(10), || {
-            let url = url.clone();
-            async move {
-                let client = redis::Client::open(url).ok()?;
-                let mut conn = client.get_multiplexed_async_connection().await.ok()?;
-                redis::cmd("PING").query_async::<String>(&mut conn).await.ok()
-            }
-        })
+        wait_for(
+            "redis-server to answer PING",
+            Duration::from_secs(10),
+            || {
+                let url = url.clone();
+                async move {
+                    let client = redis::Client::open(url).ok()?;
+                    let mut conn = client.get_multiplexed_async_connection().await.ok()?;
+                    redis::cmd("PING")
+                        .query_async::<String>(&mut conn)
+                        .await
+                        .ok()
+                }
+            },
+        )
         .await;
         server
     }
