@@ -14,3 +14,4 @@ pub mod protocol;
 pub mod sessions;
 pub mod source;
 pub mod time;
+pub mod docker;
