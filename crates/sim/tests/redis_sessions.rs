@@ -11,20 +11,7 @@ use std::time::Duration;
 use kato_dashboard_sim::json::Json;
 use kato_dashboard_sim::{ACTIVE_INDEX, Flavour, Sim, SimConfig};
 
-use common::{RedisServer, any_port, http, wait_for};
-
-async fn get(sim: &Sim, path: &str) -> (u16, Json) {
-    let resp = http()
-        .get(format!("{}{path}", sim.base_url()))
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    (
-        status,
-        Json::parse(&resp.bytes().await.unwrap()).unwrap_or(Json::Null),
-    )
-}
+use common::{RedisServer, any_port, get, http, wait_for};
 
 fn count(body: &Json) -> i64 {
     body.get("active_session_count")

@@ -1,12 +1,8 @@
-//! Knowledge-base endpoints of a session: observe, observe-sequence, learn, predictions, and
-//! v3's percept-data, cognition-data, finalize-training and `/symbols/stats`.
-
-use std::collections::HashMap;
-use std::time::Instant;
+//! Knowledge-base endpoints of a session: observe, observe-sequence, learn and predictions.
 
 use axum::Extension;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 
 use super::sessions::load;
@@ -17,7 +13,7 @@ use crate::json::Json;
 use crate::obj;
 use crate::session::SessionRecord;
 use crate::sessions as manager;
-use crate::state::{AppState, lock, processor_id};
+use crate::state::{AppState, lock};
 use crate::{ids, timefmt};
 
 /// One validated observation.
@@ -331,113 +327,4 @@ pub(super) async fn predictions(
         "time" => Json::Null,
         "unique_id" => Json::Null,
     }))
-}
-
-fn empty_percept() -> Json {
-    obj! {
-        "strings" => Json::Arr(vec![]),
-        "vectors" => Json::Arr(vec![]),
-        "emotives" => Json::object(),
-        "path" => Json::Arr(vec![]),
-        "metadata" => Json::object(),
-    }
-}
-
-pub(super) async fn percept_data(
-    State(app): State<AppState>,
-    Extension(WorkerId(w)): Extension<WorkerId>,
-    Path(id): Path<String>,
-) -> ApiResult {
-    let rec = match load(&app, w, &id).await? {
-        Ok(r) => r,
-        Err(resp) => return Ok(resp),
-    };
-    let percept = if rec.percept_data.is_null() {
-        empty_percept()
-    } else {
-        rec.percept_data.clone()
-    };
-    Ok(ok(
-        obj! { "percept_data" => percept, "session_id" => &id, "node_id" => &rec.node_id },
-    ))
-}
-
-pub(super) async fn cognition_data(
-    State(app): State<AppState>,
-    Extension(WorkerId(w)): Extension<WorkerId>,
-    Path(id): Path<String>,
-) -> ApiResult {
-    let rec = match load(&app, w, &id).await? {
-        Ok(r) => r,
-        Err(resp) => return Ok(resp),
-    };
-    let emotives = rec
-        .percept_data
-        .get("emotives")
-        .cloned()
-        .unwrap_or_else(Json::object);
-    let stm = Json::Arr(
-        rec.stm
-            .iter()
-            .map(|e| Json::Arr(e.iter().map(Json::from).collect()))
-            .collect(),
-    );
-    Ok(ok(obj! {
-        "cognition_data" => obj! {
-            "predictions" => Json::Arr(rec.predictions.clone()),
-            "emotives" => emotives,
-            "symbols" => Json::Arr(vec![]),
-            "command" => "",
-            "metadata" => Json::object(),
-            "path" => Json::Arr(vec![]),
-            "strings" => Json::Arr(vec![]),
-            "vectors" => Json::Arr(vec![]),
-            "short_term_memory" => stm,
-            "time" => rec.time,
-        },
-        "session_id" => &id,
-        "node_id" => &rec.node_id,
-    }))
-}
-
-pub(super) async fn finalize_training(
-    State(app): State<AppState>,
-    Extension(WorkerId(w)): Extension<WorkerId>,
-    Path(id): Path<String>,
-) -> ApiResult {
-    let started = Instant::now();
-    let rec = match load(&app, w, &id).await? {
-        Ok(r) => r,
-        Err(resp) => return Ok(resp),
-    };
-    let n = lock(&app.kb).pattern_count(&rec.node_id);
-    let ms = ((started.elapsed().as_secs_f64() * 1000.0 + 0.8 * n as f64) * 100.0).round() / 100.0;
-    Ok(ok(obj! {
-        "status" => "completed",
-        "patterns_processed" => n,
-        "time_ms" => ms,
-        "session_id" => &id,
-        "node_id" => &rec.node_id,
-        "message" => format!("Computed Shannon entropy and TF vectors for {n} patterns in {ms}ms"),
-    }))
-}
-
-pub(super) async fn symbols_stats(
-    State(app): State<AppState>,
-    Query(query): Query<HashMap<String, String>>,
-) -> ApiResult {
-    let Some(node) = query.get("node_id") else {
-        let mut e = Errors::default();
-        e.push(
-            "missing",
-            &[Loc::Key("query"), Loc::Key("node_id")],
-            "Field required",
-            &Json::Null,
-        );
-        return Ok(e
-            .finish()
-            .err()
-            .unwrap_or_else(|| detail(StatusCode::BAD_REQUEST, "node_id required")));
-    };
-    Ok(ok(lock(&app.kb).symbols_stats(node, &processor_id(node))))
 }

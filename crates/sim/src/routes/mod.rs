@@ -16,6 +16,7 @@ mod kb;
 mod metrics;
 mod openapi;
 mod sessions;
+mod v3;
 pub(crate) mod validate;
 mod ws;
 
@@ -144,13 +145,13 @@ pub(crate) fn router(app: AppState) -> Router {
                 get(sessions::get_config).post(sessions::update_config),
             )
             .route("/sessions/{id}/exists", get(sessions::exists))
-            .route("/sessions/{id}/percept-data", get(kb::percept_data))
-            .route("/sessions/{id}/cognition-data", get(kb::cognition_data))
+            .route("/sessions/{id}/percept-data", get(v3::percept_data))
+            .route("/sessions/{id}/cognition-data", get(v3::cognition_data))
             .route(
                 "/sessions/{id}/finalize-training",
-                post(kb::finalize_training),
+                post(v3::finalize_training),
             )
-            .route("/symbols/stats", get(kb::symbols_stats)),
+            .route("/symbols/stats", get(v3::symbols_stats)),
     };
     r.fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -7,7 +7,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use futures_util::StreamExt;
+use kato_dashboard_sim::Sim;
 use kato_dashboard_sim::json::Json;
+use tokio_tungstenite::tungstenite::Message;
 
 /// `KATO_FIXTURES_DIR`, or `shared/kato-fixtures` next to the workspace.
 pub fn fixtures_dir() -> PathBuf {
@@ -280,5 +283,54 @@ impl Drop for RedisServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+pub async fn get(sim: &Sim, path: &str) -> (u16, Json) {
+    // A fresh client per call: restarts drop pooled connections on purpose.
+    let resp = http()
+        .get(format!("{}{path}", sim.base_url()))
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    let bytes = resp.bytes().await.unwrap();
+    (status, Json::parse(&bytes).unwrap_or(Json::Null))
+}
+
+pub fn num(v: &Json, path: &[&str]) -> f64 {
+    let mut cur = v;
+    for key in path {
+        cur = cur
+            .get(key)
+            .unwrap_or_else(|| panic!("no {path:?} in {}", v.to_compact()));
+    }
+    cur.as_f64().unwrap()
+}
+
+pub async fn refused(sim: &Sim) -> bool {
+    matches!(tokio::net::TcpStream::connect(sim.addr()).await, Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused)
+}
+
+pub type WsStream =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+pub type WsSink = futures_util::stream::SplitSink<WsStream, Message>;
+
+pub async fn ws_connect(sim: &Sim) -> (WsSink, WsSource) {
+    let (ws, _) = tokio_tungstenite::connect_async(sim.ws_url())
+        .await
+        .unwrap();
+    ws.split()
+}
+
+pub type WsSource = futures_util::stream::SplitStream<WsStream>;
+
+pub async fn next_text(source: &mut WsSource) -> String {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(5), source.next()).await {
+            Ok(Some(Ok(Message::Text(t)))) => return t.to_string(),
+            Ok(Some(Ok(_))) => continue,
+            other => panic!("expected a text frame, got {other:?}"),
+        }
     }
 }
