@@ -1,0 +1,65 @@
+//! Test fixtures for the KATO Dashboard's integration tests: real services on loopback or unix
+//! sockets, each cleaned up on `Drop`.
+//!
+//! * [`DockerDaemon`]: the engine at `DOCKER_HOST` / `/var/run/docker.sock` when one answers,
+//!   else a private `dockerd` (vfs, no bridge, no iptables) in a temp dir.
+//! * [`busybox_image`]: a ~2 MB image `docker import`ed from Debian's `busybox-static`.
+//! * [`TestContainers`]: containers with `--network none` named with a per-test prefix (busy
+//!   `yes`, idle `sleep`, stopped), removed on drop.
+//! * [`RedisServer`]: a private `redis-server` on a free port.
+//! * [`free_port`], [`wait_until`], [`wait_for`]: waiting for a condition with a deadline, never a
+//!   fixed sleep.
+//!
+//! Nothing here skips silently: when a service cannot start, the error says why (with the tail of
+//! its log) and the test fails. Used only as a dev-dependency; it must not depend on any crate of
+//! the dashboard, so every crate's tests can use it.
+
+mod containers;
+mod daemon;
+mod image;
+mod process;
+mod redis;
+mod wait;
+
+pub use containers::TestContainers;
+pub use daemon::DockerDaemon;
+pub use image::{BUSYBOX_TAG, busybox_image};
+pub use redis::RedisServer;
+pub use wait::{free_port, wait_for, wait_until};
+
+/// Why a fixture could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A program could not be started at all (not installed, …).
+    #[error("cannot run `{program}`: {source} (is it installed? {hint})")]
+    Spawn {
+        program: String,
+        hint: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A command ran and failed.
+    #[error("`{command}` failed ({status}): {stderr}")]
+    Command {
+        command: String,
+        status: String,
+        stderr: String,
+    },
+    /// A service started but did not become ready.
+    #[error("{what} not ready: {reason}\n--- last lines of its log ---\n{log_tail}")]
+    NotReady {
+        what: String,
+        reason: String,
+        log_tail: String,
+    },
+    /// Local file system trouble (temp dirs, logs).
+    #[error("{what}: {source}")]
+    Io {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Result of the fixtures.
+pub type Result<T> = std::result::Result<T, Error>;
