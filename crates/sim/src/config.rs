@@ -132,6 +132,9 @@ pub struct SimConfig {
     pub restart_every: Duration,
     /// Downtime of scenario restarts (connection refused meanwhile).
     pub restart_downtime: Duration,
+    /// uvicorn's `--limit-max-requests`: once a worker has served more requests, the whole
+    /// simulated server exits and restarts (KATO's Dockerfile used 10000 until 2026-03).
+    pub max_requests: Option<u64>,
     /// v3.10.1's per-worker cache lifetime of `/metrics` and `/sessions/count`.
     pub cache_ttl: Duration,
     /// `SERVICE_NAME`, reported by `/health` and `/status`.
@@ -152,6 +155,7 @@ impl Default for SimConfig {
             pattern_cache: None,
             restart_every: Duration::from_secs(60),
             restart_downtime: Duration::from_secs(3),
+            max_requests: None,
             cache_ttl: Duration::from_secs(5),
             service_name: "kato".to_string(),
             session_ttl_seconds: 3600,
@@ -196,6 +200,9 @@ impl SimConfig {
                 "traffic rate must be in (0, 1000] requests/s, got {}",
                 self.traffic_rate
             ));
+        }
+        if self.max_requests == Some(0) {
+            return Err("max requests must be > 0".to_string());
         }
         if self.restart_every.is_zero() {
             return Err("restart period must be > 0".to_string());

@@ -3,6 +3,7 @@
 //! `incidents` and `restart-loop` scenarios.
 
 use std::sync::Mutex;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
@@ -134,6 +135,21 @@ pub(crate) fn restart(app: &AppState, downtime: Duration) {
         downtime_ms = downtime.as_millis() as u64,
         "simulated KATO restart"
     );
+}
+
+/// uvicorn's `--limit-max-requests`: the server notices the limit within 0.1 s and exits (the
+/// answer in flight is still delivered); the container restarts it after the downtime.
+pub(crate) fn exit_after_max_requests(app: &AppState) {
+    if app.exit_pending.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    let app = app.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        tracing::info!("maximum request limit exceeded; terminating the simulated process");
+        restart(&app, app.config.restart_downtime);
+        app.exit_pending.store(false, Ordering::SeqCst);
+    });
 }
 
 /// Closes the listening socket for `duration` (existing connections stay).

@@ -48,7 +48,9 @@
 //! ```
 //! [`SimConfig`] fields: `flavour`, `redis_url`, `scenario`, `seed`, `traffic_rate`
 //! (requests/s), `workers`, `pattern_cache` (`REDIS_ENABLED`; default off for v1, on for v3),
-//! `restart_every`, `restart_downtime`, `cache_ttl`, `service_name`, `session_ttl_seconds`.
+//! `restart_every`, `restart_downtime`, `max_requests` (uvicorn `--limit-max-requests`: the
+//! server exits and restarts once a worker served more), `cache_ttl`, `service_name`,
+//! `session_ttl_seconds`. A zero duration passed to `error_burst`/`slow` ends a running one.
 //! `Sim` also offers `addr()`, `ws_url()`, `config()`, `is_accepting()`,
 //! `session_exists(id)` / `session_ttl(id)` (store lookups that do not touch the TTL) and
 //! `Sim::session_key(id)`.
@@ -58,7 +60,7 @@
 //! ## Command line
 //! `kato-sim --port N [--host 127.0.0.1] [--flavour v1|v3] [--redis-url URL]
 //! [--scenario idle|steady|incidents|restart-loop] [--seed N] [--traffic-rate R] [--workers N]
-//! [--pattern-cache true|false] [--restart-every SECS] [--downtime-ms MS]`.
+//! [--pattern-cache true|false] [--restart-every SECS] [--downtime-ms MS] [--max-requests N]`.
 //! Prints `kato-sim listening on http://127.0.0.1:PORT`, stops gracefully on SIGINT/SIGTERM.
 //! Loopback addresses only.
 //!

@@ -45,6 +45,9 @@ struct Args {
     /// Downtime of scenario restarts, in milliseconds.
     #[arg(long, default_value_t = 3000)]
     downtime_ms: u64,
+    /// Exit and restart after this many requests per worker (uvicorn --limit-max-requests).
+    #[arg(long)]
+    max_requests: Option<u64>,
 }
 
 /// Registers the SIGINT/SIGTERM handlers now (so a signal sent right after the "listening"
@@ -96,6 +99,7 @@ async fn main() -> anyhow::Result<()> {
         pattern_cache: args.pattern_cache,
         restart_every: Duration::from_secs(args.restart_every),
         restart_downtime: Duration::from_millis(args.downtime_ms),
+        max_requests: args.max_requests,
         ..SimConfig::default()
     };
     let terminated = termination()?;

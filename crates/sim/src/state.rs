@@ -6,7 +6,7 @@
 //! Locks are `std::sync::Mutex`es held for short sections with no `.await` inside.
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
@@ -52,6 +52,8 @@ pub(crate) struct Shared {
     pub rng: Mutex<StdRng>,
     pub shutdown: CancellationToken,
     pub tracker: TaskTracker,
+    /// A `max_requests` exit is scheduled (cleared by the restart).
+    pub exit_pending: AtomicBool,
     next_worker: AtomicUsize,
 }
 
@@ -78,6 +80,7 @@ impl Shared {
             rng: Mutex::new(rng),
             shutdown: CancellationToken::new(),
             tracker: TaskTracker::new(),
+            exit_pending: AtomicBool::new(false),
             next_worker: AtomicUsize::new(0),
         }
     }

@@ -189,6 +189,7 @@ pub(crate) struct MemoryStore {
 struct MemoryInner {
     strings: HashMap<String, (String, Instant)>,
     sets: HashMap<String, BTreeSet<String>>,
+    writes: u64,
 }
 
 impl MemoryStore {
@@ -212,10 +213,16 @@ impl MemoryStore {
     }
 
     fn set_ex(&self, key: &str, value: &str, ttl: Duration) {
-        let expires = Instant::now() + ttl;
-        self.lock()
+        let now = Instant::now();
+        let mut inner = self.lock();
+        inner.writes = inner.writes.wrapping_add(1);
+        if inner.writes.is_multiple_of(256) {
+            // Like Redis' active expiry: drop expired keys now and then, not only on access.
+            inner.strings.retain(|_, (_, exp)| *exp > now);
+        }
+        inner
             .strings
-            .insert(key.to_string(), (value.to_string(), expires));
+            .insert(key.to_string(), (value.to_string(), now + ttl));
     }
 
     /// Redis `TTL` semantics: -2 missing, else remaining seconds rounded to nearest.

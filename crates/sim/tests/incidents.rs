@@ -301,3 +301,40 @@ async fn restart_loop_scenario_restarts_periodically() {
     );
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_requests_limit_makes_the_server_exit_and_come_back() {
+    let config = SimConfig {
+        max_requests: Some(5),
+        restart_downtime: Duration::from_millis(500),
+        ..SimConfig::idle(Flavour::V1)
+    };
+    let sim = Sim::start(config, any_port()).await.unwrap();
+    for _ in 0..6 {
+        assert_eq!(
+            get(&sim, "/health").await.0,
+            200,
+            "the answer in flight is delivered"
+        );
+    }
+    wait_for(
+        "the exit after request 6",
+        Duration::from_secs(3),
+        || async { refused(&sim).await.then_some(()) },
+    )
+    .await;
+    wait_for("the restarted server", Duration::from_secs(10), || async {
+        tokio::net::TcpStream::connect(sim.addr())
+            .await
+            .ok()
+            .map(|_| ())
+    })
+    .await;
+    let (_, metrics) = get(&sim, "/metrics").await;
+    assert!(
+        num(&metrics, &["performance", "total_requests"]) <= 1.0,
+        "{}",
+        metrics.to_compact()
+    );
+    sim.shutdown().await;
+}

@@ -31,7 +31,7 @@ use axum::routing::{get, post};
 
 use crate::config::Flavour;
 use crate::error::SimError;
-use crate::incidents::InjectedError;
+use crate::incidents::{self, InjectedError};
 use crate::json::Json;
 use crate::listener::ConnMeta;
 use crate::obj;
@@ -222,13 +222,20 @@ async fn kato_middleware(State(app): State<AppState>, mut req: Request, next: Ne
     };
     drop(in_flight);
     let at = timefmt::epoch(&timefmt::now());
-    app.worker(worker).lock().metrics.record(
-        method.as_str(),
-        &path,
-        response.status().as_u16(),
-        started.elapsed().as_secs_f64(),
-        at,
-    );
+    let served = {
+        let mut w = app.worker(worker).lock();
+        w.metrics.record(
+            method.as_str(),
+            &path,
+            response.status().as_u16(),
+            started.elapsed().as_secs_f64(),
+            at,
+        );
+        w.metrics.requests_total
+    };
+    if app.config.max_requests.is_some_and(|max| served > max) {
+        incidents::exit_after_max_requests(&app);
+    }
     response
 }
 
