@@ -9,9 +9,10 @@
 //! --target wasm32-unknown-unknown`), so the frontend can use the same types.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod alerts;
+pub mod docker;
 pub mod kato;
 pub mod protocol;
 pub mod sessions;
 pub mod source;
 pub mod time;
-pub mod docker;
