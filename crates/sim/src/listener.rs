@@ -84,9 +84,12 @@ pub(crate) struct SimListener {
     addr: SocketAddr,
     inner: Option<TcpListener>,
     control: std::sync::Arc<ListenerControl>,
+    /// Never sees `changed()` fail: `control` (which owns the sender) lives as long as `self`.
     down_rx: watch::Receiver<Option<Instant>>,
     workers: usize,
     next_worker: usize,
+    /// Whether the last attempt to bind again failed (warn once, not every retry).
+    rebind_failing: bool,
 }
 
 impl SimListener {
@@ -106,6 +109,7 @@ impl SimListener {
             down_rx,
             workers: workers.max(1),
             next_worker: 0,
+            rebind_failing: false,
         })
     }
 
@@ -140,9 +144,12 @@ impl axum::serve::Listener for SimListener {
                     Ok(l) => {
                         tracing::debug!(addr = %self.addr, "listener open again");
                         self.inner = Some(l);
+                        self.rebind_failing = false;
                     }
                     Err(e) => {
-                        tracing::warn!(addr = %self.addr, error = %e, "cannot bind again, retrying");
+                        if !std::mem::replace(&mut self.rebind_failing, true) {
+                            tracing::warn!(addr = %self.addr, error = %e, "cannot bind again; retrying every 100 ms");
+                        }
                         tokio::time::sleep(Duration::from_millis(100)).await;
                     }
                 }
