@@ -174,12 +174,16 @@ async fn v3_index_drifts_and_ttl_slides() {
     );
 
     // Sliding TTL: any access resets the expiry to the session's own TTL.
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    // Let the TTL run down measurably (this sleep is the behaviour under test, not a sync).
+    tokio::time::sleep(Duration::from_millis(2200)).await;
     let before = sim.session_ttl(&kept).await.unwrap().unwrap();
-    assert!(before <= 4, "TTL {before}");
+    assert!(before <= 3, "TTL {before}");
     assert_eq!(get(&sim, &format!("/sessions/{kept}/stm")).await.0, 200);
     let after = sim.session_ttl(&kept).await.unwrap().unwrap();
-    assert_eq!(after, 5, "the access extended the TTL");
+    assert!(
+        after >= 4 && after > before,
+        "the access extended the TTL: {before} → {after}"
+    );
     assert!(sim.delete_session(&kept).await.unwrap());
     tokio::time::sleep(Duration::from_millis(60)).await;
     let (_, c) = get(&sim, "/sessions/count").await;
