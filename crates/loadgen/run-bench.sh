@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# run-bench.sh — the benchmarks of docs/benchmarks.md, on loopback only.
+#
+# Builds release binaries, starts redis-server (if installed) and `kato-sim --scenario steady` once, then for each
+# scenario a FRESH `kato-dashboard` (so idle RSS is not inflated by an earlier run), runs `ws-load` against it and
+# stops it. Everything it starts is stopped on exit (trap), also on Ctrl-C.
+#
+# Usage: crates/loadgen/run-bench.sh [SCENARIO...]     (default: all, ≈ 15 min)
+#   kato      kato-sim alone for DURATION s (background-traffic baseline), then with an idle dashboard:
+#             KATO requests per minute, and the dashboard's idle CPU with no client (DURATION s)
+#   bytes     1 client on metrics,containers,sessions: bytes per update, full and with deltas
+#   c100 c1000 c10000   N live clients on every topic
+#   stalled   1000 live + 1000 stalled clients
+# Env: DURATION (steady seconds, default 60), OUT (results dir, default /tmp/kato-bench-<time>),
+#      CARGO_TARGET_DIR (default ~/.cache/kato-dashboard/target), NO_BUILD=1 to skip the build.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/kato-dashboard/target}
+DURATION=${DURATION:-60}
+OUT=${OUT:-/tmp/kato-bench-$(date +%Y%m%d-%H%M%S)}
+BIN=$CARGO_TARGET_DIR/release
+SCENARIOS=("$@")
+[ ${#SCENARIOS[@]} -eq 0 ] && SCENARIOS=(kato bytes c100 c1000 stalled c10000)
+
+mkdir -p "$OUT"
+WORK=$(mktemp -d /tmp/kato-bench-work.XXXXXX)
+PIDS=()
+DASH_PID=""
+
+log() { echo "run-bench: $*" >&2; }
+
+stop_pid() {
+  local pid=$1
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+  [ -n "$DASH_PID" ] && stop_pid "$DASH_PID"
+  for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+wait_http() { # url, seconds
+  local deadline=$((SECONDS + $2))
+  until curl -fsS -o /dev/null "$1" 2>/dev/null; do
+    [ $SECONDS -ge $deadline ] && { log "timeout waiting for $1"; return 1; }
+    sleep 0.2
+  done
+}
+
+if [ "${NO_BUILD:-0}" != 1 ]; then
+  log "building release binaries"
+  (cd "$ROOT" && cargo build --release -p kato-dashboard-server -p kato-dashboard-sim -p kato-dashboard-loadgen)
+fi
+
+REDIS_URL="redis://127.0.0.1:1/0" # nowhere, unless a redis-server is installed
+if command -v redis-server >/dev/null; then
+  REDIS_PORT=$(free_port)
+  redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no --dir "$WORK" \
+    >"$WORK/redis.log" 2>&1 &
+  PIDS+=($!)
+  REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
+  for _ in $(seq 1 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  log "redis-server on $REDIS_PORT"
+fi
+
+SIM_PORT=$(free_port)
+SIM_ARGS=(--port "$SIM_PORT" --scenario steady)
+[ "$REDIS_URL" != "redis://127.0.0.1:1/0" ] && SIM_ARGS+=(--redis-url "$REDIS_URL")
+"$BIN/kato-sim" "${SIM_ARGS[@]}" >"$WORK/sim.log" 2>&1 &
+PIDS+=($!)
+SIM_URL="http://127.0.0.1:$SIM_PORT"
+wait_http "$SIM_URL/health" 20
+log "kato-sim on $SIM_PORT (${SIM_ARGS[*]})"
+
+start_dashboard() {
+  DASH_PORT=$(free_port)
+  mkdir -p "$WORK/data-$DASH_PORT"
+  env KATO_API_URL="$SIM_URL" PORT="$DASH_PORT" HOST=127.0.0.1 REDIS_URL="$REDIS_URL" LOG_LEVEL=warn \
+    BROADCAST_INTERVAL=1 DATA_DIR="$WORK/data-$DASH_PORT" \
+    "$BIN/kato-dashboard" >"$OUT/dashboard-$1.log" 2>&1 &
+  DASH_PID=$!
+  wait_http "http://127.0.0.1:$DASH_PORT/api/v1/health" 30
+  sleep 5 # first collector rounds (KATO /metrics every 2 s, Redis reconcile every 5 s)
+  DASH_WS="ws://127.0.0.1:$DASH_PORT/ws"
+  log "kato-dashboard pid $DASH_PID on $DASH_PORT for $1"
+}
+
+stop_dashboard() { stop_pid "$DASH_PID"; DASH_PID=""; }
+
+load() { # name, ws-load args...
+  local name=$1; shift
+  log "scenario $name: ws-load $*"
+  "$BIN/ws-load" --json "$@" >"$OUT/$name.json" 2>"$OUT/$name.txt" || { log "ws-load failed (see $OUT/$name.txt)"; return 1; }
+  sed -n '/^ws-load report/,$p' "$OUT/$name.txt" >&2
+}
+
+{
+  echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "host: $(uname -srm), nproc $(nproc)"
+  free -g
+  echo "commit: $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- crates/server crates/core || echo ' (+ uncommitted changes in crates/server or crates/core)')"
+  echo "nofile: soft $(ulimit -Sn) hard $(ulimit -Hn)"
+} >"$OUT/machine.txt"
+
+for sc in "${SCENARIOS[@]}"; do
+  case $sc in
+    kato)
+      load kato-baseline --url ws://127.0.0.1:1/ws -n 0 --idle 0 --duration "$DURATION" --kato-sim "$SIM_URL"
+      start_dashboard idle
+      load idle --url "$DASH_WS" -n 0 --idle 0 --duration "$DURATION" --server-pid "$DASH_PID" --kato-sim "$SIM_URL"
+      stop_dashboard ;;
+    bytes)
+      start_dashboard bytes
+      load bytes-full --url "$DASH_WS" -n 1 --topics metrics,containers,sessions --duration "$DURATION" \
+        --server-pid "$DASH_PID" --save-frame "$OUT/frame-full.json"
+      load bytes-deltas --url "$DASH_WS" -n 1 --topics metrics,containers,sessions --deltas --duration "$DURATION" \
+        --server-pid "$DASH_PID" --save-frame "$OUT/frame-delta.json"
+      stop_dashboard ;;
+    c[0-9]*)
+      n=${sc#c}
+      start_dashboard "$sc"
+      load "$sc" --url "$DASH_WS" -n "$n" --rate 1000 --idle 10 --duration "$DURATION" --server-pid "$DASH_PID"
+      stop_dashboard ;;
+    stalled)
+      start_dashboard stalled
+      load stalled --url "$DASH_WS" -n 1000 --stalled 1000 --rate 1000 --idle 10 --duration "$DURATION" \
+        --server-pid "$DASH_PID"
+      stop_dashboard ;;
+    *) log "unknown scenario $sc"; exit 2 ;;
+  esac
+done
+log "results in $OUT"

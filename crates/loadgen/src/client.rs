@@ -1,0 +1,303 @@
+//! One WebSocket client: connect with small buffers, opt into features, subscribe, then either read every
+//! frame (live) or never poll the socket again (stalled). Live clients record tick→client latency of each
+//! `realtime_update` received inside the measurement [`Window`], plus messages and bytes.
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+use futures_util::{SinkExt, StreamExt};
+use tokio::net::{TcpSocket, TcpStream};
+use tokio_tungstenite::{
+    WebSocketStream, client_async_with_config,
+    tungstenite::{Message, protocol::WebSocketConfig},
+};
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+use crate::frame;
+
+/// A connected client socket.
+pub type Ws = WebSocketStream<TcpStream>;
+
+/// Microseconds since the Unix epoch, from the wall clock the server's timestamps also come from.
+pub fn now_micros() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX))
+}
+
+/// The measurement window, shared by every client: samples count only between `start` and `end`.
+#[derive(Debug)]
+pub struct Window {
+    start: AtomicU64,
+    end: AtomicU64,
+}
+
+impl Default for Window {
+    fn default() -> Self {
+        Self {
+            start: AtomicU64::new(u64::MAX),
+            end: AtomicU64::new(u64::MAX),
+        }
+    }
+}
+
+impl Window {
+    /// Opens the window now.
+    pub fn open(&self) {
+        self.start.store(now_micros(), Ordering::Release);
+    }
+
+    /// Closes the window now.
+    pub fn close(&self) {
+        self.end.store(now_micros(), Ordering::Release);
+    }
+
+    /// Whether `t` (µs since the epoch) lies inside the window.
+    pub fn contains(&self, t: u64) -> bool {
+        t >= self.start.load(Ordering::Acquire) && t < self.end.load(Ordering::Acquire)
+    }
+}
+
+/// How a client connects and what it asks for.
+#[derive(Debug, Clone)]
+pub struct ClientSpec {
+    /// The `/ws` URL.
+    pub url: Url,
+    /// Frames sent right after the handshake (features, subscribe).
+    pub hello: Vec<String>,
+    /// tungstenite settings (small buffers).
+    pub ws_config: WebSocketConfig,
+    /// Longest a connection attempt may take.
+    pub connect_timeout: Duration,
+}
+
+impl ClientSpec {
+    /// A spec subscribing to `topics`, opting into deltas first if asked.
+    pub fn new(
+        url: Url,
+        topics: &[String],
+        deltas: bool,
+        read_buffer: usize,
+        write_buffer: usize,
+        connect_timeout: Duration,
+    ) -> Self {
+        let mut hello = Vec::new();
+        if deltas {
+            hello.push(r#"{"type":"features","deltas":true}"#.to_string());
+        }
+        let list = serde_json::to_string(topics).unwrap_or_else(|_| "[]".into());
+        hello.push(format!(r#"{{"type":"subscribe","subscriptions":{list}}}"#));
+        let ws_config = WebSocketConfig::default()
+            .read_buffer_size(read_buffer)
+            .write_buffer_size(0)
+            .max_write_buffer_size(write_buffer.max(64 * 1024))
+            .max_message_size(Some(16 << 20))
+            .max_frame_size(Some(16 << 20));
+        Self {
+            url,
+            hello,
+            ws_config,
+            connect_timeout,
+        }
+    }
+}
+
+/// Connects, completes the handshake and sends the hello frames. `rcvbuf` sets SO_RCVBUF before connecting.
+pub async fn connect(spec: &ClientSpec, rcvbuf: Option<u32>) -> Result<Ws, String> {
+    let attempt = async {
+        let host = spec.url.host_str().unwrap_or("127.0.0.1");
+        let port = spec.url.port_or_known_default().unwrap_or(80);
+        let addr = tokio::net::lookup_host((host.trim_matches(['[', ']']), port))
+            .await
+            .map_err(|e| format!("resolve: {e}"))?
+            .find(|a| a.ip().is_loopback())
+            .ok_or_else(|| "resolve: no loopback address".to_string())?;
+        let socket = if addr.is_ipv4() {
+            TcpSocket::new_v4()
+        } else {
+            TcpSocket::new_v6()
+        }
+        .map_err(|e| format!("socket: {e}"))?;
+        if let Some(size) = rcvbuf {
+            socket
+                .set_recv_buffer_size(size)
+                .map_err(|e| format!("SO_RCVBUF: {e}"))?;
+        }
+        let tcp = socket
+            .connect(addr)
+            .await
+            .map_err(|e| format!("connect: {}", e.kind()))?;
+        let _ = tcp.set_nodelay(true);
+        let (mut ws, _) = client_async_with_config(spec.url.as_str(), tcp, Some(spec.ws_config))
+            .await
+            .map_err(|e| format!("handshake: {}", short_error(&e.to_string())))?;
+        for text in &spec.hello {
+            ws.send(Message::text(text.as_str()))
+                .await
+                .map_err(|e| format!("send hello: {e}"))?;
+        }
+        Ok(ws)
+    };
+    tokio::time::timeout(spec.connect_timeout, attempt)
+        .await
+        .unwrap_or_else(|_| Err("timeout".to_string()))
+}
+
+/// Keeps failure reasons groupable: drops details after the first line and caps the length.
+fn short_error(e: &str) -> String {
+    e.lines()
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .take(120)
+        .collect()
+}
+
+/// What one live client saw inside the window.
+#[derive(Debug, Default)]
+pub struct ClientStats {
+    /// Frames of any kind.
+    pub messages: u64,
+    /// Payload bytes of those frames.
+    pub bytes: u64,
+    /// `realtime_update` frames.
+    pub updates: u64,
+    /// Payload bytes of `realtime_update` frames.
+    pub update_bytes: u64,
+    /// tick→client latency of each `realtime_update`, µs.
+    pub latencies_us: Vec<u64>,
+    /// Samples where the receive time preceded the frame's timestamp (clamped to 0).
+    pub negative: u64,
+    /// Ticks never received (gaps in `tick` numbers): the server coalesced them.
+    pub ticks_skipped: u64,
+    /// Why the client stopped before the run ended, if it did.
+    pub ended_early: Option<String>,
+    /// The last `realtime_update` text (kept only when asked).
+    pub last_update: Option<String>,
+}
+
+/// Reads until `cancel`, recording what arrives inside `window`; then closes politely.
+pub async fn run_live(
+    mut ws: Ws,
+    window: Arc<Window>,
+    cancel: CancellationToken,
+    keep_frame: bool,
+) -> ClientStats {
+    let mut stats = ClientStats::default();
+    let mut last_tick: Option<u64> = None;
+    loop {
+        let msg = tokio::select! {
+            () = cancel.cancelled() => {
+                let _ = tokio::time::timeout(Duration::from_secs(2), ws.close(None)).await;
+                return stats;
+            }
+            msg = ws.next() => msg,
+        };
+        let now = now_micros();
+        let text = match msg {
+            Some(Ok(Message::Text(t))) => t,
+            Some(Ok(Message::Binary(b))) => {
+                if window.contains(now) {
+                    stats.messages += 1;
+                    stats.bytes += b.len() as u64;
+                }
+                continue;
+            }
+            Some(Ok(Message::Close(frame))) => {
+                stats.ended_early = Some(match frame {
+                    Some(f) => format!("closed by server: {} {}", u16::from(f.code), f.reason),
+                    None => "closed by server".into(),
+                });
+                return stats;
+            }
+            Some(Ok(_)) => continue,
+            Some(Err(e)) => {
+                stats.ended_early = Some(format!("error: {}", short_error(&e.to_string())));
+                return stats;
+            }
+            None => {
+                stats.ended_early = Some("connection ended".into());
+                return stats;
+            }
+        };
+        let Some(header) = frame::realtime_header(&text) else {
+            if window.contains(now) {
+                stats.messages += 1;
+                stats.bytes += text.len() as u64;
+            }
+            continue;
+        };
+        if let (Some(prev), Some(tick)) = (last_tick, header.tick)
+            && window.contains(now)
+        {
+            stats.ticks_skipped += tick.saturating_sub(prev + 1);
+        }
+        if header.tick.is_some() {
+            last_tick = header.tick;
+        }
+        if keep_frame {
+            stats.last_update = Some(text.as_str().to_owned());
+        }
+        if !window.contains(now) {
+            continue;
+        }
+        stats.messages += 1;
+        stats.bytes += text.len() as u64;
+        stats.updates += 1;
+        stats.update_bytes += text.len() as u64;
+        let sent_us = u64::try_from(header.timestamp_ms)
+            .unwrap_or(0)
+            .saturating_mul(1000);
+        if now < sent_us {
+            stats.negative += 1;
+        }
+        stats.latencies_us.push(now.saturating_sub(sent_us));
+    }
+}
+
+/// Holds a stalled client's socket without ever polling it, until `cancel`.
+pub async fn hold_stalled(ws: Ws, cancel: CancellationToken) {
+    cancel.cancelled().await;
+    drop(ws);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn window_contains_only_between_open_and_close() {
+        let w = Window::default();
+        assert!(!w.contains(now_micros()), "closed until opened");
+        w.open();
+        let inside = now_micros();
+        assert!(w.contains(inside));
+        w.close();
+        assert!(!w.contains(now_micros() + 1));
+    }
+
+    #[test]
+    fn hello_frames_opt_in_before_subscribing() {
+        let url = Url::parse("ws://127.0.0.1:1/ws").unwrap_or_else(|_| unreachable!());
+        let spec = ClientSpec::new(
+            url,
+            &["metrics".into()],
+            true,
+            4096,
+            4096,
+            Duration::from_secs(1),
+        );
+        assert_eq!(spec.hello[0], r#"{"type":"features","deltas":true}"#);
+        assert_eq!(
+            spec.hello[1],
+            r#"{"type":"subscribe","subscriptions":["metrics"]}"#
+        );
+        assert_eq!(spec.ws_config.read_buffer_size, 4096);
+    }
+}
