@@ -1,0 +1,148 @@
+//! Connecting to the engine (unix socket or plain HTTP on loopback) and turning failures into the
+//! reasons operators read in `docker: unavailable`.
+
+use std::time::Duration;
+
+use bollard::{API_DEFAULT_VERSION, Docker};
+
+/// Why the engine cannot be used right now.
+#[derive(Debug, thiserror::Error)]
+pub enum DockerError {
+    /// The engine answered with an error or could not be reached; `reason` is for humans.
+    #[error("{reason}")]
+    Engine {
+        reason: String,
+        #[source]
+        source: bollard::errors::Error,
+    },
+    /// The configured host is not something this collector can talk to.
+    #[error("unsupported Docker host {0:?} (use unix:///path or tcp://127.0.0.1:port)")]
+    UnsupportedHost(String),
+    /// The event stream ended: the engine went away.
+    #[error("Docker event stream closed (engine stopped?)")]
+    EventsClosed,
+}
+
+impl DockerError {
+    /// Wraps a bollard error with a readable reason that names `host`.
+    pub fn engine(host: &str, source: bollard::errors::Error) -> Self {
+        Self::Engine {
+            reason: reason(host, &source),
+            source,
+        }
+    }
+}
+
+/// Connects, negotiates the API version (bollard's default is newer than e.g. Debian's 20.10
+/// engine) and checks the engine answers.
+pub async fn connect(host: &str, timeout: Duration) -> Result<Docker, DockerError> {
+    let secs = timeout.as_secs().max(1);
+    let docker = if let Some(addr) = host
+        .strip_prefix("tcp://")
+        .or_else(|| host.strip_prefix("http://"))
+    {
+        Docker::connect_with_http(&format!("http://{addr}"), secs, API_DEFAULT_VERSION)
+    } else if host.starts_with("unix://") || host.starts_with('/') {
+        Docker::connect_with_unix(host, secs, API_DEFAULT_VERSION)
+    } else {
+        return Err(DockerError::UnsupportedHost(host.to_owned()));
+    }
+    .map_err(|e| DockerError::engine(host, e))?;
+    let docker = docker
+        .negotiate_version()
+        .await
+        .map_err(|e| DockerError::engine(host, e))?;
+    docker
+        .ping()
+        .await
+        .map_err(|e| DockerError::engine(host, e))?;
+    Ok(docker)
+}
+
+/// A sentence for operators: the cause found in the error chain, with the host.
+pub fn reason(host: &str, err: &bollard::errors::Error) -> String {
+    use bollard::errors::Error as E;
+    if let E::SocketNotFoundError(path) = err {
+        return format!("no Docker socket at {path} (engine not running, or socket not mounted)");
+    }
+    if let E::DockerResponseServerError {
+        status_code,
+        message,
+    } = err
+    {
+        return format!("Docker at {host} answered {status_code}: {message}");
+    }
+    if let E::RequestTimeoutError = err {
+        return format!("Docker at {host} did not answer in time");
+    }
+    if let E::IOError { err } = err {
+        return io_reason(host, err);
+    }
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = source {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            return io_reason(host, io);
+        }
+        source = e.source();
+    }
+    format!("Docker at {host}: {err}")
+}
+
+fn io_reason(host: &str, io: &std::io::Error) -> String {
+    use std::io::ErrorKind as K;
+    match io.kind() {
+        K::PermissionDenied => format!(
+            "permission denied on {host} (the dashboard's user needs read access to the \
+             Docker socket, e.g. the docker group)"
+        ),
+        K::ConnectionRefused => {
+            format!("connection refused at {host} (Docker engine not running?)")
+        }
+        K::NotFound => format!("no Docker socket at {host}"),
+        _ => format!("lost Docker at {host}: {io}"),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn missing_socket_says_so() {
+        let err = connect("unix:///nonexistent/docker.sock", Duration::from_secs(1))
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("no Docker socket at /nonexistent/docker.sock"),
+            "{err}"
+        );
+    }
+
+    #[tokio::test]
+    async fn refused_and_unsupported() {
+        let dir = tempfile_dir();
+        // A socket file nobody listens on: bind then drop the listener.
+        let path = dir.join("dead.sock");
+        drop(std::os::unix::net::UnixListener::bind(&path).unwrap());
+        let err = connect(
+            &format!("unix://{}", path.display()),
+            Duration::from_secs(1),
+        )
+        .await
+        .unwrap_err();
+        assert!(err.to_string().contains("connection refused"), "{err}");
+        let err = connect("ssh://host", Duration::from_secs(1))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, DockerError::UnsupportedHost(_)));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    fn tempfile_dir() -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("kd-connect-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+}
