@@ -91,6 +91,14 @@ impl DockerDaemon {
         self.private.is_some()
     }
 
+    /// The pid of a private `dockerd` while it runs (to measure its CPU, say).
+    pub fn pid(&self) -> Option<u32> {
+        self.private
+            .as_ref()
+            .and_then(|p| p.child.as_ref())
+            .map(Child::id)
+    }
+
     /// A `docker` CLI command aimed at this engine.
     pub fn docker(&self) -> Command {
         let mut cmd = Command::new("docker");
