@@ -11,8 +11,12 @@
 #   bytes     1 client on metrics,containers,sessions: bytes per update, full and with deltas
 #   c100 c1000 c10000   N live clients on every topic
 #   stalled   1000 live + 1000 stalled clients
+#   c10000idle 10,000 clients subscribed to nothing (heartbeats only): RSS per idle connection
 # Env: DURATION (steady seconds, default 60), OUT (results dir, default /tmp/kato-bench-<time>),
-#      CARGO_TARGET_DIR (default ~/.cache/kato-dashboard/target), NO_BUILD=1 to skip the build.
+#      CARGO_TARGET_DIR (default ~/.cache/kato-dashboard/target), NO_BUILD=1 to skip the build,
+#      QUIET_MAX (default 10): before each scenario wait until the host's CPUs are at most this % busy over 5 s
+#      (other processes skew latency on 2 cores), for at most QUIET_WAIT seconds (default 900); ws-load's
+#      report shows how busy the host really was during the measurement.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -21,7 +25,7 @@ DURATION=${DURATION:-60}
 OUT=${OUT:-/tmp/kato-bench-$(date +%Y%m%d-%H%M%S)}
 BIN=$CARGO_TARGET_DIR/release
 SCENARIOS=("$@")
-[ ${#SCENARIOS[@]} -eq 0 ] && SCENARIOS=(kato bytes c100 c1000 stalled c10000)
+[ ${#SCENARIOS[@]} -eq 0 ] && SCENARIOS=(kato bytes c100 c1000 stalled c10000 c10000idle)
 
 mkdir -p "$OUT"
 WORK=$(mktemp -d /tmp/kato-bench-work.XXXXXX)
@@ -97,8 +101,28 @@ start_dashboard() {
 
 stop_dashboard() { stop_pid "$DASH_PID"; DASH_PID=""; }
 
+cpu_busy() { # % of all CPUs busy over the next 5 s
+  local a b
+  a=($(head -1 /proc/stat)); sleep 5; b=($(head -1 /proc/stat))
+  local busy=0 total=0 i
+  for i in 1 2 3 4 5 6 7 8; do
+    total=$((total + b[i] - a[i]))
+    [ "$i" != 4 ] && [ "$i" != 5 ] && busy=$((busy + b[i] - a[i]))
+  done
+  echo $((total > 0 ? busy * 100 / total : 0))
+}
+
+wait_quiet() {
+  local deadline=$((SECONDS + ${QUIET_WAIT:-900})) busy
+  while busy=$(cpu_busy); [ "$busy" -gt "${QUIET_MAX:-10}" ]; do
+    [ $SECONDS -ge $deadline ] && { log "host still ${busy}% busy; measuring anyway"; return 0; }
+    log "host ${busy}% busy (other processes); waiting for ≤ ${QUIET_MAX:-10}%"
+  done
+}
+
 load() { # name, ws-load args...
   local name=$1; shift
+  wait_quiet
   log "scenario $name: ws-load $*"
   "$BIN/ws-load" --json "$@" >"$OUT/$name.json" 2>"$OUT/$name.txt" || { log "ws-load failed (see $OUT/$name.txt)"; return 1; }
   sed -n '/^ws-load report/,$p' "$OUT/$name.txt" >&2
@@ -125,6 +149,12 @@ for sc in "${SCENARIOS[@]}"; do
         --server-pid "$DASH_PID" --save-frame "$OUT/frame-full.json"
       load bytes-deltas --url "$DASH_WS" -n 1 --topics metrics,containers,sessions --deltas --duration "$DURATION" \
         --server-pid "$DASH_PID" --save-frame "$OUT/frame-delta.json"
+      stop_dashboard ;;
+    c[0-9]*idle)
+      n=${sc#c}; n=${n%idle}
+      start_dashboard "$sc"
+      load "$sc" --url "$DASH_WS" -n "$n" --topics "" --rate 1000 --idle 10 --duration "$DURATION" \
+        --server-pid "$DASH_PID"
       stop_dashboard ;;
     c[0-9]*)
       n=${sc#c}

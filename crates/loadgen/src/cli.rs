@@ -40,6 +40,9 @@ pub struct Args {
     /// Seconds of the measured steady phase.
     #[arg(long, short = 'd', default_value_t = 60.0)]
     pub duration: f64,
+    /// Seconds per slice of the latency-over-time table.
+    #[arg(long, default_value_t = 10.0)]
+    pub bucket: f64,
     /// Seconds the server is sampled before any client connects (its idle RSS and CPU).
     #[arg(long, default_value_t = 5.0)]
     pub idle: f64,
@@ -91,6 +94,8 @@ pub struct Settings {
     pub duration: Duration,
     /// Idle sampling before connecting.
     pub idle: Duration,
+    /// Latency-over-time slice.
+    pub bucket: Duration,
     /// Topics.
     pub topics: Vec<String>,
     /// Delta opt-in.
@@ -160,6 +165,7 @@ impl Args {
             warmup: secs("warmup", self.warmup, 0.0, 600.0)?,
             duration: secs("duration", self.duration, 1.0, MAX_DURATION_SECS)?,
             idle: secs("idle", self.idle, 0.0, 600.0)?,
+            bucket: secs("bucket", self.bucket, 0.1, MAX_DURATION_SECS)?,
             topics: parse_topics(&self.topics),
             deltas: self.deltas,
             server_pid: self.server_pid,

@@ -19,7 +19,7 @@ use tokio_tungstenite::{
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
-use crate::frame;
+use crate::{frame, stats::Sample};
 
 /// A connected client socket.
 pub type Ws = WebSocketStream<TcpStream>;
@@ -56,6 +56,12 @@ impl Window {
     /// Closes the window now.
     pub fn close(&self) {
         self.end.store(now_micros(), Ordering::Release);
+    }
+
+    /// Milliseconds from the window's opening to `t` (µs since the epoch); 0 before it opened.
+    pub fn offset_ms(&self, t: u64) -> u32 {
+        let start = self.start.load(Ordering::Acquire);
+        u32::try_from(t.saturating_sub(start) / 1000).unwrap_or(u32::MAX)
     }
 
     /// Whether `t` (µs since the epoch) lies inside the window.
@@ -170,8 +176,8 @@ pub struct ClientStats {
     pub updates: u64,
     /// Payload bytes of `realtime_update` frames.
     pub update_bytes: u64,
-    /// tick→client latency of each `realtime_update`, µs.
-    pub latencies_us: Vec<u64>,
+    /// tick→client latency of each `realtime_update`, with its receive time.
+    pub latencies: Vec<Sample>,
     /// Samples where the receive time preceded the frame's timestamp (clamped to 0).
     pub negative: u64,
     /// Ticks never received (gaps in `tick` numbers): the server coalesced them.
@@ -257,7 +263,10 @@ pub async fn run_live(
         if now < sent_us {
             stats.negative += 1;
         }
-        stats.latencies_us.push(now.saturating_sub(sent_us));
+        stats.latencies.push(Sample {
+            at_ms: window.offset_ms(now),
+            latency_us: u32::try_from(now.saturating_sub(sent_us)).unwrap_or(u32::MAX),
+        });
     }
 }
 
@@ -278,6 +287,7 @@ mod tests {
         w.open();
         let inside = now_micros();
         assert!(w.contains(inside));
+        assert!(w.offset_ms(inside + 5_000) >= 5);
         w.close();
         assert!(!w.contains(now_micros() + 1));
     }

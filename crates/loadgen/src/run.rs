@@ -16,8 +16,8 @@ use crate::{
     kato::{self, KatoRequests},
     procfs::{self, PhaseFigures, ProcSample},
     ramp,
-    report::{PerClient, Report, ServerFigures},
-    stats::{LatencySummary, Spread},
+    report::{PerClient, Report, ServerFigures, TimelinePoint},
+    stats::{LatencySummary, Sample, Spread, buckets},
 };
 
 /// Descriptors kept free for the runtime, /proc reads and kato-sim requests.
@@ -126,6 +126,8 @@ pub async fn run(s: Settings, command: String) -> anyhow::Result<Report> {
     };
     window.open();
     let me_start = procfs::sample(None).ok();
+    let host_start = procfs::host_cpu();
+    report.loadavg[0] = loadavg();
     let server_samples = match s.server_pid {
         Some(pid) => sample_for(Some(pid), s.duration, &mut notes).await,
         None => {
@@ -135,6 +137,11 @@ pub async fn run(s: Settings, command: String) -> anyhow::Result<Report> {
     };
     window.close();
     let me_end = procfs::sample(None).ok();
+    report.loadavg[1] = loadavg();
+    report.host_cpus = std::thread::available_parallelism().map_or(0, usize::from);
+    if let (Some(a), Some(b)) = (host_start, procfs::host_cpu()) {
+        report.host_busy_percent = Some(procfs::host_busy_percent(a, b));
+    }
     report.steady_seconds = s.duration.as_secs_f64();
     if let (Some(a), Some(b)) = (me_start, me_end) {
         report.loadgen = PhaseFigures::from_samples(&[a, b], clk);
@@ -143,15 +150,13 @@ pub async fn run(s: Settings, command: String) -> anyhow::Result<Report> {
         report.kato = kato_window(base, before, from, &mut notes).await;
     }
     let ports: HashSet<u16> = fleet.stalled_ports();
-    if !ports.is_empty() {
-        report.connections.stalled_tcp_states = procfs::tcp_states(&ports)
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect();
+    if let (false, Some(server_port)) = (ports.is_empty(), s.url.port_or_known_default()) {
+        report.connections.stalled_tcp = Some(procfs::tcp_ends(&ports, server_port));
     }
     eprintln!("ws-load: stopping clients");
     let mut all = fleet.stop().await;
-    aggregate(&mut report, &mut all, s.duration.as_secs_f64());
+    let bucket_ms = u32::try_from(s.bucket.as_millis()).unwrap_or(u32::MAX);
+    aggregate(&mut report, &mut all, s.duration.as_secs_f64(), bucket_ms);
     let frame = all.first().and_then(|c| c.last_update.as_ref());
     if let (Some(path), Some(frame)) = (&s.save_frame, frame)
         && let Err(e) = std::fs::write(path, frame)
@@ -167,11 +172,25 @@ pub async fn run(s: Settings, command: String) -> anyhow::Result<Report> {
             }
             _ => None,
         };
+        let timeline = server_samples
+            .first()
+            .map(|first| {
+                server_samples
+                    .iter()
+                    .map(|x| TimelinePoint {
+                        t: x.at.duration_since(first.at).as_secs_f64(),
+                        rss_bytes: x.rss_bytes,
+                        fds: x.fds,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         report.server = Some(ServerFigures {
             pid,
             idle,
             steady,
             rss_per_connection_bytes: per_conn,
+            timeline,
         });
     }
     report.notes = notes;
@@ -212,13 +231,13 @@ async fn kato_window(
 }
 
 /// Folds the clients' figures into the report.
-fn aggregate(report: &mut Report, clients: &mut [ClientStats], seconds: f64) {
+fn aggregate(report: &mut Report, clients: &mut [ClientStats], seconds: f64, bucket_ms: u32) {
     let minutes = seconds / 60.0;
-    let mut latencies: Vec<u64> =
-        Vec::with_capacity(clients.iter().map(|c| c.latencies_us.len()).sum());
+    let mut samples: Vec<Sample> =
+        Vec::with_capacity(clients.iter().map(|c| c.latencies.len()).sum());
     let (mut updates, mut update_bytes, mut skipped, mut negative) = (0u64, 0u64, 0u64, 0u64);
     for c in clients.iter_mut() {
-        latencies.append(&mut c.latencies_us);
+        samples.append(&mut c.latencies);
         updates += c.updates;
         update_bytes += c.update_bytes;
         skipped += c.ticks_skipped;
@@ -231,6 +250,8 @@ fn aggregate(report: &mut Report, clients: &mut [ClientStats], seconds: f64) {
                 .or_default() += 1;
         }
     }
+    report.latency_buckets = buckets(&samples, bucket_ms);
+    let mut latencies: Vec<u64> = samples.iter().map(|s| u64::from(s.latency_us)).collect();
     report.latency = LatencySummary::from_micros(&mut latencies);
     report.latency_negative_samples = negative;
     report.per_client = PerClient {
@@ -244,6 +265,12 @@ fn aggregate(report: &mut Report, clients: &mut [ClientStats], seconds: f64) {
         },
         ticks_skipped: skipped,
     };
+}
+
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
 }
 
 fn epoch_secs() -> f64 {
@@ -266,7 +293,13 @@ mod tests {
                 bytes: 6000,
                 updates: 60,
                 update_bytes: 6000,
-                latencies_us: vec![1000; 60],
+                latencies: vec![
+                    Sample {
+                        at_ms: 0,
+                        latency_us: 1000
+                    };
+                    60
+                ],
                 ..Default::default()
             },
             ClientStats {
@@ -274,18 +307,26 @@ mod tests {
                 bytes: 3000,
                 updates: 30,
                 update_bytes: 3000,
-                latencies_us: vec![3000; 30],
+                latencies: vec![
+                    Sample {
+                        at_ms: 25_000,
+                        latency_us: 3000
+                    };
+                    30
+                ],
                 ended_early: Some("closed".into()),
                 ..Default::default()
             },
         ];
         let mut r = Report::default();
-        aggregate(&mut r, &mut clients, 30.0);
+        aggregate(&mut r, &mut clients, 30.0, 10_000);
         assert_eq!(r.per_client.messages_per_minute.mean, 90.0);
         assert_eq!(r.per_client.bytes_per_update_mean, 100.0);
         assert_eq!(r.latency.samples, 90);
         assert_eq!(r.latency.p50_ms, 1.0);
         assert_eq!(r.latency.max_ms, 3.0);
+        assert_eq!(r.latency_buckets.len(), 2);
+        assert_eq!(r.latency_buckets[1].latency.p50_ms, 3.0);
         assert_eq!(r.connections.live_dropped.get("closed"), Some(&1));
     }
 }

@@ -61,6 +61,45 @@ impl LatencySummary {
     }
 }
 
+/// One latency sample: when it was received (ms since the steady window opened) and its latency (µs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sample {
+    /// Receive time, ms since the window opened.
+    pub at_ms: u32,
+    /// tick→client latency, µs.
+    pub latency_us: u32,
+}
+
+/// Latency over one slice of the steady window.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Bucket {
+    /// Slice start, seconds since the window opened.
+    pub from_s: f64,
+    /// Slice end.
+    pub to_s: f64,
+    /// Latency within the slice.
+    pub latency: LatencySummary,
+}
+
+/// Splits samples into consecutive slices of `bucket_ms` by receive time and summarises each (empty slices
+/// are left out).
+pub fn buckets(samples: &[Sample], bucket_ms: u32) -> Vec<Bucket> {
+    let bucket_ms = bucket_ms.max(1);
+    let mut by: std::collections::BTreeMap<u32, Vec<u64>> = std::collections::BTreeMap::new();
+    for s in samples {
+        by.entry(s.at_ms / bucket_ms)
+            .or_default()
+            .push(u64::from(s.latency_us));
+    }
+    by.into_iter()
+        .map(|(i, mut v)| Bucket {
+            from_s: f64::from(i) * f64::from(bucket_ms) / 1000.0,
+            to_s: f64::from(i + 1) * f64::from(bucket_ms) / 1000.0,
+            latency: LatencySummary::from_micros(&mut v),
+        })
+        .collect()
+}
+
 /// Mean, minimum and maximum of per-client figures.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Spread {
@@ -131,6 +170,23 @@ mod tests {
             LatencySummary::from_micros(&mut []),
             LatencySummary::default()
         );
+    }
+
+    #[test]
+    fn buckets_split_by_receive_time() {
+        let s = |at_ms, latency_us| Sample { at_ms, latency_us };
+        let b = buckets(
+            &[s(0, 1000), s(9_999, 3000), s(10_000, 5000), s(35_000, 7000)],
+            10_000,
+        );
+        assert_eq!(b.len(), 3, "the empty 20–30 s slice is left out");
+        assert_eq!(
+            (b[0].from_s, b[0].to_s, b[0].latency.samples),
+            (0.0, 10.0, 2)
+        );
+        assert_eq!(b[0].latency.max_ms, 3.0);
+        assert_eq!((b[2].from_s, b[2].latency.p50_ms), (30.0, 7.0));
+        assert!(buckets(&[], 0).is_empty());
     }
 
     #[test]
