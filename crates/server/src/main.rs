@@ -16,7 +16,9 @@ async fn main() -> anyhow::Result<()> {
     // Every /ws client is a file descriptor: lift the soft limit to the hard one (often 1,024 → 1,048,576).
     match rlimit::increase_nofile_limit(u64::MAX) {
         Ok(limit) => tracing::debug!(limit, "open-file limit"),
-        Err(e) => tracing::warn!(error = %e, "cannot raise the open-file limit; /ws connections are capped by it"),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot raise the open-file limit; /ws connections are capped by it")
+        }
     }
     let addr = config.bind_addr()?;
     let listener = tokio::net::TcpListener::bind(addr)
