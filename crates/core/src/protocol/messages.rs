@@ -234,6 +234,19 @@ pub enum ServerMsg {
         #[serde(default)]
         alerts: Vec<Value>,
     },
+    /// Alert bookkeeping shared by every tab: read, acknowledged, silenced, cleared (on the `system_alerts` topic).
+    AlertUpdate {
+        /// `read`, `read_all`, `acknowledged`, `silence_created`, `silence_expired`, `cleared`.
+        action: String,
+        /// RFC 3339 UTC.
+        timestamp: String,
+        /// Sequence number on the `system_alerts` topic.
+        #[serde(default)]
+        seq: u64,
+        /// What changed.
+        #[serde(default)]
+        data: Value,
+    },
     /// KATO restarted, became unreachable or came back.
     KatoEvent {
         /// `kato_restarted`, `kato_unreachable`, `kato_reachable`.

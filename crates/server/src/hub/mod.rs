@@ -14,6 +14,7 @@ use std::{
     time::{Duration, Instant},
 };
 
+use axum::extract::ws::Utf8Bytes;
 use chrono::Utc;
 use kato_dashboard_core::protocol::{ServerMsg, Topic};
 use serde_json::Value;
@@ -36,12 +37,22 @@ pub struct HubConfig {
     pub event_channel: usize,
 }
 
+/// Durable history of an event topic (the alert store), consulted when the replay buffer no longer holds what a
+/// client missed.
+pub trait EventArchive: Send + Sync {
+    /// The newest sequence number stored.
+    fn last_seq(&self) -> u64;
+    /// Up to `limit` stored events after `seq`, in order.
+    fn after(&self, seq: u64, limit: usize) -> Vec<Arc<EventFrame>>;
+}
+
 /// Something a collector tells the hub.
 #[derive(Debug)]
 pub enum HubInput {
     /// The latest value of a state topic.
     State(Topic, Value),
-    /// An event; the hub assigns its `seq`.
+    /// An event; the hub assigns its `seq` unless the message carries one already (a durable producer such as
+    /// the alert store numbers its own events; they must be increasing).
     Event(Topic, ServerMsg),
 }
 
@@ -60,6 +71,18 @@ pub struct HubStats {
 #[derive(Debug)]
 pub struct ReplayBuffers([ReplayBuffer; 3]);
 
+/// Per-event-topic extras: a durable archive and a "sticky" frame sent on every subscribe (e.g. the alerts
+/// firing right now).
+#[derive(Default)]
+struct Extras {
+    archives: [Option<Arc<dyn EventArchive>>; 3],
+    sticky: [Option<Utf8Bytes>; 3],
+}
+
+fn event_slot(topic: Topic) -> Option<usize> {
+    Topic::EVENTS.iter().position(|t| *t == topic)
+}
+
 impl ReplayBuffers {
     fn slot(&mut self, topic: Topic) -> Option<&mut ReplayBuffer> {
         Topic::EVENTS
@@ -76,6 +99,7 @@ pub struct HubHandle {
     ticks: watch::Receiver<Arc<Tick>>,
     events: broadcast::Sender<Arc<EventFrame>>,
     replay: Arc<Mutex<ReplayBuffers>>,
+    extras: Arc<std::sync::RwLock<Extras>>,
     /// The hub's own counters.
     pub stats: Arc<HubStats>,
 }
@@ -116,10 +140,65 @@ impl HubHandle {
         self.with_replay(topic, |b| b.last_seq()).unwrap_or(0)
     }
 
-    /// Every buffered event of `topic` after `seq`.
+    /// Every event of `topic` after `seq`: from the replay buffer, else from the topic's archive.
     pub fn replay_after(&self, topic: Topic, seq: u64) -> Replay {
-        self.with_replay(topic, |b| b.after(seq, Utc::now()))
-            .unwrap_or(Replay::Events(Vec::new()))
+        let replay = self
+            .with_replay(topic, |b| b.after(seq, Utc::now()))
+            .unwrap_or(Replay::Events(Vec::new()));
+        let Replay::Gap { .. } = replay else {
+            return replay;
+        };
+        let Some(archive) = self.archive(topic) else {
+            return replay;
+        };
+        let limit = self.with_replay(topic, |b| b.capacity()).unwrap_or(1000);
+        let stored = archive.after(seq, limit);
+        if stored.first().is_some_and(|f| f.seq == seq + 1) {
+            Replay::Events(stored)
+        } else {
+            replay
+        }
+    }
+
+    fn archive(&self, topic: Topic) -> Option<Arc<dyn EventArchive>> {
+        let extras = self
+            .extras
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        event_slot(topic).and_then(|i| extras.archives[i].clone())
+    }
+
+    /// Gives an event topic a durable archive; numbering continues after its newest event.
+    pub fn set_archive(&self, topic: Topic, archive: Arc<dyn EventArchive>) {
+        let last = archive.last_seq();
+        self.with_replay(topic, |b| b.continue_from(last));
+        let mut extras = self
+            .extras
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(i) = event_slot(topic) {
+            extras.archives[i] = Some(archive);
+        }
+    }
+
+    /// Sets (or clears) the frame every client subscribing to `topic` receives first.
+    pub fn set_sticky(&self, topic: Topic, frame: Option<Utf8Bytes>) {
+        let mut extras = self
+            .extras
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(i) = event_slot(topic) {
+            extras.sticky[i] = frame;
+        }
+    }
+
+    /// The sticky frame of `topic`.
+    pub fn sticky(&self, topic: Topic) -> Option<Utf8Bytes> {
+        let extras = self
+            .extras
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        event_slot(topic).and_then(|i| extras.sticky[i].clone())
     }
 
     fn with_replay<R>(&self, topic: Topic, f: impl FnOnce(&mut ReplayBuffer) -> R) -> Option<R> {
@@ -144,6 +223,7 @@ pub fn spawn(config: HubConfig, cancel: CancellationToken, tracker: &TaskTracker
         ticks: ticks_rx,
         events: events_tx,
         replay,
+        extras: Arc::default(),
         stats: Arc::default(),
     };
     let hub = Hub {
@@ -208,7 +288,14 @@ impl Hub {
                 tracing::error!(%topic, "event published on a state topic; dropped");
                 return;
             };
-            let seq = buffer.last_seq() + 1;
+            let seq = match seq_of(&msg) {
+                0 => buffer.last_seq() + 1,
+                given if given > buffer.last_seq() => given,
+                given => {
+                    tracing::error!(%topic, given, last = buffer.last_seq(), "event numbered out of order; dropped");
+                    return;
+                }
+            };
             set_seq(&mut msg, seq);
             let text = match serde_json::to_string(&msg) {
                 Ok(text) => text,
@@ -232,10 +319,21 @@ impl Hub {
     }
 }
 
+fn seq_of(msg: &ServerMsg) -> u64 {
+    match msg {
+        ServerMsg::SessionEvent { seq, .. }
+        | ServerMsg::SystemAlert { seq, .. }
+        | ServerMsg::AlertUpdate { seq, .. }
+        | ServerMsg::KatoEvent { seq, .. } => *seq,
+        _ => 0,
+    }
+}
+
 fn set_seq(msg: &mut ServerMsg, value: u64) {
     match msg {
         ServerMsg::SessionEvent { seq, .. }
         | ServerMsg::SystemAlert { seq, .. }
+        | ServerMsg::AlertUpdate { seq, .. }
         | ServerMsg::KatoEvent { seq, .. } => {
             *seq = value;
         }

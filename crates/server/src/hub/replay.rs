@@ -59,6 +59,11 @@ impl ReplayBuffer {
         self.last_seq
     }
 
+    /// How many events it keeps at most.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
     /// Sets the starting point (a store that survives restarts continues its numbering).
     pub fn continue_from(&mut self, last_seq: u64) {
         self.last_seq = self.last_seq.max(last_seq);

@@ -188,12 +188,24 @@ where
         Ok(())
     }
 
+    /// The current state of every subscribed state topic, then each subscribed event topic's sticky frame (the
+    /// alerts firing right now).
     async fn send_snapshot(&mut self) -> Step {
         let tick = self.ctx.hub.latest();
         if let Some(frame) = tick.frame(self.state.subs) {
             let frame = frame.clone();
             self.send_text(frame).await?;
             tick.mark_sent(self.state.subs, &mut self.state.sent_versions);
+        }
+        for topic in Topic::EVENTS {
+            if let Some(frame) = self
+                .ctx
+                .hub
+                .sticky(topic)
+                .filter(|_| self.state.subs.contains(topic))
+            {
+                self.send_text(frame).await?;
+            }
         }
         Ok(())
     }
