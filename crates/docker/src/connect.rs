@@ -140,6 +140,39 @@ mod tests {
         let _ = std::fs::remove_dir_all(dir);
     }
 
+    #[test]
+    fn reasons_name_the_cause() {
+        use bollard::errors::Error as E;
+        use std::io::{Error, ErrorKind};
+        let host = "unix:///var/run/docker.sock";
+        let io = |kind| E::IOError {
+            err: Error::from(kind),
+        };
+        let cases = [
+            (
+                io(ErrorKind::PermissionDenied),
+                "permission denied on unix:///var/run/docker.sock",
+            ),
+            (io(ErrorKind::ConnectionRefused), "connection refused at"),
+            (
+                E::SocketNotFoundError("/x.sock".into()),
+                "no Docker socket at /x.sock",
+            ),
+            (E::RequestTimeoutError, "did not answer in time"),
+            (
+                E::DockerResponseServerError {
+                    status_code: 500,
+                    message: "boom".into(),
+                },
+                "answered 500: boom",
+            ),
+        ];
+        for (err, want) in cases {
+            let got = reason(host, &err);
+            assert!(got.contains(want), "{got:?} should contain {want:?}");
+        }
+    }
+
     fn tempfile_dir() -> std::path::PathBuf {
         let dir = std::env::temp_dir().join(format!("kd-connect-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();

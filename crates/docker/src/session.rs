@@ -9,13 +9,16 @@ use bollard::Docker;
 use bollard::query_parameters::{EventsOptions, InspectContainerOptions, ListContainersOptions};
 use chrono::Utc;
 use futures_util::StreamExt;
-use kato_dashboard_core::docker::{ContainerEvent, ContainerEventKind, event::health_from_action};
+use kato_dashboard_core::docker::{
+    ContainerEvent, ContainerEventKind, ContainerInfo, event::health_from_action,
+};
 use tokio::sync::mpsc;
 use tokio::time::MissedTickBehavior;
 
 use crate::collector::Ctx;
 use crate::connect::DockerError;
 use crate::convert::{self, clean_name};
+use crate::state::RunChange;
 use crate::stream::{self, StreamMsg};
 
 /// Runs until cancelled or the engine is lost.
@@ -33,8 +36,10 @@ pub async fn run(
         ..EventsOptions::default()
     }));
     let info = docker.info().await.map_err(err)?;
+    // After an outage the events in between are lost: the first listing reports what changed.
+    let after_outage = ctx.state.was_reached();
     ctx.state.connected(convert::host(&info));
-    rescan(docker, ctx).await?;
+    rescan(docker, ctx, after_outage).await?;
     tracing::info!(host = %ctx.host, "Docker connected");
     let mut tick = tokio::time::interval(ctx.config.rescan_interval);
     tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
@@ -48,14 +53,15 @@ pub async fn run(
                 None => return Err(DockerError::EventsClosed),
             },
             Some(msg) = samples.recv() => on_stream(ctx, msg),
-            _ = tick.tick() => rescan(docker, ctx).await?,
+            _ = tick.tick() => rescan(docker, ctx, false).await?,
         }
     }
 }
 
 /// Full reconciliation: list all containers, inspect the watched ones, drop the vanished ones,
-/// open missing streams, announce newly missing names.
-async fn rescan(docker: &Docker, ctx: &mut Ctx) -> Result<(), DockerError> {
+/// open missing streams, announce newly missing names, and with `announce` also the up/down
+/// changes found (events missed during an outage; in steady state the events report them).
+async fn rescan(docker: &Docker, ctx: &mut Ctx, announce: bool) -> Result<(), DockerError> {
     let options = ListContainersOptions {
         all: true,
         ..ListContainersOptions::default()
@@ -75,7 +81,18 @@ async fn rescan(docker: &Docker, ctx: &mut Ctx) -> Result<(), DockerError> {
         {
             Ok(info) => {
                 seen.insert(c.name);
-                ctx.state.upsert(convert::info(&info));
+                let info = convert::info(&info);
+                let event = announce.then(|| reconciled(&info));
+                let change = ctx.state.upsert(info);
+                if let Some(event) = event.filter(|_| change != RunChange::Same) {
+                    ctx.emit(ContainerEvent {
+                        kind: match change {
+                            RunChange::Restarted => ContainerEventKind::Restarted,
+                            _ => event.kind,
+                        },
+                        ..event
+                    });
+                }
             }
             // Removed between list and inspect: treated as gone below.
             Err(bollard::errors::Error::DockerResponseServerError {
@@ -93,6 +110,27 @@ async fn rescan(docker: &Docker, ctx: &mut Ctx) -> Result<(), DockerError> {
     announce_missing(ctx);
     ctx.publish();
     Ok(())
+}
+
+/// The event a listing implies for `info` if its running state changed: `started` when it runs
+/// (the caller turns it into `restarted` when it ran before), `died` when it does not.
+fn reconciled(info: &ContainerInfo) -> ContainerEvent {
+    let (kind, at) = if info.is_running() {
+        (ContainerEventKind::Started, info.started_at)
+    } else {
+        (ContainerEventKind::Died, info.finished_at)
+    };
+    ContainerEvent {
+        name: info.name.clone(),
+        id: Some(info.id.clone()),
+        kind,
+        status: info.status.clone(),
+        health: info.health.clone(),
+        exit_code: info.exit_code.filter(|_| !info.is_running()),
+        signal: None,
+        old_name: None,
+        at: at.unwrap_or_else(Utc::now),
+    }
 }
 
 /// Starts a stream for every running watched container without one.

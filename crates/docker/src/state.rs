@@ -38,6 +38,18 @@ impl Tracked {
     }
 }
 
+/// How an [`State::upsert`] changed whether the container runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunChange {
+    Same,
+    /// Now running; before not running or not known.
+    Up,
+    /// Running before and now, but started again (or recreated) in between.
+    Restarted,
+    /// Running before, not now.
+    Down,
+}
+
 /// Everything the collector knows.
 #[derive(Debug)]
 pub struct State {
@@ -89,12 +101,13 @@ impl State {
         self.expected.contains(name)
     }
 
-    /// Records fresh engine facts. A different id under the same name (recreated container)
-    /// or a restart drops the old samples and stream; a container that is no longer running
-    /// loses its stream.
-    pub fn upsert(&mut self, info: ContainerInfo) -> &mut Tracked {
+    /// Records fresh engine facts and says how running changed. A different id under the same
+    /// name (recreated container) or a new start time drops the old samples and stream; a
+    /// container that is no longer running loses its stream.
+    pub fn upsert(&mut self, info: ContainerInfo) -> RunChange {
         self.expected.insert(info.name.clone());
         let t = self.tracked.entry(info.name.clone()).or_default();
+        let was_running = t.info.is_running();
         let replaced = t.info.id != info.id;
         let restarted = !replaced && info.started_at != t.info.started_at;
         if replaced || restarted {
@@ -105,8 +118,20 @@ impl State {
             t.stream = None;
             t.broken = false;
         }
+        let change = match (was_running, info.is_running()) {
+            (false, true) => RunChange::Up,
+            (true, true) if replaced || restarted => RunChange::Restarted,
+            (true, false) => RunChange::Down,
+            _ => RunChange::Same,
+        };
         t.info = info;
-        t
+        change
+    }
+
+    /// Whether Docker had been reached before (so a listing can reveal changes missed during an
+    /// outage).
+    pub fn was_reached(&self) -> bool {
+        self.reached
     }
 
     /// Drops a container (destroyed or gone); it becomes missing if expected.

@@ -45,7 +45,7 @@ fn names(v: &[&str]) -> Vec<String> {
 fn samples_from_the_current_stream_only() {
     let mut s = State::new(&names(&["kato"]), t(0));
     s.connected(HostInfo::default());
-    s.upsert(info("kato", "a", "running", 0));
+    assert_eq!(s.upsert(info("kato", "a", "running", 0)), RunChange::Up);
     assert!(s.get("kato").unwrap().needs_stream());
     let g = with_stream(&mut s, "kato");
     assert!(
@@ -87,23 +87,26 @@ fn restart_and_recreate_reset_samples_and_stream() {
     let g = with_stream(&mut s, "kato");
     s.on_sample("kato", g, sample(1, 1, 10));
     // Same facts again (rescan): stream kept.
-    s.upsert(info("kato", "a", "running", 0));
+    assert_eq!(s.upsert(info("kato", "a", "running", 0)), RunChange::Same);
     assert!(!s.get("kato").unwrap().needs_stream());
     // Stopped: stream closed, figures zero.
-    s.upsert(info("kato", "a", "exited", 0));
+    assert_eq!(s.upsert(info("kato", "a", "exited", 0)), RunChange::Down);
     assert!(s.get("kato").unwrap().stream.is_none());
     let snap = s.snapshot(t(5));
     assert_eq!(snap.get("kato").unwrap().status, "exited");
     assert_eq!(snap.aggregated.running_count, 0);
     // Started again: new start time → samples dropped, a stream is needed.
-    s.upsert(info("kato", "a", "running", 6));
+    assert_eq!(s.upsert(info("kato", "a", "running", 6)), RunChange::Up);
     assert!(s.get("kato").unwrap().needs_stream());
     let c = s.snapshot(t(7));
     assert_eq!(c.get("kato").unwrap().sampled_at, None);
     // Recreated under the same name: new id, same reset.
     let g = with_stream(&mut s, "kato");
     s.on_sample("kato", g, sample(8, 1, 10));
-    s.upsert(info("kato", "b", "running", 6));
+    assert_eq!(
+        s.upsert(info("kato", "b", "running", 6)),
+        RunChange::Restarted
+    );
     assert!(s.get("kato").unwrap().needs_stream());
 }
 

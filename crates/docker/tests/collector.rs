@@ -217,13 +217,20 @@ async fn kill_start_and_destroy_arrive_within_a_second() {
     .await;
     assert_eq!(snap.get(&victim).unwrap().cpu, 0.0);
 
+    // `docker start` returns once the container runs (hundreds of ms on a loaded machine), so
+    // the start is timed from the engine's own event time to its arrival here.
     let t1 = Instant::now();
     c.start(&victim).unwrap();
-    let started = event_until(&mut events, Duration::from_secs(1), "started < 1 s", |e| {
+    let started = event_until(&mut events, Duration::from_secs(5), "started", |e| {
         e.name == victim && e.kind == ContainerEventKind::Started
     })
     .await;
+    let up_from_engine = chrono::Utc::now() - started.at;
     let up = t1.elapsed();
+    assert!(
+        up_from_engine < chrono::Duration::seconds(1),
+        "started event {up_from_engine} after the engine's start"
+    );
     assert_eq!(started.status, "running");
     // The stream is reopened: fresh samples after the new start.
     snapshot_until(
@@ -252,7 +259,72 @@ async fn kill_start_and_destroy_arrive_within_a_second() {
     })
     .await;
     assert!(snap.get(&victim).is_none());
-    println!("kill → died event {down:?}; start → started event {up:?}");
+    println!(
+        "kill → died event {down:?}; start → started event {up:?} ({} ms after the engine's \
+         start event)",
+        up_from_engine.num_milliseconds()
+    );
+
+    cancel.cancel();
+    tokio::time::timeout(Duration::from_secs(5), handle.join())
+        .await
+        .expect("collector stops on cancel");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_and_rename_are_followed() {
+    let daemon = DockerDaemon::start().unwrap();
+    let mut c = TestContainers::new(&daemon, "health").unwrap();
+    let checked = c
+        .run(
+            "checked",
+            &["--health-cmd", "true", "--health-interval", "1s"],
+            &["sleep", "1000000"],
+        )
+        .unwrap();
+    let renamed = c.name("renamed");
+    let cancel = CancellationToken::new();
+    let handle = DockerCollector::spawn(config(&daemon, &[&checked, &renamed]), cancel.clone());
+    let mut rx = handle.snapshot.clone();
+    let mut events = handle.subscribe();
+
+    let health = event_until(&mut events, Duration::from_secs(10), "healthy", |e| {
+        e.name == checked && e.kind == ContainerEventKind::Health
+    })
+    .await;
+    assert_eq!(health.health.as_deref(), Some("healthy"));
+    snapshot_until(
+        &mut rx,
+        Duration::from_secs(2),
+        "healthy in snapshot",
+        |s| {
+            s.get(&checked)
+                .is_some_and(|c| c.health.as_deref() == Some("healthy"))
+        },
+    )
+    .await;
+
+    let out = c
+        .docker()
+        .args(["rename", &checked, &renamed])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let ev = event_until(&mut events, Duration::from_secs(2), "renamed", |e| {
+        e.kind == ContainerEventKind::Renamed
+    })
+    .await;
+    assert_eq!(
+        (ev.name.as_str(), ev.old_name.as_deref()),
+        (renamed.as_str(), Some(checked.as_str()))
+    );
+    let snap = snapshot_until(&mut rx, Duration::from_secs(2), "new name listed", |s| {
+        s.get(&renamed).is_some_and(|c| c.running) && s.missing.contains(&checked)
+    })
+    .await;
+    assert!(snap.get(&checked).is_none());
+    // The renamed container is removed by name at the end.
+    c.remove(&renamed).unwrap();
 
     cancel.cancel();
     tokio::time::timeout(Duration::from_secs(5), handle.join())

@@ -6,9 +6,9 @@ mod support;
 
 use std::time::Duration;
 
-use kato_dashboard_docker::{DockerCollector, DockerConfig};
+use kato_dashboard_docker::{ContainerEventKind, DockerCollector, DockerConfig};
 use kato_dashboard_testkit::{DockerDaemon, TestContainers};
-use support::snapshot_until;
+use support::{event_until, snapshot_until};
 use tokio_util::sync::CancellationToken;
 
 fn reason(s: &kato_dashboard_docker::ContainersSnapshot) -> String {
@@ -70,6 +70,7 @@ async fn recovers_when_the_engine_appears_and_after_it_restarts() {
     println!("{:?}: recovered after the engine appeared", t0.elapsed());
 
     // 3. The engine stops mid-run: unavailable, last values kept and marked stale.
+    let mut events = handle.subscribe();
     println!("{:?}: stopping the engine", t0.elapsed());
     daemon.stop();
     println!("{:?}: engine stopped", t0.elapsed());
@@ -100,6 +101,21 @@ async fn recovers_when_the_engine_appears_and_after_it_restarts() {
     )
     .await;
     println!("{:?}: recovered after the engine restarted", t0.elapsed());
+    // The events missed during the outage are reported from the listing after reconnecting.
+    let up = event_until(
+        &mut events,
+        Duration::from_secs(5),
+        "up event after outage",
+        |e| {
+            e.name == name
+                && matches!(
+                    e.kind,
+                    ContainerEventKind::Restarted | ContainerEventKind::Started
+                )
+        },
+    )
+    .await;
+    assert_eq!(up.status, "running");
 
     cancel.cancel();
     tokio::time::timeout(Duration::from_secs(5), handle.join())
