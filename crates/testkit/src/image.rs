@@ -41,6 +41,19 @@ pub fn busybox_image(daemon: &DockerDaemon) -> Result<String> {
         source,
     };
     std::fs::create_dir_all(&bin).map_err(|e| io("mkdir bin", e))?;
+    let binary = std::fs::read(BUSYBOX).map_err(|e| {
+        io(
+            &format!("read {BUSYBOX} (apt-get install busybox-static)"),
+            e,
+        )
+    })?;
+    // The image has no libc: a dynamically linked busybox (Debian's `busybox`) cannot run in it.
+    if has_interpreter(&binary) {
+        return Err(io(
+            BUSYBOX,
+            std::io::Error::other("dynamically linked; apt-get install busybox-static"),
+        ));
+    }
     std::fs::copy(BUSYBOX, bin.join("busybox")).map_err(|e| {
         io(
             &format!("copy {BUSYBOX} (apt-get install busybox-static)"),
@@ -81,4 +94,43 @@ pub fn busybox_image(daemon: &DockerDaemon) -> Result<String> {
         });
     }
     Ok(BUSYBOX_TAG.to_owned())
+}
+
+/// Whether an ELF64 little-endian binary asks for a dynamic loader (a `PT_INTERP` program header).
+/// Anything else (another ELF class) is assumed fine and left to `docker run` to judge.
+fn has_interpreter(elf: &[u8]) -> bool {
+    const PT_INTERP: u32 = 3;
+    let u16_at = |o: usize| elf.get(o..o + 2).map(|b| u16::from_le_bytes([b[0], b[1]]));
+    let u32_at = |o: usize| {
+        elf.get(o..o + 4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    };
+    let u64_at = |o: usize| {
+        elf.get(o..o + 8)
+            .and_then(|b| <[u8; 8]>::try_from(b).ok())
+            .map(u64::from_le_bytes)
+    };
+    if !elf.starts_with(b"\x7fELF\x02\x01") {
+        return false;
+    }
+    let (Some(phoff), Some(size), Some(count)) = (u64_at(0x20), u16_at(0x36), u16_at(0x38)) else {
+        return false;
+    };
+    let Ok(phoff) = usize::try_from(phoff) else {
+        return false;
+    };
+    (0..usize::from(count)).any(|i| u32_at(phoff + i * usize::from(size)) == Some(PT_INTERP))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    #[test]
+    fn static_busybox_has_no_interpreter_but_ls_does() {
+        assert!(!super::has_interpreter(
+            &std::fs::read(super::BUSYBOX).unwrap()
+        ));
+        assert!(super::has_interpreter(&std::fs::read("/bin/ls").unwrap()));
+        assert!(!super::has_interpreter(b"#!/bin/sh"));
+    }
 }
