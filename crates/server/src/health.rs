@@ -66,12 +66,16 @@ pub async fn check_all(state: &AppState) -> Vec<(&'static str, UpstreamHealth)> 
         check_tcp(&state.config.mongo_url, 27017, timeout),
         check_tcp(&state.config.qdrant_url, 6333, timeout),
     );
-    vec![
+    let mut out = vec![
         ("kato", kato),
         ("redis", redis),
         ("mongodb", mongodb),
         ("qdrant", qdrant),
-    ]
+    ];
+    if let Some(docker) = &state.collected.docker {
+        out.push(("docker", docker_health(docker)));
+    }
+    out
 }
 
 async fn check_kato(state: &AppState) -> UpstreamHealth {
@@ -92,6 +96,32 @@ async fn check_kato(state: &AppState) -> UpstreamHealth {
             up
         }
         Err(e) => UpstreamHealth::down("http", e.to_string()),
+    }
+}
+
+/// The Docker collector keeps its own connection and knows whether the engine answers.
+fn docker_health(docker: &kato_dashboard_docker::DockerHandle) -> UpstreamHealth {
+    let snapshot = docker.current();
+    match &snapshot.docker {
+        kato_dashboard_core::source::SourceState::Ok => {
+            let mut up = UpstreamHealth {
+                status: "up",
+                latency_ms: None,
+                check: "collector",
+                error: None,
+                details: serde_json::Map::new(),
+            };
+            up.details.insert(
+                "containers".into(),
+                serde_json::json!(snapshot.containers.len()),
+            );
+            up.details
+                .insert("missing".into(), serde_json::json!(snapshot.missing));
+            up
+        }
+        kato_dashboard_core::source::SourceState::Unavailable { reason, .. } => {
+            UpstreamHealth::down("collector", reason.clone())
+        }
     }
 }
 

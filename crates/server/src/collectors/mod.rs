@@ -1,6 +1,7 @@
 //! Collectors: one task per upstream, each with its own cadence, each reporting `Ok` or `Unavailable` and
 //! feeding the hub. None of them blocks another or the hub's tick.
 
+pub mod docker;
 pub mod kato;
 pub mod redis_scan;
 pub mod sessions;
@@ -24,6 +25,8 @@ pub struct Collected {
     pub sessions: watch::Receiver<Arc<SessionsView>>,
     /// Tell the sessions task about deletes done here.
     pub sessions_input: mpsc::Sender<SessionInput>,
+    /// The Docker collector (`None` when `DOCKER_ENABLED=false`).
+    pub docker: Option<Arc<kato_dashboard_docker::DockerHandle>>,
 }
 
 /// Starts every collector.
@@ -68,9 +71,13 @@ pub fn spawn_all(
             cancel.clone(),
         ));
     }
+    let docker = config
+        .docker_enabled
+        .then(|| Arc::new(docker::spawn(config, hub.clone(), cancel.clone(), tracker)));
     Collected {
         sessions: view_rx,
         sessions_input: sessions_tx,
+        docker,
     }
 }
 

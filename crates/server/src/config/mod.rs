@@ -69,6 +69,21 @@ pub struct Config {
     /// Legacy: upper bound on cached REST proxy entries.
     pub max_cache_size: usize,
 
+    // --- Docker -------------------------------------------------------------------------------------------
+    /// Collect container stats at all.
+    pub docker_enabled: bool,
+    /// Docker engine: `unix:///var/run/docker.sock` (default, or `DOCKER_HOST` semantics), a socket path, or
+    /// `tcp://127.0.0.1:2375` (plain HTTP).
+    pub docker_host: Option<String>,
+    /// Comma-separated container names to monitor (always expected: a missing one is reported).
+    pub monitored_containers: String,
+    /// Comma-separated label selectors (`key` or `key=value`); containers matching all are monitored too.
+    pub docker_labels: String,
+    /// Compose project whose containers are monitored too.
+    pub docker_compose_project: Option<String>,
+    /// Seconds between full container list reconciliations (events arrive live besides).
+    pub docker_rescan_interval_seconds: f64,
+
     // --- databases ----------------------------------------------------------------------------------------
     /// KATO's MongoDB.
     pub mongo_url: String,
@@ -155,6 +170,12 @@ impl Default for Config {
             session_reconcile_interval_seconds: 5.0,
             cache_ttl_seconds: 2.0,
             max_cache_size: 1000,
+            docker_enabled: true,
+            docker_host: None,
+            monitored_containers: "kato,kato-mongodb,kato-qdrant,kato-redis,kato-clickhouse".into(),
+            docker_labels: String::new(),
+            docker_compose_project: None,
+            docker_rescan_interval_seconds: 10.0,
             mongo_url: "mongodb://mongodb:27017".into(),
             qdrant_url: "http://qdrant:6333".into(),
             redis_url: "redis://redis:6379".into(),
@@ -223,6 +244,11 @@ impl Config {
     /// The broadcast tick, clamped to its 250 ms minimum.
     pub fn broadcast_interval(&self) -> Duration {
         secs(self.broadcast_interval.max(0.25))
+    }
+
+    /// Names of the monitored containers.
+    pub fn monitored_container_list(&self) -> Vec<String> {
+        split_list(&self.monitored_containers)
     }
 
     /// Heartbeat period of `/ws`.
@@ -302,6 +328,10 @@ impl Config {
                 self.session_reconcile_interval_seconds,
             ),
             ("broadcast_interval", self.broadcast_interval),
+            (
+                "docker_rescan_interval_seconds",
+                self.docker_rescan_interval_seconds,
+            ),
             ("ws_heartbeat_seconds", self.ws_heartbeat_seconds),
             ("ws_send_timeout_seconds", self.ws_send_timeout_seconds),
             ("ws_replay_max_age_seconds", self.ws_replay_max_age_seconds),

@@ -1,8 +1,9 @@
 //! The HTTP surface: `/api/v1/*` with the old dashboard's paths and shapes, and honest status codes.
 
+mod containers;
 mod health;
 mod sessions;
-mod system;
+pub(crate) mod system;
 
 use axum::{
     Router,
@@ -27,6 +28,8 @@ pub fn router(state: AppState) -> Router {
         .route("/system/cache-stats", get(system::cache_stats))
         .route("/system/connection-pools", get(system::connection_pools))
         .route("/system/distributed-stm", get(system::distributed_stm))
+        .route("/system/container-stats", get(containers::all))
+        .route("/system/container-stats/{name}", get(containers::one))
         .route("/sessions/count", get(system::session_count))
         .route("/sessions", get(sessions::list))
         .route(
@@ -34,11 +37,12 @@ pub fn router(state: AppState) -> Router {
             get(sessions::detail).delete(sessions::delete),
         )
         .route("/sessions/{id}/stm", get(sessions::stm))
+        .route("/", get(health::root))
         .fallback(api_not_found);
     Router::new()
         .nest("/api/v1", api)
         .route("/ws", get(crate::ws::upgrade))
-        .route("/", get(health::root))
+        .fallback(crate::assets::serve)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(cors)
         .layer(TraceLayer::new_for_http())

@@ -1,0 +1,103 @@
+//! The Docker collector's output into the hub: the `containers` state topic (at most every 250 ms, so the hub's
+//! tick always has a fresh snapshot) and every container up/down change as a `kato_event` the moment the engine
+//! reports it (`container_started`, `container_died`, …), so clients see it in well under a second.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use kato_dashboard_core::{
+    docker::ContainerEvent,
+    protocol::{ServerMsg, Topic},
+    time::rfc3339,
+};
+use kato_dashboard_docker::{DockerCollector, DockerConfig, DockerHandle};
+use tokio::sync::broadcast::error::RecvError;
+use tokio_util::sync::CancellationToken;
+
+use crate::{config::Config, hub::HubHandle};
+
+/// Longest a snapshot change waits before it is published.
+const PUBLISH_EVERY: Duration = Duration::from_millis(250);
+
+/// The collector settings from the configuration.
+pub fn docker_config(config: &Config) -> DockerConfig {
+    DockerConfig {
+        host: config.docker_host.clone().filter(|h| !h.trim().is_empty()),
+        names: config.monitored_container_list(),
+        labels: crate::config::split_list(&config.docker_labels),
+        compose_project: config
+            .docker_compose_project
+            .clone()
+            .filter(|p| !p.trim().is_empty()),
+        rescan_interval: crate::config::secs(config.docker_rescan_interval_seconds),
+        ..DockerConfig::default()
+    }
+}
+
+/// Starts the collector and returns its handle (for REST) after wiring it to the hub.
+pub fn spawn(
+    config: &Config,
+    hub: HubHandle,
+    cancel: CancellationToken,
+    tracker: &tokio_util::task::TaskTracker,
+) -> DockerHandle {
+    let handle = DockerCollector::spawn(docker_config(config), cancel.clone());
+    let snapshots = handle.snapshot.clone();
+    let events = handle.subscribe();
+    tracker.spawn(forward(snapshots, events, hub, cancel));
+    handle
+}
+
+async fn forward(
+    mut snapshots: tokio::sync::watch::Receiver<kato_dashboard_core::docker::ContainersSnapshot>,
+    mut events: tokio::sync::broadcast::Receiver<ContainerEvent>,
+    hub: HubHandle,
+    cancel: CancellationToken,
+) {
+    let mut timer = tokio::time::interval(PUBLISH_EVERY);
+    timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut dirty = true;
+    loop {
+        tokio::select! {
+            () = cancel.cancelled() => return,
+            changed = snapshots.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+                dirty = true;
+            }
+            _ = timer.tick(), if dirty => {
+                dirty = false;
+                let mut snapshot = snapshots.borrow_and_update().clone();
+                snapshot.refresh(Utc::now());
+                match serde_json::to_value(&snapshot) {
+                    Ok(value) => {
+                        hub.publish_state(Topic::Containers, value).await;
+                    }
+                    Err(e) => tracing::error!(error = %e, "cannot serialize the container snapshot"),
+                }
+            }
+            event = events.recv() => match event {
+                Ok(event) => {
+                    let msg = container_event(&event);
+                    hub.publish_event(Topic::KatoEvents, msg).await;
+                }
+                Err(RecvError::Lagged(n)) => tracing::warn!(missed = n, "container events lagged; the snapshot still shows the state"),
+                Err(RecvError::Closed) => return,
+            },
+        }
+    }
+}
+
+fn container_event(event: &ContainerEvent) -> ServerMsg {
+    let kind = serde_json::to_value(event.kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_else(|| "changed".into());
+    ServerMsg::KatoEvent {
+        event_type: format!("container_{kind}"),
+        timestamp: rfc3339(event.at),
+        seq: 0,
+        data: serde_json::to_value(event).unwrap_or_default(),
+    }
+}
