@@ -21,8 +21,9 @@
 //! were destroyed, are reported in `ContainersSnapshot::missing` (and once as a `missing`
 //! event), never silently dropped.
 //!
-//! **How**: one task owns all state. It subscribes to the engine's container events first, then
-//! lists all containers (`all=true`) and inspects the watched ones, then keeps **one persistent
+//! **How**: one task owns all state. It subscribes to the engine's container events (replayed
+//! from the engine's clock before the listing, so none is missed), lists all containers
+//! (`all=true`) and inspects the watched ones, then keeps **one persistent
 //! `stats(stream=true)` per running container** (a sample every ≈1 s, pushed by the engine).
 //! Events (`start`, `die`, `stop`, `kill`, `restart`, `health_status`, `destroy`, `create`,
 //! `rename`, `oom`, `pause`, `unpause`) are broadcast the moment they arrive, then the container
@@ -40,7 +41,9 @@
 //! stopped mid-run): `snapshot.docker` is `Unavailable { reason, since }`; containers seen before
 //! stay listed with their last known values and `stale: true` (and are left out of the
 //! aggregate); before Docker was ever reached the list is empty. The collector reconnects by
-//! itself with a backoff from 250 ms doubling to `max_backoff` (default 5 s), without a restart.
+//! itself with a backoff from 250 ms doubling to `max_backoff` (default 5 s), without a restart;
+//! up/down changes that happened during the outage are then reported as events from the first
+//! listing (`started`/`restarted`/`died`, timed by the container's start/finish time).
 //!
 //! Never blocks: everything is async, requests have timeouts, and the task stops promptly when
 //! its `CancellationToken` is cancelled. Only unix sockets and plain HTTP (e.g.

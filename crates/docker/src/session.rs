@@ -9,6 +9,7 @@ use bollard::Docker;
 use bollard::query_parameters::{EventsOptions, InspectContainerOptions, ListContainersOptions};
 use chrono::Utc;
 use futures_util::StreamExt;
+use kato_dashboard_core::docker::sample::parse_docker_time;
 use kato_dashboard_core::docker::{
     ContainerEvent, ContainerEventKind, ContainerInfo, event::health_from_action,
 };
@@ -29,13 +30,25 @@ pub async fn run(
 ) -> Result<(), DockerError> {
     let host = ctx.host.clone();
     let err = |e| DockerError::engine(&host, e);
-    // Events first, so nothing that happens during the listing below is missed.
+    let info = docker.info().await.map_err(err)?;
+    // The event request is only sent when the stream is first polled (after the listing below),
+    // so it asks the engine to replay from the engine's own clock before the listing: nothing
+    // that happens during the listing is missed.
+    let since = info
+        .system_time
+        .as_deref()
+        .and_then(parse_docker_time)
+        .unwrap_or_else(Utc::now);
     let filters = HashMap::from([("type".to_owned(), vec!["container".to_owned()])]);
     let mut events = docker.events(Some(EventsOptions {
+        since: Some(format!(
+            "{}.{:09}",
+            since.timestamp(),
+            since.timestamp_subsec_nanos()
+        )),
         filters: Some(filters),
         ..EventsOptions::default()
     }));
-    let info = docker.info().await.map_err(err)?;
     // After an outage the events in between are lost: the first listing reports what changed.
     let after_outage = ctx.state.was_reached();
     ctx.state.connected(convert::host(&info));
