@@ -26,6 +26,20 @@ async fn setup() -> (Sim, Dashboard) {
     (kato, dash)
 }
 
+/// A client subscribed to `session_events`, once the dashboard's KATO event listener is connected.
+async fn session_events_client(dash: &Dashboard) -> WsClient {
+    let mut ws = WsClient::connect(&dash.ws_url()).await;
+    ws.send_json(json!({"type": "subscribe", "subscriptions": ["session_events"]}))
+        .await;
+    ws.next_of("subscribed", SEC).await;
+    support::wait_for(5 * SEC, "the KATO event listener", || async {
+        let (_, body) = dash.get("/api/v1/sessions").await;
+        (body["summary"]["sources"]["kato_events"]["state"] == "ok").then_some(())
+    })
+    .await;
+    ws
+}
+
 fn data_keys(update: &Value) -> Vec<String> {
     update["data"]
         .as_object()
@@ -173,16 +187,7 @@ async fn an_oversize_frame_closes_with_1009_and_others_are_unaffected() {
 #[tokio::test]
 async fn kato_session_pushes_reach_clients_fast_and_deletes_say_why() {
     let (kato, dash) = setup().await;
-    let mut ws = WsClient::connect(&dash.ws_url()).await;
-    ws.send_json(json!({"type": "subscribe", "subscriptions": ["session_events"]}))
-        .await;
-    ws.next_of("subscribed", SEC).await;
-    // Wait until the dashboard's KATO event listener is connected.
-    support::wait_for(5 * SEC, "the KATO event listener", || async {
-        let (_, body) = dash.get("/api/v1/sessions").await;
-        (body["summary"]["sources"]["kato_events"]["state"] == "ok").then_some(())
-    })
-    .await;
+    let mut ws = session_events_client(&dash).await;
     let started = Instant::now();
     let id = kato.create_session("dash-alice", Some(600)).await.unwrap();
     let created = ws.next_of("session_event", SEC).await;
@@ -215,15 +220,7 @@ async fn kato_session_pushes_reach_clients_fast_and_deletes_say_why() {
 #[tokio::test]
 async fn resume_after_a_disconnect_loses_no_event() {
     let (kato, dash) = setup().await;
-    let mut ws = WsClient::connect(&dash.ws_url()).await;
-    ws.send_json(json!({"type": "subscribe", "subscriptions": ["session_events"]}))
-        .await;
-    ws.next_of("subscribed", SEC).await;
-    support::wait_for(5 * SEC, "the KATO event listener", || async {
-        let (_, body) = dash.get("/api/v1/sessions").await;
-        (body["summary"]["sources"]["kato_events"]["state"] == "ok").then_some(())
-    })
-    .await;
+    let mut ws = session_events_client(&dash).await;
     kato.create_session("before", None).await.unwrap();
     let last = ws.next_of("session_event", SEC).await["seq"]
         .as_u64()
