@@ -2,9 +2,8 @@
 //! comparator, waiting for conditions with a deadline, and a real `redis-server` fixture.
 #![allow(dead_code)]
 
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
@@ -208,66 +207,20 @@ fn short(v: &Json) -> String {
     }
 }
 
-/// A private `redis-server` on a free loopback port, in a temp dir; killed on drop.
-pub struct RedisServer {
-    child: Child,
-    pub port: u16,
-    _dir: tempfile::TempDir,
-}
+/// A private `redis-server` on a free loopback port (the shared test fixture); killed on drop.
+pub struct RedisServer(kato_dashboard_testkit::RedisServer);
 
 impl RedisServer {
     /// Starts it and waits until it answers PING. Panics with the reason when it cannot.
     pub async fn start() -> RedisServer {
-        let dir = tempfile::tempdir().expect("temp dir for redis-server");
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("free port");
-        let child = Command::new("redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .current_dir(dir.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!("cannot start redis-server (is it installed and on PATH?): {e}")
-            });
-        let server = RedisServer {
-            child,
-            port,
-            _dir: dir,
-        };
-        let url = server.url();
-        wait_for(
-            "redis-server to answer PING",
-            Duration::from_secs(10),
-            || {
-                let url = url.clone();
-                async move {
-                    let client = redis::Client::open(url).ok()?;
-                    let mut conn = client.get_multiplexed_async_connection().await.ok()?;
-                    redis::cmd("PING")
-                        .query_async::<String>(&mut conn)
-                        .await
-                        .ok()
-                }
-            },
-        )
-        .await;
-        server
+        match kato_dashboard_testkit::RedisServer::start() {
+            Ok(server) => RedisServer(server),
+            Err(e) => panic!("cannot start redis-server: {e}"),
+        }
     }
 
     pub fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
+        self.0.url()
     }
 
     pub async fn conn(&self) -> redis::aio::MultiplexedConnection {
@@ -276,13 +229,6 @@ impl RedisServer {
             .get_multiplexed_async_connection()
             .await
             .unwrap()
-    }
-}
-
-impl Drop for RedisServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
