@@ -54,10 +54,72 @@ ensure_test_deps() {
   ensure_pkgs redis-server:redis-server curl:curl
 }
 
+# --- web app (frontend/) -----------------------------------------------------------------------------------------
+FRONTEND_TOOLS="${KATO_DASHBOARD_TOOLS:-$HOME/.cache/kato-dashboard/tools}"
+# Leptos' type-erased components: ~7 % less WASM (and faster builds); clippy and build use the same flags.
+FRONTEND_CFG='target.wasm32-unknown-unknown.rustflags=["--cfg","erase_components"]'
+
+# ensure_frontend_tools — the wasm32 target, Debian brotli/gzip, and wasm-bindgen-cli of exactly the wasm-bindgen
+# version in Cargo.lock, installed once into $FRONTEND_TOOLS (outside the clone, so CI and reruns reuse it).
+ensure_frontend_tools() {
+  ensure_rust
+  ensure_pkgs brotli:brotli gzip:gzip sha256sum:coreutils
+  local want have wb="$FRONTEND_TOOLS/bin/wasm-bindgen"
+  want="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; exit }' Cargo.lock)"
+  [ -n "$want" ] || die "no wasm-bindgen in Cargo.lock"
+  have="$([ -x "$wb" ] && "$wb" --version 2>/dev/null | awk '{print $2}' || true)"
+  [ "$have" = "$want" ] && return 0
+  say "installing wasm-bindgen-cli $want into $FRONTEND_TOOLS (once; about 7 minutes)"
+  # Not --locked: a locked install of wasm-bindgen-cli does not resolve with current crates.io.
+  cargo install wasm-bindgen-cli --version "$want" --root "$FRONTEND_TOOLS" --force
+}
+
+# build_frontend [--lint] — builds frontend/dist (index.html, hashed JS/WASM/CSS, .br and .gz next to each) when a
+# source changed since the last build; --lint also runs clippy for wasm32 (the browser code is wasm32-only).
+build_frontend() {
+  local dist="$ROOT/frontend/dist" stamp="$ROOT/frontend/dist/.stamp"
+  if [ "${1:-}" = "--lint" ]; then
+    ensure_frontend_tools
+    say "clippy -D warnings for the web app (wasm32)"
+    cargo clippy --target wasm32-unknown-unknown -p kato-dashboard-frontend --config "$FRONTEND_CFG" --quiet -- -D warnings
+  fi
+  if [ -f "$dist/index.html" ] && [ -f "$stamp" ] && [ -z "$(find frontend/src frontend/assets frontend/index.html \
+      frontend/Cargo.toml crates/core/src Cargo.lock -newer "$stamp" -type f 2>/dev/null | head -n1)" ]; then
+    return 0
+  fi
+  ensure_frontend_tools
+  say "building the web app (wasm32, profile wasm-release)"
+  cargo build --profile wasm-release --target wasm32-unknown-unknown -p kato-dashboard-frontend --config "$FRONTEND_CFG"
+  local tmp; tmp="$(mktemp -d)"
+  "$FRONTEND_TOOLS/bin/wasm-bindgen" --target web --no-typescript --remove-name-section --remove-producers-section \
+    --out-dir "$tmp" --out-name kato \
+    "$CARGO_TARGET_DIR/wasm32-unknown-unknown/wasm-release/kato-dashboard-frontend.wasm"
+  local app css
+  app="kato-$(cat "$tmp/kato.js" "$tmp/kato_bg.wasm" | sha256sum | cut -c1-16)"
+  css="style-$(sha256sum frontend/assets/style.css | cut -c1-16)"
+  rm -rf "$dist.new"
+  mkdir -p "$dist.new/assets"
+  cp "$tmp/kato.js" "$dist.new/assets/$app.js"
+  cp "$tmp/kato_bg.wasm" "$dist.new/assets/$app.wasm"
+  cp frontend/assets/style.css "$dist.new/assets/$css.css"
+  cp frontend/assets/favicon.svg "$dist.new/favicon.svg"
+  sed -e "s/__APP__/$app/g" -e "s/__CSS__/$css/g" frontend/index.html >"$dist.new/index.html"
+  local f
+  for f in "$dist.new"/*.* "$dist.new"/assets/*; do
+    brotli -q 11 -f -k "$f"
+    gzip -9 -n -f -k "$f"
+  done
+  rm -rf "$tmp" "$dist"
+  mv "$dist.new" "$dist"
+  touch "$stamp"
+  say "web app: frontend/dist ($app.wasm $(stat -c %s "$dist/assets/$app.wasm") bytes, $(stat -c %s "$dist/assets/$app.wasm.br") brotli)"
+}
+
 build() {
   ensure_rust
   say "building kato-dashboard and kato-sim (release)"
   cargo build --release -p kato-dashboard-server -p kato-dashboard-sim
+  build_frontend
 }
 
 bin() { echo "$CARGO_TARGET_DIR/$PROFILE_DIR/$1"; }
@@ -105,6 +167,7 @@ wait_http() {
 
 cmd_demo() {
   needs_build && build
+  build_frontend
   local redis_url=""
   if command -v redis-server >/dev/null; then
     mkdir -p "$RUN_DIR/redis"
@@ -157,12 +220,15 @@ cmd_logs() {
 
 cmd_test() {
   ensure_test_deps
+  ensure_pkgs chromium:chromium
+  ensure_frontend_tools
   say "cargo fmt --check"
   cargo fmt --all -- --check
   say "cargo clippy -D warnings"
   cargo clippy --workspace --all-targets --quiet -- -D warnings
   say "core builds for wasm32-unknown-unknown"
   cargo check -p kato-dashboard-core --target wasm32-unknown-unknown --quiet
+  build_frontend --lint
   say "tests"
   if cargo nextest --version >/dev/null 2>&1; then
     cargo nextest run --workspace --no-fail-fast --failure-output final

@@ -1,0 +1,156 @@
+//! Typed client of the dashboard's REST API (`/api/v1`, same origin). Errors keep the server's message (`detail`)
+//! so the UI can show why, not just that, something failed.
+
+use std::fmt;
+
+use gloo_net::http::{Request, Response};
+use serde::{Serialize, de::DeserializeOwned};
+use serde_json::Value;
+
+use crate::state::sessions::{SessionPage, SessionQuery, encode_component};
+
+const BASE: &str = "/api/v1";
+
+/// Whether the alert engine's acknowledge/silence endpoints exist on this server. They are part of the alert engine
+/// (not built yet); until then the buttons are shown disabled with a tooltip saying so.
+pub const ALERT_ACTIONS_AVAILABLE: bool = false;
+
+/// Why a call failed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ApiError {
+    /// The server answered with an error status.
+    Http {
+        /// HTTP status.
+        status: u16,
+        /// The server's message.
+        detail: String,
+    },
+    /// No answer (server down, network).
+    Network(String),
+    /// An answer that is not what this client expects.
+    Decode(String),
+}
+
+impl ApiError {
+    /// Whether the server said "not found".
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, ApiError::Http { status: 404, .. })
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApiError::Http { status, detail } => write!(f, "{status}: {detail}"),
+            ApiError::Network(e) => write!(f, "the dashboard server did not answer ({e})"),
+            ApiError::Decode(e) => write!(f, "unexpected answer ({e})"),
+        }
+    }
+}
+
+async fn check(resp: Response) -> Result<Response, ApiError> {
+    if resp.ok() {
+        return Ok(resp);
+    }
+    let status = resp.status();
+    let text = resp.text().await.unwrap_or_default();
+    let detail = serde_json::from_str::<Value>(&text)
+        .ok()
+        .and_then(|v| {
+            v.get("detail")
+                .or_else(|| v.get("error").and_then(|e| e.get("message")))
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
+        .unwrap_or_else(|| resp.status_text());
+    Err(ApiError::Http { status, detail })
+}
+
+async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+    let resp = Request::get(&format!("{BASE}{path}"))
+        .send()
+        .await
+        .map_err(|e| ApiError::Network(e.to_string()))?;
+    check(resp)
+        .await?
+        .json::<T>()
+        .await
+        .map_err(|e| ApiError::Decode(e.to_string()))
+}
+
+async fn post_json<B: Serialize>(
+    path: &str,
+    body: &B,
+    token: Option<&str>,
+) -> Result<Value, ApiError> {
+    let mut req = Request::post(&format!("{BASE}{path}"));
+    if let Some(t) = token {
+        req = req.header("X-Admin-Token", t);
+    }
+    let resp = req
+        .json(body)
+        .map_err(|e| ApiError::Decode(e.to_string()))?
+        .send()
+        .await
+        .map_err(|e| ApiError::Network(e.to_string()))?;
+    check(resp)
+        .await?
+        .json::<Value>()
+        .await
+        .map_err(|e| ApiError::Decode(e.to_string()))
+}
+
+/// `GET /sessions?…`: one page of the live list.
+pub async fn sessions(q: &SessionQuery) -> Result<SessionPage, ApiError> {
+    get_json(&format!("/sessions?{}", q.to_query_string())).await
+}
+
+/// `GET /sessions/{id}`: the stored session (read from Redis: never extends its TTL).
+pub async fn session(id: &str) -> Result<Value, ApiError> {
+    get_json(&format!("/sessions/{}", encode_component(id))).await
+}
+
+/// `GET /sessions/{id}/stm`: `{stm: [[symbol]], length}`.
+pub async fn session_stm(id: &str) -> Result<Value, ApiError> {
+    get_json(&format!("/sessions/{}/stm", encode_component(id))).await
+}
+
+/// `DELETE /sessions/{id}` with the admin token.
+pub async fn delete_session(id: &str, token: &str) -> Result<(), ApiError> {
+    let resp = Request::delete(&format!("{BASE}/sessions/{}", encode_component(id)))
+        .header("X-Admin-Token", token)
+        .send()
+        .await
+        .map_err(|e| ApiError::Network(e.to_string()))?;
+    check(resp).await.map(|_| ())
+}
+
+/// `GET /system/metrics`: KATO's raw `/metrics`, for the fallback while the socket is down.
+pub async fn system_metrics() -> Result<Value, ApiError> {
+    get_json("/system/metrics").await
+}
+
+/// `POST /alerts/{id}/ack` (alert engine).
+pub async fn ack_alert(alert_id: &str, token: Option<&str>) -> Result<Value, ApiError> {
+    post_json(
+        &format!("/alerts/{}/ack", encode_component(alert_id)),
+        &serde_json::json!({}),
+        token,
+    )
+    .await
+}
+
+/// `POST /alerts/silences` (alert engine): silence alerts like this one for `minutes`.
+pub async fn silence(
+    kind: &str,
+    container: Option<&str>,
+    minutes: u32,
+    token: Option<&str>,
+) -> Result<Value, ApiError> {
+    let body = serde_json::json!({
+        "matchers": {"type": kind, "container_name": container},
+        "duration_seconds": minutes * 60,
+        "comment": "silenced from the dashboard",
+    });
+    post_json("/alerts/silences", &body, token).await
+}

@@ -1,0 +1,242 @@
+//! Dashboard: KATO's key figures, live charts of the last minutes, a card per container, the alerts firing now and
+//! KATO's recent restarts and outages. Every figure says "—" when unknown and every dead upstream says why.
+
+use kato_dashboard_core::protocol::Topic;
+use leptos::prelude::*;
+
+use super::dashboard_parts::{ContainersPanel, CurrentAlerts, KatoTimelinePanel};
+use crate::components::cards::{Banner, Panel, StatCard};
+use crate::components::chart::{ChartData, ChartSeries, LineChart};
+use crate::components::icons::Icon;
+use crate::format;
+use crate::services::{local_datetime, use_clock, use_live};
+use crate::state::json::Availability;
+use crate::state::metrics::MetricsView;
+use crate::ws::{use_topics, use_ws};
+
+const WINDOWS: [(f64, &str); 3] = [(60_000.0, "1m"), (300_000.0, "5m"), (900_000.0, "15m")];
+const DASH: &str = "—";
+
+fn opt(v: Option<f64>, f: fn(f64) -> String) -> String {
+    v.map(f).unwrap_or_else(|| DASH.into())
+}
+
+/// The page.
+#[component]
+pub fn Dashboard() -> impl IntoView {
+    use_topics(&[
+        Topic::Metrics,
+        Topic::Containers,
+        Topic::Sessions,
+        Topic::SystemAlerts,
+        Topic::KatoEvents,
+    ]);
+    let live = use_live();
+    let clock = use_clock();
+    let ws = use_ws();
+    let window = RwSignal::new(300_000.0);
+    let view = move || live.metrics.with(|m| m.view.clone());
+    let with_view = move |f: fn(&MetricsView) -> Option<f64>| {
+        live.metrics.with(|m| m.view.as_ref().and_then(f))
+    };
+
+    let kato_value = move || match view() {
+        None => DASH.to_string(),
+        Some(v) if !v.kato_up() => "Unreachable".into(),
+        Some(v) => v
+            .kato_status
+            .map(|s| capitalize(&s))
+            .unwrap_or_else(|| "Up".into()),
+    };
+    let kato_tone = move || match view() {
+        None => "idle",
+        Some(v) if !v.kato_up() => "bad",
+        Some(v) if v.kato_status.as_deref().is_some_and(|s| s != "healthy") => "warn",
+        Some(_) => "ok",
+    };
+    let kato_sub = move || {
+        let Some(v) = view() else {
+            return "waiting for the first reading".to_string();
+        };
+        let generation = v
+            .version
+            .clone()
+            .or(v.generation.clone())
+            .unwrap_or_else(|| "version unknown".into());
+        let uptime = v
+            .uptime_at(clock.now())
+            .map(|u| format!(" · up {}", format::duration(u)))
+            .unwrap_or_default();
+        format!("{generation}{uptime}")
+    };
+    let sessions_value = move || {
+        let merged = live.sessions.with(|s| s.as_ref().and_then(|s| s.active));
+        opt(
+            merged.or_else(|| with_view(|v| v.active_sessions)),
+            format::int,
+        )
+    };
+    let sessions_sub = move || {
+        live.sessions.with(|s| match s {
+            Some(s) => {
+                let created = s
+                    .total_created
+                    .map(|n| format!("{} created since start", format::int(n)))
+                    .unwrap_or_default();
+                match s.redis.as_ref().and_then(Availability::reason) {
+                    Some(_) => format!(
+                        "KATO's count · Redis unavailable{}",
+                        if created.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" · {created}")
+                        }
+                    ),
+                    None => created,
+                }
+            }
+            None => String::new(),
+        })
+    };
+    let err_tone = move || match with_view(|v| v.error_rate) {
+        Some(r) if r >= 0.05 => "bad",
+        Some(r) if r >= 0.01 => "warn",
+        Some(_) => "ok",
+        None => "idle",
+    };
+    let err_sub = move || match view() {
+        Some(v) if v.error_rate_source.as_ref().is_some_and(|s| !s.is_ok()) => {
+            "KATO's request series is unavailable".to_string()
+        }
+        Some(v) => match (v.error_rate_counts, v.error_rate_window_s) {
+            (Some((req, failed)), Some(w)) => format!(
+                "{} of {} requests in {w:.0} s",
+                format::int(failed),
+                format::int(req)
+            ),
+            _ => "from KATO's request series".into(),
+        },
+        None => String::new(),
+    };
+    let charts = move |series: Vec<ChartSeries>, y_floor: f64, fixed_max: Option<f64>| {
+        let now = clock.now();
+        ChartData {
+            series,
+            from_ms: now - window.get(),
+            to_ms: now,
+            y_floor,
+            fixed_max,
+        }
+    };
+    let cpu_chart = Signal::derive(move || {
+        let host = live.metrics.with(|m| m.cpu.since(0.0).collect());
+        let containers: Vec<(f64, f64)> =
+            live.containers.with(|c| c.cpu_total.since(0.0).collect());
+        let mut s = vec![ChartSeries {
+            name: "KATO host",
+            class: "c1",
+            points: host,
+        }];
+        if !containers.is_empty() {
+            s.push(ChartSeries {
+                name: "Containers (Σ, % of a core)",
+                class: "c2",
+                points: containers,
+            });
+        }
+        charts(s, 100.0, None)
+    });
+    let mem_chart = Signal::derive(move || {
+        let host = live.metrics.with(|m| m.memory.since(0.0).collect());
+        let containers: Vec<(f64, f64)> =
+            live.containers.with(|c| c.mem_percent.since(0.0).collect());
+        let mut s = vec![ChartSeries {
+            name: "KATO host",
+            class: "c3",
+            points: host,
+        }];
+        if !containers.is_empty() {
+            s.push(ChartSeries {
+                name: "Containers",
+                class: "c4",
+                points: containers,
+            });
+        }
+        charts(s, 100.0, Some(100.0))
+    });
+    let rps_chart = Signal::derive(move || {
+        let rps = live.metrics.with(|m| m.rps.since(0.0).collect());
+        charts(
+            vec![ChartSeries {
+                name: "Requests/s",
+                class: "c5",
+                points: rps,
+            }],
+            1.0,
+            None,
+        )
+    });
+
+    view! {
+        <div class="page dashboard">
+            {move || view().and_then(|v| v.kato.clone()).and_then(|k| match k {
+                Availability::Unavailable { reason, since } => Some(view! {
+                    <Banner tone="bad" title=format!("KATO is unreachable: {reason}")
+                        detail=since.and_then(|s| format::parse_ts_ms(&s)).map(|t| format!("since {} ({})", local_datetime(t), format::ago(t, clock.now()))).unwrap_or_default()/>
+                }),
+                Availability::Ok => None,
+            })}
+            <Show when=move || live.metrics.with(|m| m.view.as_ref().is_some_and(|v| v.via_http)) && !ws.status.get().is_open()>
+                <Banner tone="warn" title="Live connection lost — showing KATO figures polled over HTTP".to_string()
+                    detail="They update every few seconds until the live connection is back.".to_string()/>
+            </Show>
+            <div class="stats">
+                <StatCard label="KATO" icon=Icon::Server testid="kato-status" value=Signal::derive(kato_value)
+                    sub=Signal::derive(kato_sub) tone=Signal::derive(kato_tone)/>
+                <StatCard label="Active sessions" icon=Icon::Users testid="active-sessions"
+                    value=Signal::derive(sessions_value) sub=Signal::derive(sessions_sub)/>
+                <StatCard label="Requests / s" icon=Icon::Pulse testid="rps"
+                    value=Signal::derive(move || opt(with_view(|v| v.requests_per_second), format::per_second))
+                    sub=Signal::derive(move || with_view(|v| v.total_requests).map(|t| format!("{} requests in total", format::int(t))).unwrap_or_default())/>
+                <StatCard label="Error rate" icon=Icon::Alert testid="error-rate" tone=Signal::derive(err_tone)
+                    value=Signal::derive(move || opt(with_view(|v| v.error_rate), format::fraction_percent))
+                    sub=Signal::derive(err_sub)/>
+                <StatCard label="Latency" icon=Icon::Clock testid="latency"
+                    value=Signal::derive(move || opt(with_view(|v| v.latency_ms), format::millis))
+                    sub=Signal::derive(|| "mean response time".to_string())/>
+                <StatCard label="Processors" icon=Icon::Cpu testid="processors"
+                    value=Signal::derive(move || opt(with_view(|v| v.processors), format::int))
+                    sub=Signal::derive(move || with_view(|v| v.max_processors).map(|m| format!("of {} allowed", format::int(m))).unwrap_or_default())/>
+            </div>
+            <section class="charts-head">
+                <h2 class="section-title">"Last minutes"</h2>
+                <div class="segmented" role="radiogroup" aria-label="Chart window">
+                    {WINDOWS.iter().map(|(ms, label)| {
+                        let ms = *ms;
+                        view! {
+                            <button role="radio" aria-checked=move || (window.get() == ms).to_string()
+                                class:active=move || window.get() == ms on:click=move |_| window.set(ms)>{*label}</button>
+                        }
+                    }).collect_view()}
+                </div>
+            </section>
+            <div class="charts">
+                <Panel title="CPU" class="chart-card"><LineChart data=cpu_chart fmt=format::percent label="CPU usage"/></Panel>
+                <Panel title="Memory" class="chart-card"><LineChart data=mem_chart fmt=format::percent label="Memory usage"/></Panel>
+                <Panel title="Requests per second" class="chart-card"><LineChart data=rps_chart fmt=format::per_second label="Requests per second"/></Panel>
+            </div>
+            <ContainersPanel/>
+            <div class="split">
+                <CurrentAlerts/>
+                <KatoTimelinePanel/>
+            </div>
+        </div>
+    }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
+}

@@ -1,0 +1,369 @@
+//! Alert history and toasts: one entry per alert item of a `system_alert` (and per KATO outage, restart and
+//! recovery from `kato_event`s), deduplicated by key, with read flags, filters and "currently firing".
+//!
+//! The history and the keys of toasts already shown are persisted by the caller ([`Persisted`]), so read state
+//! survives reloads and a dismissed toast stays dismissed.
+
+use kato_dashboard_core::protocol::ServerMsg;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::json::{num, text};
+use super::toasts::{Toast, Toasts, Tone};
+use crate::format::{self, parse_ts_ms};
+
+/// Entries kept in the history.
+pub const HISTORY_CAP: usize = 300;
+/// Events older than this when they arrive (replays, snapshots after a reload) go to the history without a toast.
+pub const TOAST_MAX_AGE_MS: f64 = 120_000.0;
+
+/// One history entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertEntry {
+    /// Unique key (message and alert identity).
+    pub key: String,
+    /// The alert engine's id (for acknowledge).
+    pub alert_id: Option<String>,
+    /// `critical`, `error`, `warning`, `info`.
+    pub severity: String,
+    /// `high_cpu`, `container_down`, `kato_unreachable`, …
+    pub kind: String,
+    /// `firing`, `resolved`, `acknowledged`, `pending`, or `event` for one-off notices.
+    pub state: String,
+    pub message: String,
+    pub value: Option<f64>,
+    pub threshold: Option<f64>,
+    pub container: Option<String>,
+    pub timestamp_ms: f64,
+    pub read: bool,
+    /// Someone acknowledged the alert (an `alert_update` from the alert engine).
+    #[serde(default)]
+    pub acknowledged: bool,
+}
+
+impl AlertEntry {
+    /// The toast colour.
+    pub fn tone(&self) -> Tone {
+        match (self.state.as_str(), self.severity.as_str()) {
+            ("resolved", _) => Tone::Ok,
+            (_, "critical" | "error") => Tone::Bad,
+            (_, "warning") => Tone::Warn,
+            _ => Tone::Info,
+        }
+    }
+
+    /// What the alert is about, across its transitions (fire, repeat, resolve share it).
+    pub fn identity(&self) -> String {
+        self.alert_id
+            .clone()
+            .unwrap_or_else(|| format!("{}/{}", self.kind, self.container.as_deref().unwrap_or("")))
+    }
+
+    /// A readable type name: `high_cpu` → `High CPU`.
+    pub fn kind_label(&self) -> String {
+        kind_label(&self.kind)
+    }
+}
+
+/// `high_cpu` → `High CPU`.
+pub fn kind_label(kind: &str) -> String {
+    kind.split('_')
+        .map(|w| match w {
+            "cpu" | "kato" | "stm" | "ttl" => w.to_uppercase(),
+            _ => {
+                let mut c = w.chars();
+                c.next()
+                    .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                    .unwrap_or_default()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Filters of the history.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AlertFilter {
+    pub severity: Option<String>,
+    pub kind: Option<String>,
+    pub state: Option<String>,
+    pub unread_only: bool,
+}
+
+impl AlertFilter {
+    fn accepts(&self, e: &AlertEntry) -> bool {
+        self.severity.as_ref().is_none_or(|s| s == &e.severity)
+            && self.kind.as_ref().is_none_or(|k| k == &e.kind)
+            && self.state.as_ref().is_none_or(|s| s == &e.state)
+            && (!self.unread_only || !e.read)
+    }
+}
+
+/// What is stored in the browser.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Persisted {
+    pub entries: Vec<AlertEntry>,
+    pub shown_toasts: Vec<String>,
+}
+
+/// History, filters and toasts.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AlertsState {
+    /// Newest first.
+    pub entries: Vec<AlertEntry>,
+    pub filter: AlertFilter,
+    pub toasts: Toasts,
+}
+
+impl AlertsState {
+    /// Restores what was stored.
+    pub fn restore(p: Persisted) -> Self {
+        let mut entries = p.entries;
+        entries.sort_by(|a, b| b.timestamp_ms.total_cmp(&a.timestamp_ms));
+        entries.truncate(HISTORY_CAP);
+        AlertsState {
+            entries,
+            filter: AlertFilter::default(),
+            toasts: Toasts::with_seen(p.shown_toasts),
+        }
+    }
+
+    /// What to store.
+    pub fn persisted(&self) -> Persisted {
+        Persisted {
+            entries: self.entries.clone(),
+            shown_toasts: self.toasts.seen_keys().cloned().collect(),
+        }
+    }
+
+    /// A `system_alert` or `kato_event`. Returns whether the history changed.
+    pub fn apply(&mut self, msg: &ServerMsg, now_ms: f64) -> bool {
+        let entries = match msg {
+            ServerMsg::SystemAlert {
+                id,
+                timestamp,
+                seq,
+                alerts,
+            } => alerts
+                .iter()
+                .enumerate()
+                .map(|(i, a)| alert_entry(id, timestamp, *seq, i, a, now_ms))
+                .collect(),
+            ServerMsg::KatoEvent {
+                event_type,
+                timestamp,
+                data,
+                ..
+            } => kato_entry(event_type, timestamp, data, now_ms)
+                .into_iter()
+                .collect(),
+            ServerMsg::AlertUpdate { action, data, .. } => return self.apply_update(action, data),
+            _ => Vec::new(),
+        };
+        let mut changed = false;
+        for entry in entries {
+            changed |= self.add(entry, now_ms);
+        }
+        changed
+    }
+
+    fn add(&mut self, entry: AlertEntry, now_ms: f64) -> bool {
+        if self.entries.iter().any(|e| e.key == entry.key) {
+            return false;
+        }
+        if now_ms - entry.timestamp_ms <= TOAST_MAX_AGE_MS {
+            let title = match entry.state.as_str() {
+                "resolved" => format!("Resolved · {}", entry.kind_label()),
+                _ => entry.kind_label(),
+            };
+            let body = match (&entry.container, entry.threshold) {
+                (Some(c), _) => format!("{} · {c}", entry.message),
+                _ => entry.message.clone(),
+            };
+            self.toasts.push(
+                Toast {
+                    key: entry.key.clone(),
+                    tone: entry.tone(),
+                    title,
+                    body,
+                    until_ms: 0.0,
+                },
+                now_ms,
+            );
+        }
+        let at = self
+            .entries
+            .iter()
+            .position(|e| e.timestamp_ms < entry.timestamp_ms)
+            .unwrap_or(self.entries.len());
+        self.entries.insert(at, entry);
+        self.entries.truncate(HISTORY_CAP);
+        true
+    }
+
+    /// Bookkeeping shared by every tab through the alert engine (`alert_update`): read, acknowledged, cleared.
+    /// Alerts are named by `alert_id` (or `alert_ids`); unknown actions change nothing.
+    fn apply_update(&mut self, action: &str, data: &Value) -> bool {
+        let mut ids: Vec<String> = data
+            .get("alert_ids")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        ids.extend(text(data, "alert_id"));
+        let named = |e: &AlertEntry| e.alert_id.as_ref().is_some_and(|id| ids.contains(id));
+        let before = self.entries.clone();
+        match action {
+            "read" => self
+                .entries
+                .iter_mut()
+                .filter(|e| named(e))
+                .for_each(|e| e.read = true),
+            "read_all" => self.mark_all_read(),
+            "acknowledged" => self
+                .entries
+                .iter_mut()
+                .filter(|e| named(e))
+                .for_each(|e| e.acknowledged = true),
+            "cleared" if ids.is_empty() => self.clear(),
+            "cleared" => self.entries.retain(|e| !named(e)),
+            _ => {}
+        }
+        self.entries != before
+    }
+
+    /// Unread entries.
+    pub fn unread(&self) -> usize {
+        self.entries.iter().filter(|e| !e.read).count()
+    }
+
+    /// Marks one entry read.
+    pub fn mark_read(&mut self, key: &str) {
+        if let Some(e) = self.entries.iter_mut().find(|e| e.key == key) {
+            e.read = true;
+        }
+    }
+
+    /// Marks every entry read.
+    pub fn mark_all_read(&mut self) {
+        self.entries.iter_mut().for_each(|e| e.read = true);
+    }
+
+    /// Empties the history (the toasts already shown stay remembered).
+    pub fn clear(&mut self) {
+        self.entries.clear();
+    }
+
+    /// Entries passing the filter, newest first.
+    pub fn filtered(&self) -> Vec<AlertEntry> {
+        self.entries
+            .iter()
+            .filter(|e| self.filter.accepts(e))
+            .cloned()
+            .collect()
+    }
+
+    /// Distinct values of a field in the history, for the filter menus.
+    pub fn distinct(&self, field: fn(&AlertEntry) -> &str) -> Vec<String> {
+        let mut v: Vec<String> = self.entries.iter().map(|e| field(e).to_owned()).collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+
+    /// Alerts firing now: the newest entry of each alert, when it is not resolved (one-off notices excluded).
+    pub fn firing(&self) -> Vec<AlertEntry> {
+        let mut seen = std::collections::BTreeSet::new();
+        self.entries
+            .iter()
+            .filter(|e| e.state != "event")
+            .filter(|e| seen.insert(e.identity()))
+            .filter(|e| e.state != "resolved")
+            .cloned()
+            .collect()
+    }
+}
+
+fn alert_entry(id: &str, ts: &str, seq: u64, index: usize, a: &Value, now_ms: f64) -> AlertEntry {
+    let alert_id = text(a, "alert_id");
+    let state = text(a, "state")
+        .or_else(|| text(a, "status").filter(|s| matches!(s.as_str(), "firing" | "resolved")))
+        .unwrap_or_else(|| "firing".into());
+    let message_id = if id.is_empty() {
+        format!("{seq}@{ts}")
+    } else {
+        id.to_owned()
+    };
+    let who = alert_id.clone().unwrap_or_else(|| index.to_string());
+    AlertEntry {
+        key: format!("alert/{message_id}/{who}/{state}"),
+        severity: text(a, "severity")
+            .or_else(|| text(a, "level"))
+            .unwrap_or_else(|| "warning".into())
+            .to_lowercase(),
+        kind: text(a, "type").unwrap_or_else(|| "alert".into()),
+        message: text(a, "message").unwrap_or_default(),
+        value: num(a, "value"),
+        threshold: num(a, "threshold"),
+        container: text(a, "container_name"),
+        timestamp_ms: text(a, "timestamp")
+            .and_then(|t| parse_ts_ms(&t))
+            .or_else(|| parse_ts_ms(ts))
+            .unwrap_or(now_ms),
+        alert_id,
+        state,
+        read: false,
+        acknowledged: false,
+    }
+}
+
+fn kato_entry(event_type: &str, ts: &str, data: &Value, now_ms: f64) -> Option<AlertEntry> {
+    let (severity, kind, state, message) = match event_type {
+        "kato_unreachable" => (
+            "critical",
+            "kato_unreachable",
+            "firing",
+            format!(
+                "KATO is unreachable: {}",
+                text(data, "reason").unwrap_or_else(|| "no answer".into())
+            ),
+        ),
+        "kato_reachable" => (
+            "info",
+            "kato_unreachable",
+            "resolved",
+            "KATO answers again".to_string(),
+        ),
+        "kato_restarted" => (
+            "warning",
+            "kato_restarted",
+            "event",
+            match num(data, "previous_uptime_seconds") {
+                Some(up) => format!("KATO restarted after {} of uptime", format::duration(up)),
+                None => "KATO restarted".to_string(),
+            },
+        ),
+        _ => return None,
+    };
+    Some(AlertEntry {
+        key: format!("kato/{event_type}/{ts}"),
+        alert_id: None,
+        severity: severity.into(),
+        kind: kind.into(),
+        state: state.into(),
+        message,
+        value: None,
+        threshold: None,
+        container: None,
+        timestamp_ms: parse_ts_ms(ts).unwrap_or(now_ms),
+        read: false,
+        acknowledged: false,
+    })
+}
+
+#[cfg(test)]
+#[path = "alerts_tests.rs"]
+mod tests;

@@ -1,0 +1,203 @@
+use super::*;
+use serde_json::json;
+
+const T0: &str = "2026-11-22T08:00:00.000Z";
+
+fn t0() -> f64 {
+    parse_ts_ms(T0).unwrap()
+}
+
+fn alert_msg(id: &str, seq: u64, alert_id: &str, state: &str, level: &str) -> ServerMsg {
+    serde_json::from_value(json!({
+        "type": "system_alert", "id": id, "timestamp": T0, "seq": seq,
+        "alerts": [{"level": level, "type": "high_cpu", "message": "CPU 95% on kato", "value": 95.0,
+                    "threshold": 80.0, "container_name": "kato", "alert_id": alert_id, "state": state}]
+    }))
+    .unwrap()
+}
+
+fn kato_msg(event_type: &str, ts: &str) -> ServerMsg {
+    serde_json::from_value(
+        json!({"type": "kato_event", "event_type": event_type, "timestamp": ts, "seq": 1,
+        "data": {"reason": "connection refused", "previous_uptime_seconds": 600.0}}),
+    )
+    .unwrap()
+}
+
+#[test]
+fn every_alert_item_becomes_one_entry_with_one_toast() {
+    let mut s = AlertsState::default();
+    assert!(s.apply(&alert_msg("m1", 1, "a1", "firing", "error"), t0()));
+    assert_eq!(s.entries.len(), 1);
+    let e = &s.entries[0];
+    assert_eq!(
+        (e.severity.as_str(), e.kind.as_str(), e.state.as_str()),
+        ("error", "high_cpu", "firing")
+    );
+    assert_eq!(e.kind_label(), "High CPU");
+    assert_eq!(s.toasts.visible.len(), 1);
+    assert_eq!(s.toasts.visible[0].tone, Tone::Bad);
+    assert_eq!(s.unread(), 1);
+    // A replay of the same message (reconnect) changes nothing.
+    assert!(!s.apply(&alert_msg("m1", 1, "a1", "firing", "error"), t0() + 10.0));
+    assert_eq!(s.toasts.visible.len(), 1);
+}
+
+#[test]
+fn fire_then_resolve_updates_what_is_firing() {
+    let mut s = AlertsState::default();
+    s.apply(&alert_msg("m1", 1, "a1", "firing", "warning"), t0());
+    assert_eq!(s.firing().len(), 1);
+    let mut resolved = alert_msg("m2", 2, "a1", "resolved", "warning");
+    if let ServerMsg::SystemAlert { timestamp, .. } = &mut resolved {
+        *timestamp = "2026-11-22T08:01:00.000Z".into();
+    }
+    s.apply(&resolved, t0() + 60_000.0);
+    assert!(s.firing().is_empty());
+    assert_eq!(s.entries[0].state, "resolved", "newest first");
+    assert_eq!(s.entries[0].tone(), Tone::Ok);
+    assert_eq!(s.toasts.visible.len(), 2, "a toast on fire and on resolve");
+}
+
+#[test]
+fn old_events_go_to_history_without_a_toast() {
+    let mut s = AlertsState::default();
+    s.apply(
+        &alert_msg("m1", 1, "a1", "firing", "error"),
+        t0() + TOAST_MAX_AGE_MS + 1.0,
+    );
+    assert_eq!(s.entries.len(), 1);
+    assert!(s.toasts.visible.is_empty());
+}
+
+#[test]
+fn read_state_and_shown_toasts_survive_a_reload() {
+    let mut s = AlertsState::default();
+    s.apply(&alert_msg("m1", 1, "a1", "firing", "error"), t0());
+    s.apply(
+        &kato_msg("kato_unreachable", "2026-11-22T08:00:05.000Z"),
+        t0() + 5000.0,
+    );
+    let key = s.entries[0].key.clone();
+    s.mark_read(&key);
+    s.toasts.dismiss(&key, t0());
+    let stored = serde_json::to_string(&s.persisted()).unwrap();
+    let mut reloaded = AlertsState::restore(serde_json::from_str(&stored).unwrap());
+    assert_eq!(reloaded.unread(), 1);
+    assert!(reloaded.entries.iter().any(|e| e.key == key && e.read));
+    // After the reload the server replays the same events: no toast, no duplicate.
+    reloaded.apply(
+        &kato_msg("kato_unreachable", "2026-11-22T08:00:05.000Z"),
+        t0() + 6000.0,
+    );
+    reloaded.apply(&alert_msg("m1", 1, "a1", "firing", "error"), t0() + 6000.0);
+    assert_eq!(reloaded.entries.len(), 2);
+    assert!(reloaded.toasts.visible.is_empty());
+    reloaded.mark_all_read();
+    assert_eq!(reloaded.unread(), 0);
+    reloaded.clear();
+    assert!(reloaded.entries.is_empty());
+}
+
+#[test]
+fn kato_outages_fire_and_resolve_and_restarts_are_notices() {
+    let mut s = AlertsState::default();
+    s.apply(
+        &kato_msg("kato_unreachable", "2026-11-22T08:00:01.000Z"),
+        t0(),
+    );
+    assert_eq!(
+        s.firing()[0].message,
+        "KATO is unreachable: connection refused"
+    );
+    s.apply(
+        &kato_msg("kato_reachable", "2026-11-22T08:00:03.000Z"),
+        t0(),
+    );
+    s.apply(
+        &kato_msg("kato_restarted", "2026-11-22T08:00:04.000Z"),
+        t0(),
+    );
+    assert!(
+        s.firing().is_empty(),
+        "recovered; a restart is not a lasting alert"
+    );
+    assert_eq!(
+        s.entries[0].message,
+        "KATO restarted after 10m 00s of uptime"
+    );
+    assert!(!s.apply(&kato_msg("kato_bogus", T0), t0()));
+}
+
+#[test]
+fn filters_combine() {
+    let mut s = AlertsState::default();
+    s.apply(&alert_msg("m1", 1, "a1", "firing", "error"), t0());
+    s.apply(
+        &kato_msg("kato_restarted", "2026-11-22T08:00:04.000Z"),
+        t0(),
+    );
+    s.filter.severity = Some("error".into());
+    assert_eq!(s.filtered().len(), 1);
+    s.filter.kind = Some("kato_restarted".into());
+    assert!(s.filtered().is_empty());
+    s.filter = AlertFilter {
+        state: Some("event".into()),
+        ..AlertFilter::default()
+    };
+    assert_eq!(s.filtered().len(), 1);
+    s.filter = AlertFilter {
+        unread_only: true,
+        ..AlertFilter::default()
+    };
+    s.mark_all_read();
+    assert!(s.filtered().is_empty());
+    assert_eq!(s.distinct(|e| &e.kind), vec!["high_cpu", "kato_restarted"]);
+}
+
+#[test]
+fn old_shape_alerts_without_ids_still_dedupe() {
+    let old: ServerMsg =
+        serde_json::from_value(json!({"type": "system_alert", "id": "", "timestamp": T0,
+        "alerts": [{"level": "warning", "type": "high_memory", "message": "m", "threshold": 85}]}))
+        .unwrap();
+    let mut s = AlertsState::default();
+    assert!(s.apply(&old, t0()));
+    assert!(!s.apply(&old, t0()));
+    assert_eq!(s.entries[0].state, "firing");
+    assert_eq!(s.firing().len(), 1);
+    assert_eq!(kind_label("kato_unreachable"), "KATO Unreachable");
+}
+
+#[test]
+fn alert_updates_from_other_tabs_mark_read_acknowledge_and_clear() {
+    let update = |action: &str, data: serde_json::Value| -> ServerMsg {
+        serde_json::from_value(
+            json!({"type": "alert_update", "action": action, "timestamp": T0, "seq": 9,
+            "data": data}),
+        )
+        .unwrap()
+    };
+    let mut s = AlertsState::default();
+    s.apply(&alert_msg("m1", 1, "a1", "firing", "error"), t0());
+    s.apply(&alert_msg("m2", 2, "a2", "firing", "warning"), t0());
+    assert!(s.apply(&update("read", json!({"alert_id": "a1"})), t0()));
+    assert_eq!(s.unread(), 1);
+    assert!(s.apply(&update("acknowledged", json!({"alert_ids": ["a2"]})), t0()));
+    assert!(
+        s.entries
+            .iter()
+            .any(|e| e.alert_id.as_deref() == Some("a2") && e.acknowledged)
+    );
+    assert!(
+        !s.apply(&update("acknowledged", json!({"alert_ids": ["a2"]})), t0()),
+        "idempotent"
+    );
+    assert!(s.apply(&update("read_all", json!({})), t0()));
+    assert_eq!(s.unread(), 0);
+    assert!(!s.apply(&update("silence_created", json!({"id": "s1"})), t0()));
+    assert!(s.apply(&update("cleared", json!({"alert_id": "a1"})), t0()));
+    assert_eq!(s.entries.len(), 1);
+    assert!(s.apply(&update("cleared", json!({})), t0()));
+    assert!(s.entries.is_empty());
+}

@@ -1,0 +1,234 @@
+//! Bounded histories for the live charts, and the geometry that turns them into SVG paths.
+//!
+//! A [`Series`] is a ring buffer of `(time ms, value)` points: pushing beyond the capacity drops the oldest, so a
+//! tab left open for days holds the same few KB. [`ChartGeometry`] maps a window of points onto a fixed
+//! `viewBox` (the SVG scales it), with a "nice" y-axis ceiling.
+
+use std::collections::VecDeque;
+
+/// A bounded, time-ordered series of points.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    points: VecDeque<(f64, f64)>,
+    capacity: usize,
+}
+
+impl Series {
+    /// An empty series keeping at most `capacity` points.
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            points: VecDeque::with_capacity(capacity.min(1024)),
+            capacity: capacity.max(1),
+        }
+    }
+
+    /// Appends a point. A point not after the last one replaces it (same reading seen twice, or a clock step).
+    pub fn push(&mut self, t_ms: f64, value: f64) {
+        if !t_ms.is_finite() || !value.is_finite() {
+            return;
+        }
+        if let Some(last) = self.points.back_mut()
+            && t_ms <= last.0
+        {
+            *last = (last.0, value);
+            return;
+        }
+        if self.points.len() == self.capacity {
+            self.points.pop_front();
+        }
+        self.points.push_back((t_ms, value));
+    }
+
+    /// Points at or after `from_ms`.
+    pub fn since(&self, from_ms: f64) -> impl Iterator<Item = (f64, f64)> + '_ {
+        self.points
+            .iter()
+            .copied()
+            .filter(move |(t, _)| *t >= from_ms)
+    }
+
+    /// The newest point.
+    pub fn last(&self) -> Option<(f64, f64)> {
+        self.points.back().copied()
+    }
+
+    /// Number of points held.
+    pub fn len(&self) -> usize {
+        self.points.len()
+    }
+
+    /// Whether no point is held.
+    pub fn is_empty(&self) -> bool {
+        self.points.is_empty()
+    }
+}
+
+/// A ceiling for the y axis: the smallest of 1, 2, 2.5, 5 × 10ⁿ at or above `max` (at least `floor`).
+pub fn nice_ceiling(max: f64, floor: f64) -> f64 {
+    let m = if max.is_finite() {
+        max.max(floor)
+    } else {
+        floor
+    };
+    if m <= 0.0 {
+        return 1.0;
+    }
+    let magnitude = 10f64.powf(m.log10().floor());
+    for step in [1.0, 2.0, 2.5, 5.0, 10.0] {
+        let candidate = step * magnitude;
+        if candidate >= m * 0.999_999 {
+            return candidate;
+        }
+    }
+    10.0 * magnitude
+}
+
+/// Width and height of every chart's `viewBox`.
+pub const VIEW_W: f64 = 600.0;
+/// See [`VIEW_W`].
+pub const VIEW_H: f64 = 160.0;
+
+/// Paths for one series in a time window.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChartGeometry {
+    /// The line (`M x y L x y …`), empty without points.
+    pub line: String,
+    /// The line closed down to the x axis, for the area fill.
+    pub area: String,
+    /// Where the newest point is drawn, for the end marker.
+    pub last: Option<(f64, f64)>,
+}
+
+/// Lays out `points` in the window `[from_ms, to_ms]` with the y axis `0..=y_max`. Gaps longer than `gap_ms`
+/// (the dashboard was disconnected) break the line instead of drawing a misleading slope.
+pub fn geometry(
+    points: &[(f64, f64)],
+    from_ms: f64,
+    to_ms: f64,
+    y_max: f64,
+    gap_ms: f64,
+) -> ChartGeometry {
+    let span = (to_ms - from_ms).max(1.0);
+    let y_max = if y_max > 0.0 { y_max } else { 1.0 };
+    let x = |t: f64| ((t - from_ms) / span * VIEW_W).clamp(0.0, VIEW_W);
+    let y = |v: f64| VIEW_H - (v / y_max).clamp(0.0, 1.0) * VIEW_H;
+    let mut line = String::new();
+    let mut area = String::new();
+    let mut segment_start: Option<f64> = None;
+    let mut prev: Option<(f64, f64)> = None;
+    let mut last = None;
+    for &(t, v) in points.iter().filter(|(t, _)| *t >= from_ms && *t <= to_ms) {
+        let (px, py) = (x(t), y(v));
+        let broken = prev.is_some_and(|(pt, _)| t - pt > gap_ms);
+        if broken && let (Some(sx), Some((ppx, _))) = (segment_start, last) {
+            area.push_str(&format!("L{ppx:.1} {VIEW_H} L{sx:.1} {VIEW_H} Z "));
+            segment_start = None;
+        }
+        if segment_start.is_none() {
+            line.push_str(&format!("M{px:.1} {py:.1} "));
+            area.push_str(&format!("M{px:.1} {VIEW_H} L{px:.1} {py:.1} "));
+            segment_start = Some(px);
+        } else {
+            line.push_str(&format!("L{px:.1} {py:.1} "));
+            area.push_str(&format!("L{px:.1} {py:.1} "));
+        }
+        prev = Some((t, v));
+        last = Some((px, py));
+    }
+    if let (Some(sx), Some((lx, _))) = (segment_start, last) {
+        area.push_str(&format!("L{lx:.1} {VIEW_H} L{sx:.1} {VIEW_H} Z"));
+    }
+    ChartGeometry {
+        line: line.trim_end().to_string(),
+        area: area.trim_end().to_string(),
+        last,
+    }
+}
+
+/// The point nearest to the relative x position `fraction` (0..1) of the window, for the hover read-out.
+pub fn nearest(
+    points: &[(f64, f64)],
+    from_ms: f64,
+    to_ms: f64,
+    fraction: f64,
+) -> Option<(f64, f64)> {
+    let t = from_ms + (to_ms - from_ms) * fraction.clamp(0.0, 1.0);
+    points
+        .iter()
+        .copied()
+        .filter(|(pt, _)| *pt >= from_ms && *pt <= to_ms)
+        .min_by(|a, b| (a.0 - t).abs().total_cmp(&(b.0 - t).abs()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_series_is_bounded_and_ordered() {
+        let mut s = Series::new(3);
+        for (t, v) in [(1.0, 1.0), (2.0, 2.0), (3.0, 3.0), (4.0, 4.0)] {
+            s.push(t, v);
+        }
+        assert_eq!(s.len(), 3, "the oldest point is dropped");
+        assert_eq!(s.since(0.0).next(), Some((2.0, 2.0)));
+        s.push(4.0, 9.0);
+        assert_eq!(s.last(), Some((4.0, 9.0)), "the same time replaces");
+        s.push(3.5, 1.0);
+        assert_eq!(s.len(), 3, "an earlier time never goes backwards");
+        s.push(5.0, f64::NAN);
+        assert_eq!(s.last(), Some((4.0, 1.0)));
+        assert_eq!(s.since(4.0).count(), 1);
+    }
+
+    #[test]
+    fn y_axis_ceilings_are_round() {
+        assert_eq!(nice_ceiling(0.0, 0.0), 1.0);
+        assert_eq!(nice_ceiling(3.2, 1.0), 5.0);
+        assert_eq!(nice_ceiling(42.0, 1.0), 50.0);
+        assert_eq!(nice_ceiling(100.0, 1.0), 100.0);
+        assert_eq!(nice_ceiling(101.0, 1.0), 200.0);
+        assert_eq!(
+            nice_ceiling(0.3, 1.0),
+            1.0,
+            "the floor keeps flat lines low"
+        );
+        assert_eq!(nice_ceiling(f64::NAN, 10.0), 10.0);
+    }
+
+    #[test]
+    fn geometry_maps_points_into_the_view_box_and_breaks_at_gaps() {
+        let g = geometry(
+            &[(0.0, 0.0), (50.0, 50.0), (100.0, 100.0)],
+            0.0,
+            100.0,
+            100.0,
+            1e9,
+        );
+        assert_eq!(g.line, "M0.0 160.0 L300.0 80.0 L600.0 0.0");
+        assert!(g.area.starts_with("M0.0 160 L0.0 160.0"));
+        assert!(g.area.ends_with("L600.0 160 L0.0 160 Z"));
+        assert_eq!(g.last, Some((600.0, 0.0)));
+        let gap = geometry(
+            &[(0.0, 1.0), (10.0, 1.0), (80.0, 1.0), (90.0, 1.0)],
+            0.0,
+            100.0,
+            2.0,
+            30.0,
+        );
+        assert_eq!(gap.line.matches('M').count(), 2, "{}", gap.line);
+        assert_eq!(gap.area.matches('Z').count(), 2, "{}", gap.area);
+        let empty = geometry(&[], 0.0, 100.0, 1.0, 10.0);
+        assert!(empty.line.is_empty() && empty.last.is_none());
+        let outside = geometry(&[(-5.0, 1.0), (200.0, 1.0)], 0.0, 100.0, 1.0, 10.0);
+        assert!(outside.line.is_empty());
+    }
+
+    #[test]
+    fn hover_finds_the_nearest_point() {
+        let pts = [(0.0, 1.0), (40.0, 2.0), (100.0, 3.0)];
+        assert_eq!(nearest(&pts, 0.0, 100.0, 0.35), Some((40.0, 2.0)));
+        assert_eq!(nearest(&pts, 0.0, 100.0, 2.0), Some((100.0, 3.0)));
+        assert_eq!(nearest(&[], 0.0, 100.0, 0.5), None);
+    }
+}

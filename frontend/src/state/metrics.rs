@@ -1,0 +1,311 @@
+//! The `metrics` topic (KATO's `/metrics` JSON plus the server's `derived` figures) as the Dashboard shows it,
+//! with chart histories. Also accepts KATO's raw `/metrics` from the HTTP fallback, but only when it is newer
+//! than what the socket delivered.
+
+use serde_json::Value;
+
+use super::history::Series;
+use super::json::{Availability, at, num, source, text};
+use crate::format::parse_ts_ms;
+
+/// Points kept per chart series: 15 minutes at one reading per second.
+pub const HISTORY_POINTS: usize = 900;
+
+/// One reading of KATO, ready to render. `None` fields are not known (shown as "—", never as 0).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MetricsView {
+    /// Whether KATO answered the last poll.
+    pub kato: Option<Availability>,
+    /// `healthy`, `degraded`, … from KATO `/health`.
+    pub kato_status: Option<String>,
+    /// Issues KATO lists in `/health`.
+    pub kato_issues: Vec<String>,
+    /// `v1`, `v3`, `unknown`.
+    pub generation: Option<String>,
+    /// KATO's version string, when the server passes it on.
+    pub version: Option<String>,
+    /// KATO process uptime at `updated_at_ms`.
+    pub uptime_s: Option<f64>,
+    /// Sessions KATO counts (the `sessions` topic's merged count is better when present).
+    pub active_sessions: Option<f64>,
+    /// Requests per second from the counter's delta (null across restarts).
+    pub requests_per_second: Option<f64>,
+    /// KATO's request counter.
+    pub total_requests: Option<f64>,
+    /// The true error rate, a fraction 0..1.
+    pub error_rate: Option<f64>,
+    /// Window of the error rate.
+    pub error_rate_window_s: Option<f64>,
+    /// Requests and failures in that window.
+    pub error_rate_counts: Option<(f64, f64)>,
+    /// Whether KATO's request series (`/stats`) could be read.
+    pub error_rate_source: Option<Availability>,
+    /// Mean response time in ms.
+    pub latency_ms: Option<f64>,
+    /// Processors loaded, and the maximum.
+    pub processors: Option<f64>,
+    /// Maximum processors.
+    pub max_processors: Option<f64>,
+    /// Host-wide CPU/memory/disk % as KATO reports them.
+    pub host_cpu: Option<f64>,
+    /// See `host_cpu`.
+    pub host_memory: Option<f64>,
+    /// See `host_cpu`.
+    pub host_disk: Option<f64>,
+    /// KATO restarts this dashboard has seen.
+    pub restarts: Option<f64>,
+    /// When the reading was taken (ms since epoch).
+    pub updated_at_ms: Option<f64>,
+    /// The last time KATO answered.
+    pub last_ok_ms: Option<f64>,
+    /// How long KATO took to answer.
+    pub poll_latency_ms: Option<f64>,
+    /// KATO's own `timestamp` (epoch seconds): orders socket and HTTP readings.
+    pub kato_timestamp: Option<f64>,
+    /// Came from the HTTP fallback, not the socket.
+    pub via_http: bool,
+}
+
+impl MetricsView {
+    /// Reads `data.metrics` (or KATO's raw `/metrics`, which has no `derived`).
+    pub fn from_value(v: &Value) -> MetricsView {
+        let kato = source(v, "derived.source").or_else(|| {
+            text(v, "error").map(|reason| Availability::Unavailable {
+                reason,
+                since: None,
+            })
+        });
+        let issues = at(v, "derived.kato_issues")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .map(|i| match i {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        MetricsView {
+            kato,
+            kato_status: text(v, "derived.kato_status"),
+            kato_issues: issues,
+            generation: text(v, "derived.generation"),
+            version: text(v, "derived.kato_version").or_else(|| text(v, "version")),
+            uptime_s: num(v, "derived.kato_uptime_seconds"),
+            active_sessions: num(v, "sessions.active"),
+            requests_per_second: num(v, "derived.requests_per_second"),
+            total_requests: num(v, "performance.total_requests"),
+            error_rate: num(v, "derived.error_rate"),
+            error_rate_window_s: num(v, "derived.error_rate_window_seconds"),
+            error_rate_counts: num(v, "derived.error_rate_requests")
+                .zip(num(v, "derived.error_rate_failed")),
+            error_rate_source: source(v, "derived.error_rate_source"),
+            latency_ms: num(v, "performance.average_response_time").map(|s| s * 1000.0),
+            processors: num(v, "processor_manager.total_processors"),
+            max_processors: num(v, "processor_manager.max_processors"),
+            host_cpu: num(v, "resources.cpu_percent"),
+            host_memory: num(v, "resources.memory_percent"),
+            host_disk: num(v, "resources.disk_percent"),
+            restarts: num(v, "derived.restarts"),
+            updated_at_ms: text(v, "derived.updated_at").and_then(|s| parse_ts_ms(&s)),
+            last_ok_ms: text(v, "derived.last_ok_at").and_then(|s| parse_ts_ms(&s)),
+            poll_latency_ms: num(v, "derived.poll_latency_ms"),
+            kato_timestamp: num(v, "timestamp"),
+            via_http: false,
+        }
+    }
+
+    /// Whether KATO is reachable according to this reading (unknown counts as reachable).
+    pub fn kato_up(&self) -> bool {
+        self.kato.as_ref().is_none_or(Availability::is_ok)
+    }
+
+    /// Uptime at `now_ms`, counting on from the reading while KATO is up.
+    pub fn uptime_at(&self, now_ms: f64) -> Option<f64> {
+        let base = self.uptime_s?;
+        match (self.kato_up(), self.updated_at_ms) {
+            (true, Some(at)) => Some(base + ((now_ms - at) / 1000.0).max(0.0)),
+            _ => Some(base),
+        }
+    }
+}
+
+/// The Dashboard's KATO state: the newest reading and the chart histories.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricsState {
+    /// The newest reading.
+    pub view: Option<MetricsView>,
+    /// When this tab last received a reading (ms), for staleness.
+    pub received_ms: Option<f64>,
+    /// Host CPU %.
+    pub cpu: Series,
+    /// Host memory %.
+    pub memory: Series,
+    /// Requests per second.
+    pub rps: Series,
+    /// Error rate in %.
+    pub errors: Series,
+    /// Mean latency in ms.
+    pub latency: Series,
+}
+
+impl Default for MetricsState {
+    fn default() -> Self {
+        Self {
+            view: None,
+            received_ms: None,
+            cpu: Series::new(HISTORY_POINTS),
+            memory: Series::new(HISTORY_POINTS),
+            rps: Series::new(HISTORY_POINTS),
+            errors: Series::new(HISTORY_POINTS),
+            latency: Series::new(HISTORY_POINTS),
+        }
+    }
+}
+
+impl MetricsState {
+    /// A `metrics` value from the socket.
+    pub fn apply(&mut self, value: &Value, now_ms: f64) {
+        let view = MetricsView::from_value(value);
+        self.accept(view, now_ms);
+    }
+
+    /// KATO's raw `/metrics` from the HTTP fallback: used only when newer than the reading held (the socket's
+    /// data is never overridden by an older poll). Returns whether it was used.
+    pub fn apply_http(&mut self, value: &Value, now_ms: f64) -> bool {
+        let mut view = MetricsView::from_value(value);
+        let newer = match (
+            view.kato_timestamp,
+            self.view.as_ref().and_then(|v| v.kato_timestamp),
+        ) {
+            (Some(new), Some(old)) => new > old,
+            (Some(_), None) => true,
+            (None, _) => false,
+        };
+        if !newer {
+            return false;
+        }
+        view.via_http = true;
+        view.kato = Some(Availability::Ok);
+        view.updated_at_ms = view.kato_timestamp.map(|s| s * 1000.0);
+        if let Some(prev) = &self.view {
+            view.generation = view.generation.or_else(|| prev.generation.clone());
+            view.version = view.version.or_else(|| prev.version.clone());
+        }
+        self.accept(view, now_ms);
+        true
+    }
+
+    fn accept(&mut self, view: MetricsView, now_ms: f64) {
+        let t = view.updated_at_ms.unwrap_or(now_ms);
+        let fresh = self.view.as_ref().and_then(|v| v.updated_at_ms) != view.updated_at_ms
+            || view.updated_at_ms.is_none();
+        if fresh && view.kato_up() {
+            let push = |s: &mut Series, v: Option<f64>| {
+                if let Some(v) = v {
+                    s.push(t, v);
+                }
+            };
+            push(&mut self.cpu, view.host_cpu);
+            push(&mut self.memory, view.host_memory);
+            push(&mut self.rps, view.requests_per_second);
+            push(&mut self.errors, view.error_rate.map(|f| f * 100.0));
+            push(&mut self.latency, view.latency_ms);
+        }
+        self.view = Some(view);
+        self.received_ms = Some(now_ms);
+    }
+
+    /// Whether the reading is older than `max_age_ms` at `now_ms` (or there is none).
+    pub fn is_stale(&self, now_ms: f64, max_age_ms: f64) -> bool {
+        self.received_ms.is_none_or(|r| now_ms - r > max_age_ms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn reading(updated: &str, total: f64, rps: f64) -> Value {
+        json!({
+            "performance": {"average_response_time": 0.000267, "error_rate": 0.0, "total_requests": total},
+            "processor_manager": {"total_processors": 2, "max_processors": 100},
+            "resources": {"cpu_percent": 43.4, "memory_percent": 35.6, "disk_percent": 16.1},
+            "sessions": {"active": 4},
+            "timestamp": 1795334912.5,
+            "derived": {"source": {"state": "ok"}, "kato_status": "healthy", "generation": "v1",
+                        "kato_uptime_seconds": 11.0, "requests_per_second": rps, "error_rate": 0.0125,
+                        "error_rate_requests": 80, "error_rate_failed": 1, "updated_at": updated,
+                        "error_rate_source": {"state": "ok"}, "restarts": 0}
+        })
+    }
+
+    #[test]
+    fn a_reading_shows_the_true_error_rate_and_latency_in_ms() {
+        let v = MetricsView::from_value(&reading("2026-11-22T08:08:32.544Z", 39.0, 2.5));
+        assert_eq!(
+            v.error_rate,
+            Some(0.0125),
+            "derived, not KATO's always-zero field"
+        );
+        assert_eq!(v.error_rate_counts, Some((80.0, 1.0)));
+        assert!((v.latency_ms.unwrap() - 0.267).abs() < 1e-9);
+        assert_eq!(v.processors, Some(2.0));
+        assert_eq!(v.kato_status.as_deref(), Some("healthy"));
+        assert!(v.kato_up());
+        let t = v.updated_at_ms.unwrap();
+        assert_eq!(v.uptime_at(t + 4000.0), Some(15.0), "uptime counts on");
+    }
+
+    #[test]
+    fn an_unreachable_kato_is_said_plainly_and_not_charted() {
+        let down = json!({"error": "connection refused", "derived": {"source": {"state": "unavailable",
+            "reason": "connection refused", "since": "2026-11-22T08:00:00.000Z"}, "kato_uptime_seconds": 50.0,
+            "updated_at": "2026-11-22T08:00:05.000Z"}});
+        let v = MetricsView::from_value(&down);
+        assert_eq!(
+            v.kato.as_ref().and_then(Availability::reason),
+            Some("connection refused")
+        );
+        assert_eq!(
+            v.uptime_at(v.updated_at_ms.unwrap() + 60_000.0),
+            Some(50.0),
+            "frozen while down"
+        );
+        let mut s = MetricsState::default();
+        s.apply(&down, 1.0);
+        assert!(s.cpu.is_empty());
+        let bare = MetricsView::from_value(&json!({"error": "timeout"}));
+        assert_eq!(bare.kato.unwrap().reason(), Some("timeout"));
+    }
+
+    #[test]
+    fn history_gets_one_point_per_reading() {
+        let mut s = MetricsState::default();
+        s.apply(&reading("2026-11-22T08:08:32.000Z", 39.0, 2.5), 10.0);
+        s.apply(&reading("2026-11-22T08:08:32.000Z", 39.0, 2.5), 11.0);
+        s.apply(&reading("2026-11-22T08:08:34.000Z", 44.0, 2.4), 12.0);
+        assert_eq!(s.rps.len(), 2, "the same reading twice is one point");
+        assert_eq!(s.errors.last().map(|p| p.1), Some(1.25));
+        assert!(!s.is_stale(13.0, 3000.0));
+        assert!(s.is_stale(5000.0, 3000.0));
+    }
+
+    #[test]
+    fn http_fallback_never_overrides_fresher_socket_data() {
+        let mut s = MetricsState::default();
+        s.apply(&reading("2026-11-22T08:08:32.000Z", 39.0, 2.5), 10.0);
+        let older = json!({"performance": {"total_requests": 1.0}, "timestamp": 1795334900.0});
+        assert!(!s.apply_http(&older, 20.0));
+        assert_eq!(s.view.as_ref().unwrap().total_requests, Some(39.0));
+        let newer = json!({"performance": {"total_requests": 50.0}, "timestamp": 1795334999.0,
+                           "resources": {"cpu_percent": 10.0}});
+        assert!(s.apply_http(&newer, 30.0));
+        let v = s.view.as_ref().unwrap();
+        assert!(v.via_http && v.total_requests == Some(50.0));
+        assert_eq!(v.generation.as_deref(), Some("v1"), "identity carried over");
+        assert_eq!(s.received_ms, Some(30.0));
+    }
+}

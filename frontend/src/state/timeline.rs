@@ -1,0 +1,120 @@
+//! KATO's recent restarts and outages (`kato_event`s), newest first, for the Dashboard's timeline.
+
+use std::collections::VecDeque;
+
+use kato_dashboard_core::protocol::ServerMsg;
+
+use super::json::{num, text};
+use crate::format::{self, parse_ts_ms};
+
+/// Events kept.
+pub const TIMELINE_CAP: usize = 50;
+
+/// One point on the timeline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimelineEvent {
+    /// `kato_restarted`, `kato_unreachable`, `kato_reachable`.
+    pub kind: String,
+    pub timestamp_ms: f64,
+    /// What happened, in words.
+    pub text: String,
+    /// `bad`, `warn`, `ok`.
+    pub tone: &'static str,
+}
+
+/// The timeline.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct KatoTimeline {
+    pub events: VecDeque<TimelineEvent>,
+}
+
+impl KatoTimeline {
+    /// A `kato_event`; other messages are ignored. Returns whether the timeline changed.
+    pub fn apply(&mut self, msg: &ServerMsg, now_ms: f64) -> bool {
+        let ServerMsg::KatoEvent {
+            event_type,
+            timestamp,
+            data,
+            ..
+        } = msg
+        else {
+            return false;
+        };
+        let ts = parse_ts_ms(timestamp).unwrap_or(now_ms);
+        if self
+            .events
+            .iter()
+            .any(|e| e.kind == *event_type && e.timestamp_ms == ts)
+        {
+            return false;
+        }
+        let (text, tone) = match event_type.as_str() {
+            "kato_unreachable" => (
+                format!(
+                    "Unreachable: {}",
+                    text(data, "reason").unwrap_or_else(|| "no answer".into())
+                ),
+                "bad",
+            ),
+            "kato_reachable" => ("Reachable again".to_string(), "ok"),
+            "kato_restarted" => (
+                match num(data, "previous_uptime_seconds") {
+                    Some(up) => format!("Restarted (was up {})", format::duration(up)),
+                    None => "Restarted".to_string(),
+                },
+                "warn",
+            ),
+            _ => return false,
+        };
+        let event = TimelineEvent {
+            kind: event_type.clone(),
+            timestamp_ms: ts,
+            text,
+            tone,
+        };
+        let at = self
+            .events
+            .iter()
+            .position(|e| e.timestamp_ms < ts)
+            .unwrap_or(self.events.len());
+        self.events.insert(at, event);
+        self.events.truncate(TIMELINE_CAP);
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn ev(kind: &str, ts: &str) -> ServerMsg {
+        serde_json::from_value(
+            json!({"type": "kato_event", "event_type": kind, "timestamp": ts, "seq": 1,
+            "data": {"previous_uptime_seconds": 61.0, "reason": "refused"}}),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn events_are_ordered_newest_first_and_deduplicated() {
+        let mut t = KatoTimeline::default();
+        assert!(t.apply(&ev("kato_unreachable", "2026-11-22T08:00:00.000Z"), 0.0));
+        assert!(t.apply(&ev("kato_restarted", "2026-11-22T08:00:05.000Z"), 0.0));
+        assert!(t.apply(&ev("kato_reachable", "2026-11-22T08:00:04.000Z"), 0.0));
+        assert!(
+            !t.apply(&ev("kato_reachable", "2026-11-22T08:00:04.000Z"), 0.0),
+            "replay"
+        );
+        let kinds: Vec<&str> = t.events.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(
+            kinds,
+            vec!["kato_restarted", "kato_reachable", "kato_unreachable"]
+        );
+        assert_eq!(t.events[0].text, "Restarted (was up 1m 01s)");
+        assert_eq!(t.events[2].tone, "bad");
+        let hb: ServerMsg =
+            serde_json::from_value(json!({"type": "heartbeat", "timestamp": "x"})).unwrap();
+        assert!(!t.apply(&hb, 0.0));
+    }
+}

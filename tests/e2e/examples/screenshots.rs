@@ -1,0 +1,153 @@
+//! Screenshots of every page (dark, light, phone width) into `docs/screenshots/`, and the time to first data on
+//! screen, against kato-sim (steady traffic), a private Redis and the real server, in headless Chromium.
+//!
+//! `cargo run -p kato-dashboard-e2e --example screenshots` (after `./dashboard.sh build`).
+
+use std::{path::PathBuf, time::Duration};
+
+use anyhow::Context;
+use kato_dashboard_e2e::{Browser, Stack, Tab, wait_for};
+use kato_dashboard_sim::{Flavour, Scenario, SimConfig};
+
+const OUT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/screenshots");
+
+/// Records when KATO's status first shows a value (ms after navigation start).
+const FIRST_DATA_PROBE: &str = r#"
+window.__firstData = null;
+new MutationObserver((_, obs) => {
+  const e = document.querySelector('[data-testid=rps-value]');
+  if (e && e.textContent.trim() && e.textContent.trim() !== '—') { window.__firstData = performance.now(); obs.disconnect(); }
+}).observe(document, { subtree: true, childList: true, characterData: true });
+"#;
+
+async fn shot(tab: &Tab, name: &str, full: bool) -> anyhow::Result<()> {
+    let png = tab.screenshot(full).await?;
+    let path = PathBuf::from(OUT).join(format!("{name}.png"));
+    std::fs::write(&path, png).with_context(|| format!("writing {}", path.display()))?;
+    println!("saved {}", path.display());
+    Ok(())
+}
+
+async fn theme(tab: &Tab, name: &str) -> anyhow::Result<()> {
+    tab.eval::<serde_json::Value>(&format!(
+        "localStorage.setItem('kato.theme', '{name}'); document.documentElement.setAttribute('data-theme', '{name}'); null"
+    ))
+    .await?;
+    tab.reload().await?;
+    settle(tab).await
+}
+
+async fn settle(tab: &Tab) -> anyhow::Result<()> {
+    wait_for(Duration::from_secs(20), "live data", || async {
+        let state: Option<String> = tab
+            .eval("document.querySelector('[data-testid=conn-status]')?.dataset.state ?? null")
+            .await?;
+        Ok((state.as_deref() == Some("open")).then_some(()))
+    })
+    .await?;
+    // Let the first frames render and the charts draw (the app updates once a second).
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    Ok(())
+}
+
+async fn first_data_ms(stack: &Stack, warm: Option<&Browser>) -> anyhow::Result<(f64, f64)> {
+    let owned;
+    let browser = match warm {
+        Some(b) => b,
+        None => {
+            owned = Browser::launch(1440, 900).await?;
+            &owned
+        }
+    };
+    let tab = browser.blank().await?;
+    tab.on_new_document(FIRST_DATA_PROBE).await?;
+    tab.goto(&stack.url("/")).await?;
+    let first = wait_for(Duration::from_secs(20), "first data", || async {
+        tab.eval::<Option<f64>>("window.__firstData").await
+    })
+    .await?;
+    let wasm: f64 = tab
+        .eval("performance.getEntriesByType('resource').filter(r => r.name.endsWith('.wasm')).map(r => r.responseEnd)[0] ?? 0")
+        .await?;
+    Ok((first, wasm))
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> anyhow::Result<()> {
+    std::fs::create_dir_all(OUT)?;
+    let stack = Stack::start_with(SimConfig {
+        scenario: Scenario::Steady,
+        traffic_rate: 6.0,
+        ..SimConfig::idle(Flavour::V1)
+    })
+    .await?;
+
+    // Time to first data: fresh profile (cold cache) three times, then reloads of a warm tab.
+    let mut cold = Vec::new();
+    for _ in 0..3 {
+        cold.push(first_data_ms(&stack, None).await?);
+    }
+    let warm_browser = Browser::launch(1440, 900).await?;
+    first_data_ms(&stack, Some(&warm_browser)).await?;
+    let mut warm = Vec::new();
+    for _ in 0..3 {
+        warm.push(first_data_ms(&stack, Some(&warm_browser)).await?);
+    }
+    warm_browser.close().await;
+    println!(
+        "first data on screen, cold (ms after navigation start; wasm downloaded at): {cold:?}"
+    );
+    println!("first data on screen, warm cache: {warm:?}");
+
+    let browser = Browser::launch(1440, 900).await?;
+    let tab = browser.open(&stack.url("/")).await?;
+    settle(&tab).await?;
+    // History for the charts, a KATO restart for the timeline, toasts and the alert history.
+    tokio::time::sleep(Duration::from_secs(40)).await;
+    stack.sim.restart(Duration::from_millis(2500));
+    tokio::time::sleep(Duration::from_secs(12)).await;
+    tab.click(".segmented button:first-child").await.ok();
+    for mode in ["dark", "light"] {
+        theme(&tab, mode).await?;
+        tab.goto(&stack.url("/")).await?;
+        settle(&tab).await?;
+        tab.click(".charts-head .segmented button:first-child")
+            .await?;
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        shot(&tab, &format!("dashboard-{mode}"), true).await?;
+        tab.goto(&stack.url("/sessions")).await?;
+        settle(&tab).await?;
+        shot(&tab, &format!("sessions-{mode}"), false).await?;
+        let first: Option<String> = tab
+            .eval("document.querySelector('[data-testid=session-row]')?.dataset.sessionId ?? null")
+            .await?;
+        if let Some(id) = first {
+            tab.goto(&stack.url(&format!("/sessions/{id}"))).await?;
+            settle(&tab).await?;
+            shot(&tab, &format!("session-detail-{mode}"), true).await?;
+        }
+        tab.goto(&stack.url("/alerts")).await?;
+        settle(&tab).await?;
+        shot(&tab, &format!("alerts-{mode}"), true).await?;
+        tab.click("[data-testid=bell]").await?;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        shot(&tab, &format!("alert-drawer-{mode}"), false).await?;
+    }
+    // Phone width.
+    tab.viewport(390, 844, true).await?;
+    for mode in ["dark", "light"] {
+        theme(&tab, mode).await?;
+        tab.goto(&stack.url("/")).await?;
+        settle(&tab).await?;
+        shot(&tab, &format!("mobile-dashboard-{mode}"), true).await?;
+        tab.goto(&stack.url("/sessions")).await?;
+        settle(&tab).await?;
+        shot(&tab, &format!("mobile-sessions-{mode}"), false).await?;
+    }
+    tab.click(".menu-btn").await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    shot(&tab, "mobile-nav-light", false).await?;
+    browser.close().await;
+    stack.stop().await;
+    Ok(())
+}
