@@ -51,7 +51,10 @@ ensure_rust() {
 
 ensure_test_deps() {
   ensure_rust
-  ensure_pkgs redis-server:redis-server curl:curl
+  # Real services the tests start themselves: Redis and a Docker engine, whose test images are a static busybox
+  # (Debian's plain `busybox` is dynamically linked and does not run inside an image).
+  ensure_pkgs redis-server:redis-server curl:curl dockerd:docker.io
+  dpkg -s busybox-static >/dev/null 2>&1 || ensure_pkgs __busybox_static__:busybox-static
 }
 
 # --- web app (frontend/) -----------------------------------------------------------------------------------------

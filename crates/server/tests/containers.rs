@@ -25,36 +25,65 @@ async fn containers_topic_rest_and_up_down_events() {
     let port = closed_port().await;
     let dash = Dashboard::start(
         &format!("http://127.0.0.1:{port}"),
-        &[("DOCKER_HOST", daemon.host()), ("MONITORED_CONTAINERS", &monitored)],
+        &[
+            ("DOCKER_HOST", daemon.host()),
+            ("MONITORED_CONTAINERS", &monitored),
+        ],
     )
     .await;
 
     // REST: the busy container burns about a core, the idle one nothing; the ghost is missing.
     let all = wait_for(15 * SEC, "CPU figures for both containers", || async {
         let (status, body) = dash.get("/api/v1/system/container-stats").await;
-        let busy_cpu = body["containers"].as_array()?.iter().find(|x| x["name"] == busy.as_str())?["cpu"].as_f64()?;
+        let busy_cpu = body["containers"]
+            .as_array()?
+            .iter()
+            .find(|x| x["name"] == busy.as_str())?["cpu"]
+            .as_f64()?;
         (status == 200 && busy_cpu > 50.0).then_some(body)
     })
     .await;
-    let idle_stats = all["containers"].as_array().unwrap().iter().find(|x| x["name"] == idle.as_str()).unwrap();
+    let idle_stats = all["containers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["name"] == idle.as_str())
+        .unwrap();
     assert!(idle_stats["cpu"].as_f64().unwrap() < 5.0, "{idle_stats}");
     assert_eq!(all["missing"], json!([ghost]));
     assert!(all["aggregated"]["total_cpu_percent"].as_f64().unwrap() > 50.0);
-    assert_eq!(dash.get(&format!("/api/v1/system/container-stats/{busy}")).await.0, 200);
-    let (status, body) = dash.get(&format!("/api/v1/system/container-stats/{ghost}")).await;
+    assert_eq!(
+        dash.get(&format!("/api/v1/system/container-stats/{busy}"))
+            .await
+            .0,
+        200
+    );
+    let (status, body) = dash
+        .get(&format!("/api/v1/system/container-stats/{ghost}"))
+        .await;
     assert_eq!(status, 404);
     assert!(body["detail"].as_str().unwrap().contains("does not exist"));
-    let (status, _) = dash.get("/api/v1/system/container-stats/some-other-container").await;
+    let (status, _) = dash
+        .get("/api/v1/system/container-stats/some-other-container")
+        .await;
     assert_eq!(status, 404, "only monitored containers are served");
     let (_, health) = dash.get("/api/v1/health").await;
     assert_eq!(health["upstreams"]["docker"]["status"], "up", "{health}");
 
     // WebSocket: the containers topic, and a kill seen within a second.
     let mut ws = WsClient::connect(&dash.ws_url()).await;
-    ws.send_json(json!({"type": "subscribe", "subscriptions": ["containers", "kato_events"]})).await;
+    ws.send_json(json!({"type": "subscribe", "subscriptions": ["containers", "kato_events"]}))
+        .await;
     ws.next_of("subscribed", SEC).await;
     let snapshot = ws.next_of("realtime_update", SEC).await;
-    assert!(snapshot["data"]["containers"]["containers"].as_array().unwrap().len() >= 2, "{snapshot}");
+    assert!(
+        snapshot["data"]["containers"]["containers"]
+            .as_array()
+            .unwrap()
+            .len()
+            >= 2,
+        "{snapshot}"
+    );
     let killed_at = Instant::now();
     c.kill(&idle).unwrap();
     let died = loop {
@@ -63,7 +92,11 @@ async fn containers_topic_rest_and_up_down_events() {
             break ev;
         }
     };
-    assert!(killed_at.elapsed() < SEC, "the down event took {:?}", killed_at.elapsed());
+    assert!(
+        killed_at.elapsed() < SEC,
+        "the down event took {:?}",
+        killed_at.elapsed()
+    );
     assert_eq!(died["data"]["status"], "exited");
     let started_at = Instant::now();
     c.start(&idle).unwrap();
@@ -73,7 +106,11 @@ async fn containers_topic_rest_and_up_down_events() {
             break;
         }
     }
-    assert!(started_at.elapsed() < 2 * SEC, "the up event took {:?}", started_at.elapsed());
+    assert!(
+        started_at.elapsed() < 2 * SEC,
+        "the up event took {:?}",
+        started_at.elapsed()
+    );
     dash.stop().await;
 }
 
@@ -82,7 +119,10 @@ async fn docker_unavailable_is_a_503_with_the_reason() {
     let port = closed_port().await;
     let dash = Dashboard::start(
         &format!("http://127.0.0.1:{port}"),
-        &[("DOCKER_HOST", "unix:///nonexistent/docker.sock"), ("MONITORED_CONTAINERS", "kato")],
+        &[
+            ("DOCKER_HOST", "unix:///nonexistent/docker.sock"),
+            ("MONITORED_CONTAINERS", "kato"),
+        ],
     )
     .await;
     let body = wait_for(10 * SEC, "Docker reported unavailable", || async {
@@ -91,10 +131,17 @@ async fn docker_unavailable_is_a_503_with_the_reason() {
     })
     .await;
     assert_eq!(body["upstream"], "docker");
-    assert!(body["detail"].as_str().unwrap().contains("docker.sock"), "{body}");
+    assert!(
+        body["detail"].as_str().unwrap().contains("docker.sock"),
+        "{body}"
+    );
     let mut ws = WsClient::connect(&dash.ws_url()).await;
-    ws.send_json(json!({"type": "subscribe", "subscriptions": ["containers"]})).await;
+    ws.send_json(json!({"type": "subscribe", "subscriptions": ["containers"]}))
+        .await;
     let update = ws.next_of("realtime_update", 2 * SEC).await;
-    assert_eq!(update["data"]["containers"]["docker"]["state"], "unavailable", "{update}");
+    assert_eq!(
+        update["data"]["containers"]["docker"]["state"], "unavailable",
+        "{update}"
+    );
     dash.stop().await;
 }
