@@ -223,10 +223,7 @@ mod tests {
     #[test]
     fn timestamps_and_ids() {
         assert_eq!(parse_ts_ms("1970-01-01T00:00:01.500Z"), Some(1500.0));
-        assert_eq!(
-            parse_ts_ms("2026-11-22T08:08:21.433263+00:00").is_some(),
-            true
-        );
+        assert!(parse_ts_ms("2026-11-22T08:08:21.433263+00:00").is_some());
         assert_eq!(parse_ts_ms("yesterday"), None);
         assert_eq!(short_id("abcdefghijkl", 3), "abc…jkl");
         assert_eq!(short_id("abc", 3), "abc");

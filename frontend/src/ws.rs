@@ -253,7 +253,7 @@ impl Ws {
                 state == Some(WebSocket::OPEN),
                 now - i.last_frame_ms,
                 i.ping_sent,
-                (state == Some(WebSocket::CONNECTING)).then(|| now - i.opened_at_ms),
+                (state == Some(WebSocket::CONNECTING)).then_some(now - i.opened_at_ms),
             )
         });
         if open && silent > DEAD_AFTER_MS {
