@@ -1,0 +1,35 @@
+//! The crate's error enum.
+
+/// Why a browser call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RedisBrowseError {
+    /// No such key.
+    #[error("{0}")]
+    NotFound(String),
+    /// The request itself is wrong (bad key encoding, bad cursor, missing pattern).
+    #[error("{0}")]
+    BadRequest(String),
+    /// Redis cannot be reached (or `REDIS_URL` is unusable).
+    #[error("{0}")]
+    Unavailable(String),
+    /// Redis answered with an error.
+    #[error("Redis refused the command: {0}")]
+    Upstream(String),
+}
+
+/// Result of this crate.
+pub type Result<T> = std::result::Result<T, RedisBrowseError>;
+
+impl From<redis::RedisError> for RedisBrowseError {
+    fn from(e: redis::RedisError) -> Self {
+        if e.is_io_error()
+            || e.is_timeout()
+            || e.is_connection_refusal()
+            || e.is_connection_dropped()
+        {
+            Self::Unavailable(format!("Redis is unavailable: {e}"))
+        } else {
+            Self::Upstream(e.to_string())
+        }
+    }
+}
