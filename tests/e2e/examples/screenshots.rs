@@ -30,7 +30,7 @@ async fn shot(tab: &Tab, name: &str, full: bool) -> anyhow::Result<()> {
 
 async fn theme(tab: &Tab, name: &str) -> anyhow::Result<()> {
     tab.eval::<serde_json::Value>(&format!(
-        "localStorage.setItem('kato.theme', '{name}'); document.documentElement.setAttribute('data-theme', '{name}'); null"
+        "localStorage.setItem('kato.theme', '{name}'); document.documentElement.setAttribute('data-theme', '{name}'); true"
     ))
     .await?;
     tab.reload().await?;
