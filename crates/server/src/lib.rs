@@ -11,6 +11,7 @@ pub mod error;
 pub mod extract;
 pub mod health;
 pub mod hub;
+pub mod metrics;
 pub mod routes;
 pub mod shutdown;
 pub mod state;

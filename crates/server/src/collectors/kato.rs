@@ -6,7 +6,10 @@
 //!
 //! Reachability changes and restarts are published on the `kato_events` topic.
 
-use std::time::{Duration, Instant};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use chrono::{DateTime, Utc};
 use kato_dashboard_core::{
@@ -27,6 +30,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::sessions::SessionInput;
 use crate::hub::HubHandle;
+use crate::metrics::CollectorStats;
 
 /// Window of the true error rate.
 const ERROR_RATE_WINDOW_SECONDS: i64 = 60;
@@ -82,6 +86,7 @@ pub async fn run_slow(
     hub: HubHandle,
     every: Duration,
     out: watch::Sender<SlowState>,
+    collector_stats: Arc<CollectorStats>,
     cancel: CancellationToken,
 ) {
     let mut timer = tokio::time::interval(every);
@@ -93,7 +98,11 @@ pub async fn run_slow(
             () = cancel.cancelled() => return,
             _ = timer.tick() => {}
         }
+        let round = std::time::Instant::now();
         let (health, stats) = tokio::join!(kato.health(), kato.stats(1));
+        collector_stats
+            .kato_stats
+            .record(round.elapsed(), health.is_ok() && stats.is_ok());
         let now = Utc::now();
         match health {
             Ok(h) => {
@@ -146,6 +155,7 @@ pub async fn run_metrics(
     every: Duration,
     slow: watch::Receiver<SlowState>,
     sessions: mpsc::Sender<SessionInput>,
+    stats: Arc<CollectorStats>,
     cancel: CancellationToken,
 ) {
     let mut timer = tokio::time::interval(every);
@@ -165,6 +175,7 @@ pub async fn run_metrics(
         let now = Utc::now();
         let started = Instant::now();
         let result = kato.get_json("/metrics").await;
+        stats.kato_metrics.record(started.elapsed(), result.is_ok());
         let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
         let (mut value, count, rate) = match result {
             Ok(raw) => {

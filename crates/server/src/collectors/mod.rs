@@ -15,7 +15,7 @@ use kato_dashboard_kato::{
 use tokio::sync::{mpsc, watch};
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
-use crate::{config::Config, hub::HubHandle};
+use crate::{config::Config, hub::HubHandle, metrics::CollectorStats};
 use sessions::{SessionInput, SessionsView};
 
 /// Handles to what the collectors produce for the REST API.
@@ -27,6 +27,8 @@ pub struct Collected {
     pub sessions_input: mpsc::Sender<SessionInput>,
     /// The Docker collector (`None` when `DOCKER_ENABLED=false`).
     pub docker: Option<Arc<kato_dashboard_docker::DockerHandle>>,
+    /// Round durations and failures of the polling collectors (`/metrics`).
+    pub stats: Arc<CollectorStats>,
 }
 
 /// Starts every collector.
@@ -41,12 +43,14 @@ pub fn spawn_all(
     let (sessions_tx, sessions_rx) = mpsc::channel(1024);
     let (view_tx, view_rx) = watch::channel(Arc::new(SessionsView::default()));
     let (slow_tx, slow_rx) = watch::channel(kato::SlowState::default());
+    let stats = Arc::new(CollectorStats::default());
     tracker.spawn(sessions::run(
         redis,
         hub.clone(),
         crate::config::secs(config.session_reconcile_interval_seconds),
         sessions_rx,
         view_tx,
+        stats.clone(),
         cancel.clone(),
     ));
     tracker.spawn(kato::run_slow(
@@ -54,6 +58,7 @@ pub fn spawn_all(
         hub.clone(),
         crate::config::secs(config.kato_stats_interval_seconds),
         slow_tx,
+        stats.clone(),
         cancel.clone(),
     ));
     tracker.spawn(kato::run_metrics(
@@ -62,6 +67,7 @@ pub fn spawn_all(
         crate::config::secs(config.kato_metrics_interval_seconds),
         slow_rx,
         sessions_tx.clone(),
+        stats.clone(),
         cancel.clone(),
     ));
     if config.kato_events_enabled {
@@ -78,6 +84,7 @@ pub fn spawn_all(
         sessions: view_rx,
         sessions_input: sessions_tx,
         docker,
+        stats,
     }
 }
 

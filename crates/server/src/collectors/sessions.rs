@@ -22,6 +22,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::redis_scan::{self, Scan};
 use crate::hub::HubHandle;
+use crate::metrics::CollectorStats;
 
 /// Inputs of the sessions task.
 #[derive(Debug)]
@@ -49,6 +50,7 @@ pub struct SessionsView {
 
 struct ScanDone {
     started: DateTime<Utc>,
+    took: Duration,
     result: Result<(Scan, ConnectionManager), String>,
 }
 
@@ -70,6 +72,7 @@ pub async fn run(
     every: Duration,
     mut inputs: mpsc::Receiver<SessionInput>,
     view: watch::Sender<Arc<SessionsView>>,
+    stats: Arc<CollectorStats>,
     cancel: CancellationToken,
 ) {
     let now = Utc::now();
@@ -110,16 +113,18 @@ pub async fn run(
                     let limit = every.max(Duration::from_secs(5)) * 2;
                     tokio::spawn(async move {
                         let started = Utc::now();
+                        let clock = std::time::Instant::now();
                         let result = match tokio::time::timeout(limit, scan_with(client, existing)).await {
                             Ok(r) => r,
                             Err(_) => Err(format!("scan did not finish within {} s", limit.as_secs())),
                         };
-                        let _ = done.send(ScanDone { started, result }).await;
+                        let _ = done.send(ScanDone { started, took: clock.elapsed(), result }).await;
                     });
                 }
             }
             Some(done) = done_rx.recv() => {
                 scanning = false;
+                stats.redis_sessions.record(done.took, done.result.is_ok());
                 match done.result {
                     Ok((scan, manager)) => {
                         conn = Some(manager);

@@ -63,6 +63,8 @@ pub struct HubStats {
     pub ticks: AtomicU64,
     /// Duration of the last tick build, in microseconds.
     pub last_tick_micros: AtomicU64,
+    /// Durations of every tick build.
+    pub tick_seconds: crate::metrics::Histogram,
     /// Events published, all topics.
     pub events: AtomicU64,
 }
@@ -270,6 +272,7 @@ impl Hub {
         self.ticks.send_replace(Arc::new(tick));
         let stats = &self.handle.stats;
         stats.ticks.fetch_add(1, Ordering::Relaxed);
+        stats.tick_seconds.observe(started.elapsed());
         stats.last_tick_micros.store(
             u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
             Ordering::Relaxed,

@@ -2,6 +2,7 @@
 
 mod containers;
 mod health;
+mod metrics;
 mod sessions;
 pub(crate) mod system;
 
@@ -42,6 +43,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .route("/ws", get(crate::ws::upgrade))
+        .route("/metrics", get(metrics::prometheus))
         .fallback(crate::assets::serve)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(cors)

@@ -6,7 +6,11 @@
 //! arrive through a bounded `broadcast`, and a client that falls behind catches up from the replay buffer or is
 //! told to `resync`. A send that does not complete within the send timeout ends the connection.
 
-use std::{fmt::Display, sync::Arc, time::Duration};
+use std::{
+    fmt::Display,
+    sync::{Arc, atomic::Ordering},
+    time::Duration,
+};
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes};
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
@@ -15,7 +19,10 @@ use tokio::{sync::broadcast::error::RecvError, time::Instant};
 use tokio_util::sync::CancellationToken;
 
 use super::state::{Action, ConnState, heartbeat};
-use crate::hub::{EventFrame, HubHandle, Replay, Tick};
+use crate::{
+    hub::{EventFrame, HubHandle, Replay, Tick},
+    metrics::FrameKind,
+};
 
 /// What a connection needs besides its socket.
 #[derive(Clone)]
@@ -32,6 +39,8 @@ pub struct ConnCtx {
     pub send_timeout: Duration,
     /// Server shutdown.
     pub cancel: CancellationToken,
+    /// Connection cap and traffic counters (`/metrics`).
+    pub limits: Arc<super::WsLimits>,
 }
 
 /// Why a connection ended (for logs and metrics).
@@ -47,6 +56,19 @@ pub enum End {
     Closed(u16),
     /// Server shutdown.
     Shutdown,
+}
+
+impl End {
+    /// Index into [`crate::metrics::END_REASONS`].
+    pub fn reason_index(&self) -> usize {
+        match self {
+            End::ClientClosed => 0,
+            End::HeartbeatTimeout => 1,
+            End::Stalled => 2,
+            End::Closed(_) => 3,
+            End::Shutdown => 4,
+        }
+    }
 }
 
 struct Conn<S> {
@@ -130,13 +152,21 @@ where
         }
     }
 
-    async fn send_text(&mut self, text: Utf8Bytes) -> Step {
+    async fn send_text(&mut self, stream: FrameKind, text: Utf8Bytes) -> Step {
+        self.ctx.limits.traffic.sent(stream, text.len());
         self.send(Message::Text(text)).await
     }
 
     async fn send_msg(&mut self, msg: &ServerMsg) -> Step {
+        if matches!(msg, ServerMsg::Resync { .. }) {
+            self.ctx
+                .limits
+                .traffic
+                .resyncs
+                .fetch_add(1, Ordering::Relaxed);
+        }
         match serde_json::to_string(msg) {
-            Ok(text) => self.send_text(text.into()).await,
+            Ok(text) => self.send_text(FrameKind::Control, text.into()).await,
             Err(e) => {
                 tracing::error!(error = %e, "cannot serialize a control message");
                 Ok(())
@@ -194,7 +224,7 @@ where
         let tick = self.ctx.hub.latest();
         if let Some(frame) = tick.frame(self.state.subs) {
             let frame = frame.clone();
-            self.send_text(frame).await?;
+            self.send_text(FrameKind::State, frame).await?;
             tick.mark_sent(self.state.subs, &mut self.state.sent_versions);
         }
         for topic in Topic::EVENTS {
@@ -204,7 +234,7 @@ where
                 .sticky(topic)
                 .filter(|_| self.state.subs.contains(topic))
             {
-                self.send_text(frame).await?;
+                self.send_text(FrameKind::of_topic(topic), frame).await?;
             }
         }
         Ok(())
@@ -214,10 +244,10 @@ where
         let subs = self.state.subs;
         if self.state.deltas {
             if let Some(frame) = tick.delta_frame(subs, &mut self.state.sent_versions) {
-                self.send_text(frame).await?;
+                self.send_text(FrameKind::State, frame).await?;
             }
         } else if let Some(frame) = tick.frame(subs) {
-            self.send_text(frame.clone()).await?;
+            self.send_text(FrameKind::State, frame.clone()).await?;
         }
         Ok(())
     }
@@ -242,7 +272,9 @@ where
         }
         if frame.seq == self.next_seq[i] {
             self.next_seq[i] += 1;
-            return self.send_text(frame.text.clone()).await;
+            return self
+                .send_text(FrameKind::of_topic(frame.topic), frame.text.clone())
+                .await;
         }
         self.catch_up(frame.topic, "lagged").await
     }
@@ -270,7 +302,8 @@ where
                 Replay::Events(frames) => {
                     for f in frames {
                         self.next_seq[i] = f.seq + 1;
-                        self.send_text(f.text.clone()).await?;
+                        self.send_text(FrameKind::of_topic(topic), f.text.clone())
+                            .await?;
                     }
                     return Ok(());
                 }

@@ -17,7 +17,7 @@ use axum::{
 use kato_dashboard_core::protocol::{MAX_CLIENT_FRAME_BYTES, Topic, TopicSet};
 use tokio::sync::Semaphore;
 
-use crate::{error::ApiError, state::AppState};
+use crate::{error::ApiError, metrics::WsTraffic, state::AppState};
 
 pub use conn::{ConnCtx, End, serve};
 
@@ -32,6 +32,8 @@ pub struct WsLimits {
     pub accepted: AtomicU64,
     /// Connections refused (cap or origin).
     pub refused: AtomicU64,
+    /// Frames and bytes sent, resyncs, disconnects.
+    pub traffic: WsTraffic,
 }
 
 impl WsLimits {
@@ -42,6 +44,7 @@ impl WsLimits {
             max,
             accepted: AtomicU64::new(0),
             refused: AtomicU64::new(0),
+            traffic: WsTraffic::default(),
         }
     }
 
@@ -99,6 +102,7 @@ pub async fn upgrade(
         heartbeat: config.ws_heartbeat(),
         send_timeout: config.ws_send_timeout(),
         cancel: state.cancel.clone(),
+        limits: state.ws_limits.clone(),
     };
     let tracker = state.tracker.clone();
     ws.read_buffer_size(4 * 1024)
@@ -108,8 +112,10 @@ pub async fn upgrade(
         .max_frame_size(MAX_CLIENT_FRAME_BYTES)
         .on_upgrade(move |socket| {
             let task = async move {
+                let limits = ctx.limits.clone();
                 let end = serve(socket, ctx).await;
                 tracing::debug!(?end, "ws connection ended");
+                limits.traffic.ended(end.reason_index());
                 drop(permit);
             };
             // Tracked so shutdown waits for every socket's close frame (axum does not wait for upgraded sockets).
