@@ -3,6 +3,7 @@
 //! `main` only parses configuration, sets up logging, binds and calls [`run`]; tests bind `127.0.0.1:0` and call
 //! [`run`] with their own shutdown token. Depends on `core` and the upstream crates; nothing depends on it.
 
+pub mod alerts;
 pub mod assets;
 pub mod auth;
 pub mod collectors;

@@ -6,6 +6,7 @@ use kato_dashboard_kato::{KatoClient, KatoClientConfig};
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 use crate::{
+    alerts::AlertService,
     collectors::{self, Collected},
     config::Config,
     hub::{self, HubConfig, HubHandle},
@@ -23,6 +24,8 @@ pub struct AppState {
     pub redis: Option<redis::Client>,
     /// The hub.
     pub hub: HubHandle,
+    /// Alert rules, store, history and notifications.
+    pub alerts: AlertService,
     /// What the collectors produce for the REST API.
     pub collected: Collected,
     /// `/ws` connection limits and counters.
@@ -66,11 +69,13 @@ impl AppState {
         let collected =
             collectors::spawn_all(&config, &kato, redis.clone(), &hub, &cancel, &tracker);
         let ws_limits = Arc::new(WsLimits::new(config.ws_max_connections));
+        let alerts = crate::alerts::start(&config, &hub, &cancel, &tracker)?;
         Ok(Self {
             config,
             kato,
             redis,
             hub,
+            alerts,
             collected,
             ws_limits,
             cancel,

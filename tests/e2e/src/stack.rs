@@ -15,6 +15,8 @@ pub struct Dashboard {
     pub addr: SocketAddr,
     cancel: CancellationToken,
     task: Option<JoinHandle<anyhow::Result<()>>>,
+    /// The alert store's folder (one per dashboard), removed on drop.
+    _data: tempfile::TempDir,
 }
 
 impl Dashboard {
@@ -25,7 +27,10 @@ impl Dashboard {
         redis_url: &str,
         dist: &Path,
     ) -> anyhow::Result<Self> {
+        let data = tempfile::tempdir().context("a temporary alert store folder")?;
+        let data_dir = data.path().display().to_string();
         let env: HashMap<String, String> = [
+            ("DATA_DIR", data_dir.as_str()),
             ("KATO_API_URL", kato_url),
             ("REDIS_URL", redis_url),
             // Nothing listens on port 1: the database browsers are "down", which the UI does not need.
@@ -58,6 +63,7 @@ impl Dashboard {
             addr,
             cancel,
             task: Some(task),
+            _data: data,
         })
     }
 

@@ -8,6 +8,7 @@
 //! Nothing here does I/O beyond reading the two files; the result is validated and passed around as
 //! `Arc<Config>`. `Debug` redacts secrets and passwords inside URLs.
 
+mod alerts;
 mod load;
 mod redact;
 
@@ -18,6 +19,7 @@ use std::{collections::BTreeSet, fmt, net::SocketAddr, path::PathBuf, time::Dura
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+pub use alerts::WebhookFormat;
 pub use load::{ConfigError, LoadOptions};
 
 /// Log output format.
@@ -150,7 +152,35 @@ pub struct Config {
     pub alert_error_rate_threshold: f64,
     /// Seconds between repeat reminders of a firing alert.
     pub alert_cooldown_seconds: f64,
-}
+    /// Aggregated (and per-container) CPU % above which an alert is critical.
+    pub alert_cpu_critical: f64,
+    /// Memory % above which an alert is critical.
+    pub alert_memory_critical: f64,
+    /// Error rate above which `high_error_rate` is critical.
+    pub alert_error_rate_critical: f64,
+    /// Active sessions that fire `high_sessions`.
+    pub alert_sessions_threshold: f64,
+    /// Seconds a CPU, memory or sessions condition must hold before it fires.
+    pub alert_pending_seconds: f64,
+    /// Per-rule overrides, `rule.key=value` comma-separated (see docs/alerts.md).
+    pub alert_rules: String,
+    /// Folder of the alert store; empty: `data_dir`.
+    pub alert_data_dir: Option<PathBuf>,
+    /// Days of alert history kept.
+    pub alert_retention_days: f64,
+    /// Most alert events kept.
+    pub alert_retention_max_events: usize,
+    /// Where to POST notifications; empty: no webhook.
+    pub alert_webhook_url: Option<String>,
+    /// `alertmanager` or `slack`.
+    pub alert_webhook_format: WebhookFormat,
+    /// Per-request timeout of the webhook, in seconds.
+    pub alert_webhook_timeout_seconds: f64,
+    /// Retries of a failed notification.
+    pub alert_webhook_max_retries: u32,
+    /// Notifications waiting to be sent before the oldest is dropped.
+    pub alert_webhook_queue: usize,
+
 
 impl Default for Config {
     fn default() -> Self {
@@ -205,6 +235,20 @@ impl Default for Config {
             alert_memory_threshold: 85.0,
             alert_error_rate_threshold: 0.05,
             alert_cooldown_seconds: 60.0,
+            alert_cpu_critical: 90.0,
+            alert_memory_critical: 95.0,
+            alert_error_rate_critical: 0.10,
+            alert_sessions_threshold: 1000.0,
+            alert_pending_seconds: 10.0,
+            alert_rules: String::new(),
+            alert_data_dir: None,
+            alert_retention_days: 30.0,
+            alert_retention_max_events: 100_000,
+            alert_webhook_url: None,
+            alert_webhook_format: WebhookFormat::Alertmanager,
+            alert_webhook_timeout_seconds: 5.0,
+            alert_webhook_max_retries: 5,
+            alert_webhook_queue: 256,
         }
     }
 }
@@ -383,6 +427,7 @@ impl Config {
                 return Err(ConfigError::invalid(key, "must be at least 1"));
             }
         }
+        self.validate_alerts()?;
         if self
             .admin_token
             .as_deref()

@@ -1,5 +1,6 @@
 //! The HTTP surface: `/api/v1/*` with the old dashboard's paths and shapes, and honest status codes.
 
+mod alerts;
 mod containers;
 mod health;
 mod metrics;
@@ -39,6 +40,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/sessions/{id}/stm", get(sessions::stm))
         .route("/", get(health::root))
+        .merge(alerts::routes())
         .fallback(api_not_found);
     Router::new()
         .nest("/api/v1", api)

@@ -16,6 +16,8 @@ pub struct Dashboard {
     pub cancel: CancellationToken,
     pub task: Option<JoinHandle<anyhow::Result<()>>>,
     pub http: reqwest::Client,
+    /// The alert store's folder, removed on drop (unless the test passed its own `DATA_DIR`).
+    pub data: Option<tempfile::TempDir>,
 }
 
 impl Dashboard {
@@ -37,6 +39,14 @@ impl Dashboard {
         for (k, v) in extra {
             env.insert((*k).into(), (*v).into());
         }
+        // Each dashboard gets its own alert store unless the test shares one (restart tests).
+        let data = if env.contains_key("DATA_DIR") || env.contains_key("ALERT_DATA_DIR") {
+            None
+        } else {
+            let dir = tempfile::tempdir().unwrap();
+            env.insert("DATA_DIR".into(), dir.path().display().to_string());
+            Some(dir)
+        };
         let config = Config::load(LoadOptions {
             file: None,
             dotenv: Some("/nonexistent/.env".into()),
@@ -56,6 +66,7 @@ impl Dashboard {
             cancel,
             task: Some(task),
             http,
+            data,
         }
     }
 

@@ -1,0 +1,171 @@
+//! How a [`Transition`] looks on the wire: one item of a `system_alert` in the old dashboard's shape (`level`,
+//! `type`, `message`, `value`, `threshold`, `container_name`, `status`) plus `alert_id`, `state`, `severity`,
+//! `seq` and a few more; the labels silences match on; the rules as `GET /alerts/rules` shows them.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use kato_dashboard_core::{
+    alerts::{AlertType, RuleSet, Transition, TransitionKind},
+    time::rfc3339,
+};
+use serde_json::{Value, json};
+
+/// The wire `state` of a transition: `firing` (fired, escalated, de-escalated), `repeat`, `resolved`.
+pub fn state(kind: TransitionKind) -> &'static str {
+    match kind {
+        TransitionKind::Fired | TransitionKind::Escalated | TransitionKind::DeEscalated => "firing",
+        TransitionKind::Repeated => "repeat",
+        TransitionKind::Resolved => "resolved",
+    }
+}
+
+/// The wire name of the transition itself.
+pub fn transition(kind: TransitionKind) -> &'static str {
+    match kind {
+        TransitionKind::Fired => "fired",
+        TransitionKind::Escalated => "escalated",
+        TransitionKind::DeEscalated => "de_escalated",
+        TransitionKind::Repeated => "repeated",
+        TransitionKind::Resolved => "resolved",
+    }
+}
+
+/// Whether the subject of a rule is a container.
+pub fn about_container(rule: AlertType) -> bool {
+    matches!(
+        rule,
+        AlertType::ContainerDown
+            | AlertType::ContainerCpu
+            | AlertType::ContainerMemory
+            | AlertType::ContainerMissing
+    )
+}
+
+/// The `id` of the `system_alert` message with sequence number `seq`.
+pub fn event_id(seq: u64) -> String {
+    format!("alert-{seq}")
+}
+
+/// One `alerts[]` item.
+pub fn item(t: &Transition, seq: u64, silenced: bool) -> Value {
+    let mut v = json!({
+        "level": t.severity.level(),
+        "type": t.rule.as_str(),
+        "message": t.message,
+        "alert_id": t.alert_id,
+        "identity": t.identity,
+        "state": state(t.kind),
+        "transition": transition(t.kind),
+        "severity": t.severity.as_str(),
+        "seq": seq,
+        "event_id": event_id(seq),
+        "timestamp": rfc3339(t.at),
+        "started_at": rfc3339(t.started_at),
+        "silenced": silenced,
+    });
+    if let Some(value) = t.value {
+        v["value"] = json!(value);
+    }
+    if let Some(threshold) = t.threshold {
+        v["threshold"] = json!(threshold);
+    }
+    if about_container(t.rule) {
+        v["container_name"] = json!(t.subject);
+        if let Some(detail) = &t.detail {
+            v["status"] = json!(detail);
+        }
+    } else if let Some(detail) = t.detail.as_deref().filter(|d| !d.is_empty()) {
+        v["detail"] = json!(detail);
+    }
+    v
+}
+
+/// The labels silences match on and webhooks carry.
+pub fn labels(t: &Transition) -> BTreeMap<String, String> {
+    let mut l = BTreeMap::from([
+        ("alertname".to_string(), t.rule.as_str().to_string()),
+        ("type".to_string(), t.rule.as_str().to_string()),
+        ("severity".to_string(), t.severity.as_str().to_string()),
+        ("alert_id".to_string(), t.alert_id.clone()),
+        ("identity".to_string(), t.identity.clone()),
+    ]);
+    if !t.subject.is_empty() {
+        l.insert("container_name".into(), t.subject.clone());
+        l.insert("container".into(), t.subject.clone());
+    }
+    l
+}
+
+/// The `system_alert` that every subscriber gets first: the items of the alerts firing now, each as last sent.
+pub fn firing_snapshot(items: impl IntoIterator<Item = Value>, now: DateTime<Utc>) -> Value {
+    let alerts: Vec<Value> = items.into_iter().collect();
+    json!({
+        "type": "system_alert",
+        "id": "firing",
+        "timestamp": rfc3339(now),
+        "seq": 0,
+        "snapshot": true,
+        "alerts": alerts,
+    })
+}
+
+/// The effective rules, for `GET /alerts/rules`.
+pub fn rules_view(rules: &RuleSet) -> Value {
+    let list: Vec<Value> = rules
+        .0
+        .iter()
+        .map(|(rule, c)| {
+            json!({
+                "type": rule.as_str(),
+                "enabled": c.enabled,
+                "fire": c.bands.map(|b| b.warning),
+                "clear": c.bands.map(|b| b.clear),
+                "critical": c.bands.and_then(|b| b.critical),
+                "severity": c.bands.map_or(c.severity.as_str(), |_| "warning"),
+                "pending_seconds": c.pending.as_secs_f64(),
+                "repeat_seconds": c.repeat.as_secs_f64(),
+                "auto_resolve_seconds": c.auto_resolve.map(|d| d.as_secs_f64()),
+            })
+        })
+        .collect();
+    json!({ "rules": list })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use kato_dashboard_core::alerts::Severity;
+
+    #[test]
+    fn items_keep_the_old_shape() {
+        let at = Utc::now();
+        let t = Transition {
+            alert_id: "container_down/kato@1".into(),
+            identity: "container_down/kato".into(),
+            rule: AlertType::ContainerDown,
+            subject: "kato".into(),
+            kind: TransitionKind::Fired,
+            severity: Severity::Critical,
+            value: None,
+            threshold: None,
+            message: "Container 'kato' is exited".into(),
+            detail: Some("exited".into()),
+            at,
+            started_at: at,
+        };
+        let v = item(&t, 7, false);
+        assert_eq!(v["level"], "error");
+        assert_eq!(v["type"], "container_down");
+        assert_eq!(v["container_name"], "kato");
+        assert_eq!(v["status"], "exited");
+        assert_eq!(v["state"], "firing");
+        assert_eq!(v["severity"], "critical");
+        assert_eq!(v["seq"], 7);
+        assert_eq!(v["event_id"], "alert-7");
+        assert!(v.get("value").is_none());
+        assert_eq!(labels(&t)["container_name"], "kato");
+        assert_eq!(state(TransitionKind::Repeated), "repeat");
+    }
+}

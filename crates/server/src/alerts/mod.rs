@@ -1,0 +1,322 @@
+//! The alert service: evaluates the rules on every hub tick whether or not anyone is connected, and turns each
+//! transition into a stored, published, possibly webhook-notified `system_alert`.
+//!
+//! - [`task`] feeds the pure [`AlertEngine`] (in `core`) with readings from the hub's latest tick ([`signals`]) and
+//!   `kato_restarted` events;
+//! - every event of the `system_alerts` topic (transitions and `alert_update` bookkeeping) is numbered here, under
+//!   one lock, appended to the [`AlertStore`] and then published on the hub — so sequence numbers keep increasing
+//!   across restarts and a client resuming after a restart gets what it missed from the store ([`archive`]);
+//! - the alerts firing now are kept in the store too: a restart neither fires them again nor forgets them, and
+//!   they make the "sticky" frame every subscriber gets first;
+//! - silences suppress notifications (toasts, webhook); the event is still stored and sent, marked `silenced`.
+//!
+//! REST operations are in [`ops`]; the webhook notifier in [`webhook`].
+
+mod archive;
+pub mod message;
+mod ops;
+pub mod signals;
+mod task;
+pub mod webhook;
+
+use std::{
+    collections::BTreeMap,
+    sync::{Arc, Mutex, PoisonError, RwLock},
+};
+
+use anyhow::Context as _;
+use chrono::Utc;
+use kato_dashboard_alert_store::{
+    ActiveChange, ActiveRecord, AlertRow, AlertStore, Silence, SqliteStore, StoredEvent,
+};
+use kato_dashboard_core::{
+    alerts::{ActiveAlert, AlertEngine, RuleSet, Transition, TransitionKind},
+    protocol::{ServerMsg, Topic},
+    time::rfc3339,
+};
+use serde_json::{Value, json};
+use tokio_util::{sync::CancellationToken, task::TaskTracker};
+
+use crate::{config::Config, hub::HubHandle};
+use webhook::{Notification, Webhook, WebhookConfig};
+
+pub use ops::{HistoryParams, NewSilence};
+
+/// Handle to the alert service. Cheap to clone.
+#[derive(Clone)]
+pub struct AlertService {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Arc<dyn AlertStore>,
+    hub: HubHandle,
+    rules: RuleSet,
+    /// The last sequence number issued on `system_alerts`; held while appending and publishing, so events reach
+    /// the store and the hub in order.
+    seq: tokio::sync::Mutex<u64>,
+    silences: RwLock<Vec<Silence>>,
+    /// Identity → the item last sent for each alert firing now.
+    firing: Mutex<BTreeMap<String, Value>>,
+    /// Alerts whose condition holds but not yet for their pending period.
+    pending: RwLock<Vec<Value>>,
+    webhook: Option<Webhook>,
+}
+
+/// One event to number, store and publish.
+struct Prepared {
+    msg: ServerMsg,
+    kind: &'static str,
+    alert: Option<AlertRow>,
+    active: ActiveChange,
+}
+
+/// Opens the store, restores the alerts firing before a restart, wires the store in as the topic's archive and
+/// starts the evaluator, the retention task and the webhook worker.
+pub fn start(
+    config: &Config,
+    hub: &HubHandle,
+    cancel: &CancellationToken,
+    tracker: &TaskTracker,
+) -> anyhow::Result<AlertService> {
+    let rules = config.alert_rule_set()?;
+    let dir = config.alert_store_dir();
+    let store: Arc<dyn AlertStore> = Arc::new(
+        SqliteStore::open_dir(&dir)
+            .with_context(|| format!("opening the alert store in {}", dir.display()))?,
+    );
+    let last_seq = store.last_seq()?;
+    let mut engine = AlertEngine::new(rules.clone());
+    let mut firing = BTreeMap::new();
+    let mut restored = Vec::new();
+    for record in store.active()? {
+        match serde_json::from_value::<ActiveAlert>(record.data["engine"].clone()) {
+            Ok(alert) => restored.push(alert),
+            Err(e) => {
+                tracing::warn!(identity = %record.identity, error = %e, "stored firing alert unreadable; dropped");
+                continue;
+            }
+        }
+        firing.insert(record.identity.clone(), record.data["item"].clone());
+    }
+    tracing::info!(firing = restored.len(), last_seq, store = %dir.display(), "alert store opened");
+    engine.restore(restored);
+    hub.set_archive(
+        Topic::SystemAlerts,
+        Arc::new(archive::StoreArchive::new(store.clone())),
+    );
+    let webhook = match &config.alert_webhook_url {
+        Some(url) => Some(Webhook::spawn(
+            WebhookConfig {
+                url: url.clone(),
+                format: config.alert_webhook_format,
+                timeout: crate::config::secs(config.alert_webhook_timeout_seconds),
+                max_retries: config.alert_webhook_max_retries,
+                queue: config.alert_webhook_queue,
+            },
+            cancel.clone(),
+            tracker,
+        )?),
+        None => None,
+    };
+    let service = AlertService {
+        inner: Arc::new(Inner {
+            silences: RwLock::new(store.silences(false, Utc::now())?),
+            store,
+            hub: hub.clone(),
+            rules,
+            seq: tokio::sync::Mutex::new(last_seq),
+            firing: Mutex::new(firing),
+            pending: RwLock::new(Vec::new()),
+            webhook,
+        }),
+    };
+    service.refresh_sticky();
+    tracker.spawn(task::run(service.clone(), engine, cancel.clone()));
+    let (max_age, max_events) = config.alert_retention();
+    tracker.spawn(task::retention(
+        service.clone(),
+        kato_dashboard_alert_store::Retention {
+            max_age: Some(max_age),
+            max_events: Some(max_events),
+        },
+        cancel.clone(),
+    ));
+    Ok(service)
+}
+
+impl AlertService {
+    /// The effective rules.
+    pub fn rules(&self) -> &RuleSet {
+        &self.inner.rules
+    }
+
+    /// The webhook notifier, when configured.
+    pub fn webhook(&self) -> Option<&Webhook> {
+        self.inner.webhook.as_ref()
+    }
+
+    /// Numbers, stores and publishes one event. Store failures are logged: the event is still published.
+    async fn append_publish(&self, build: impl FnOnce(u64) -> Prepared) -> u64 {
+        let mut last = self.inner.seq.lock().await;
+        let seq = *last + 1;
+        let p = build(seq);
+        match serde_json::to_string(&p.msg) {
+            Ok(text) => {
+                let event = StoredEvent {
+                    seq,
+                    at: Utc::now(),
+                    kind: p.kind.to_owned(),
+                    text,
+                };
+                let store = self.inner.store.clone();
+                let (alert, active) = (p.alert, p.active);
+                let stored = tokio::task::spawn_blocking(move || {
+                    store.append(&event, alert.as_ref(), &active)
+                })
+                .await;
+                match stored {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => tracing::error!(error = %e, seq, "alert event not stored"),
+                    Err(e) => tracing::error!(error = %e, seq, "alert store task failed"),
+                }
+            }
+            Err(e) => tracing::error!(error = %e, seq, "cannot serialize an alert event"),
+        }
+        *last = seq;
+        self.inner
+            .hub
+            .publish_event(Topic::SystemAlerts, p.msg)
+            .await;
+        seq
+    }
+
+    /// Publishes an `alert_update` (read, acknowledged, silences, cleared) to every tab.
+    pub async fn publish_update(&self, action: &str, data: Value) -> u64 {
+        self.append_publish(|seq| Prepared {
+            msg: ServerMsg::AlertUpdate {
+                action: action.to_owned(),
+                timestamp: rfc3339(Utc::now()),
+                seq,
+                data,
+            },
+            kind: "alert_update",
+            alert: None,
+            active: ActiveChange::Keep,
+        })
+        .await
+    }
+
+    fn silenced(&self, labels: &BTreeMap<String, String>) -> bool {
+        let now = Utc::now();
+        self.inner
+            .silences
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .any(|s| s.matches(labels, now))
+    }
+
+    /// Stores, publishes and notifies one transition. `active` is the engine's state of the alert afterwards.
+    async fn record(&self, t: &Transition, active: Option<&ActiveAlert>) {
+        let labels = message::labels(t);
+        let silenced = self.silenced(&labels);
+        let resolved = t.kind == TransitionKind::Resolved;
+        let mut sent = Value::Null;
+        self.append_publish(|seq| {
+            let item = message::item(t, seq, silenced);
+            let alert = AlertRow {
+                seq,
+                message_id: message::event_id(seq),
+                alert_id: t.alert_id.clone(),
+                identity: t.identity.clone(),
+                rule: t.rule.as_str().to_owned(),
+                subject: t.subject.clone(),
+                state: message::state(t.kind).to_owned(),
+                severity: t.severity.as_str().to_owned(),
+                at: t.at,
+                silenced,
+                item: item.clone(),
+            };
+            let active = if resolved {
+                ActiveChange::Remove(t.identity.clone())
+            } else {
+                ActiveChange::Upsert(ActiveRecord {
+                    identity: t.identity.clone(),
+                    alert_id: t.alert_id.clone(),
+                    data: json!({ "engine": active, "item": item }),
+                })
+            };
+            sent = item.clone();
+            Prepared {
+                msg: ServerMsg::SystemAlert {
+                    id: message::event_id(seq),
+                    timestamp: rfc3339(t.at),
+                    seq,
+                    alerts: vec![item],
+                },
+                kind: "system_alert",
+                alert: Some(alert),
+                active,
+            }
+        })
+        .await;
+        {
+            let mut firing = self
+                .inner
+                .firing
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            if resolved {
+                firing.remove(&t.identity);
+            } else {
+                firing.insert(t.identity.clone(), sent);
+            }
+        }
+        tracing::info!(alert_id = %t.alert_id, state = message::state(t.kind), severity = t.severity.as_str(), silenced, "{}", t.message);
+        if let (Some(webhook), false) = (&self.inner.webhook, silenced) {
+            webhook.notify(Notification {
+                status: if resolved { "resolved" } else { "firing" },
+                labels,
+                summary: t.message.clone(),
+                starts_at: t.started_at,
+                ends_at: resolved.then_some(t.at),
+                fingerprint: webhook::fingerprint(&t.identity),
+            });
+        }
+    }
+
+    /// Sets the frame of alerts firing now that every `system_alerts` subscriber gets first.
+    fn refresh_sticky(&self) {
+        let items: Vec<Value> = self
+            .inner
+            .firing
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .values()
+            .cloned()
+            .collect();
+        let frame = (!items.is_empty()).then(|| {
+            message::firing_snapshot(items, Utc::now())
+                .to_string()
+                .into()
+        });
+        self.inner.hub.set_sticky(Topic::SystemAlerts, frame);
+    }
+
+    fn set_pending(&self, alerts: Vec<Value>) {
+        *self
+            .inner
+            .pending
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = alerts;
+    }
+
+    fn reload_silences(&self, list: Vec<Silence>) {
+        *self
+            .inner
+            .silences
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = list;
+    }
+}
