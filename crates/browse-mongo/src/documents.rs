@@ -1,7 +1,7 @@
 //! Any collection's documents: paging with a checked filter, detail, edits and deletes by id.
 
 use futures_util::TryStreamExt;
-use mongodb::bson::{Document, doc};
+use mongodb::bson::{Bson, Document, doc};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -70,7 +70,7 @@ impl MongoBrowser {
             )));
         }
         let coll = self.db(database).await?.collection::<Document>(collection);
-        let total = run(coll.count_documents(q.filter.clone())).await?;
+        let total = count(&coll, &q.filter).await?;
         let cursor = run(coll.find(q.filter).sort(q.sort).skip(q.skip).limit(q.limit)).await?;
         let docs: Vec<Document> = run(cursor.try_collect()).await?;
         let documents: Vec<Value> = docs.into_iter().map(to_json).collect();
@@ -148,5 +148,30 @@ impl MongoBrowser {
         self.require_collection(database, collection).await?;
         let coll = self.db(database).await?.collection::<Document>(collection);
         Ok(run(coll.delete_many(ids_filter(ids))).await?.deleted_count)
+    }
+}
+
+/// Documents matching `filter`. A filter holding ObjectIds is counted with a `find` of the ids: some
+/// MongoDB-compatible servers (nx-27017) cannot bind ObjectIds in `count`/`aggregate`, and such filters are
+/// selective anyway.
+pub(crate) async fn count(coll: &mongodb::Collection<Document>, filter: &Document) -> Result<u64> {
+    if !has_object_id(filter) {
+        return run(coll.count_documents(filter.clone())).await;
+    }
+    let cursor = run(coll.find(filter.clone()).projection(doc! {"_id": 1})).await?;
+    let ids: Vec<Document> = run(cursor.try_collect()).await?;
+    Ok(ids.len() as u64)
+}
+
+fn has_object_id(doc: &Document) -> bool {
+    doc.values().any(bson_has_object_id)
+}
+
+fn bson_has_object_id(value: &Bson) -> bool {
+    match value {
+        Bson::ObjectId(_) => true,
+        Bson::Document(d) => has_object_id(d),
+        Bson::Array(items) => items.iter().any(bson_has_object_id),
+        _ => false,
     }
 }

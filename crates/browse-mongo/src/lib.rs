@@ -25,4 +25,5 @@ pub use documents::{DocumentPage, DocumentQuery};
 pub use error::{MongoBrowseError, Result};
 pub use json::to_json;
 pub use kb::{CollectionInfo, KnowledgeBase};
+pub use mongodb::bson::{self, Document};
 pub use patterns::{PatternQuery, SearchMode, SortKey};

@@ -121,6 +121,43 @@ impl From<kato_dashboard_kato::KatoError> for ApiError {
     }
 }
 
+impl From<kato_dashboard_browse_mongo::MongoBrowseError> for ApiError {
+    fn from(e: kato_dashboard_browse_mongo::MongoBrowseError) -> Self {
+        use kato_dashboard_browse_mongo::MongoBrowseError as M;
+        match e {
+            M::NotFound(m) => Self::NotFound(m),
+            M::BadRequest(m) => Self::BadRequest(m),
+            M::Forbidden(m) => Self::Forbidden(m),
+            M::Unavailable(reason) => Self::Unavailable {
+                upstream: "mongodb",
+                reason,
+            },
+            M::Upstream(reason) => Self::BadGateway {
+                upstream: "mongodb",
+                reason,
+            },
+        }
+    }
+}
+
+impl From<kato_dashboard_browse_redis::RedisBrowseError> for ApiError {
+    fn from(e: kato_dashboard_browse_redis::RedisBrowseError) -> Self {
+        use kato_dashboard_browse_redis::RedisBrowseError as R;
+        match e {
+            R::NotFound(m) => Self::NotFound(m),
+            R::BadRequest(m) => Self::BadRequest(m),
+            R::Unavailable(reason) => Self::Unavailable {
+                upstream: "redis",
+                reason,
+            },
+            R::Upstream(reason) => Self::BadGateway {
+                upstream: "redis",
+                reason,
+            },
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();

@@ -22,6 +22,10 @@ pub struct AppState {
     pub kato: KatoClient,
     /// Redis client for KATO's session store; connections are opened on use.
     pub redis: Option<redis::Client>,
+    /// MongoDB browser (connects on first use).
+    pub mongo: kato_dashboard_browse_mongo::MongoBrowser,
+    /// Redis browser (connects on first use).
+    pub redis_browser: kato_dashboard_browse_redis::RedisBrowser,
     /// The hub.
     pub hub: HubHandle,
     /// Alert rules, store, history and notifications.
@@ -70,10 +74,14 @@ impl AppState {
             collectors::spawn_all(&config, &kato, redis.clone(), &hub, &cancel, &tracker);
         let ws_limits = Arc::new(WsLimits::new(config.ws_max_connections));
         let alerts = crate::alerts::start(&config, &hub, &cancel, &tracker)?;
+        let mongo = kato_dashboard_browse_mongo::MongoBrowser::new(&config.mongo_url);
+        let redis_browser = kato_dashboard_browse_redis::RedisBrowser::new(&config.redis_url);
         Ok(Self {
             config,
             kato,
             redis,
+            mongo,
+            redis_browser,
             hub,
             alerts,
             collected,

@@ -2,8 +2,11 @@
 
 mod alerts;
 mod containers;
+mod databases;
 mod health;
 mod metrics;
+mod mongo;
+mod redis_browser;
 mod sessions;
 pub(crate) mod system;
 
@@ -41,6 +44,7 @@ pub fn router(state: AppState) -> Router {
         .route("/sessions/{id}/stm", get(sessions::stm))
         .route("/", get(health::root))
         .merge(alerts::routes())
+        .merge(databases::routes())
         .fallback(api_not_found);
     Router::new()
         .nest("/api/v1", api)

@@ -1,0 +1,69 @@
+//! The database browsers' shared part: their routes, the `features` answer the UI uses to hide destructive
+//! controls, and the guard every destructive browser call passes.
+//!
+//! The browsers are read-only by default: `DATABASE_READ_ONLY` (or the legacy `MONGO_READ_ONLY`) unset counts
+//! as `true` here, so edits and deletes need `DATABASE_READ_ONLY=false` **and** `ADMIN_TOKEN` with a matching
+//! `X-Admin-Token` header. Every attempt is written to the audit log.
+
+use axum::{Json, Router, extract::State, http::HeaderMap, routing::get};
+use serde_json::{Value, json};
+
+use super::{mongo, redis_browser};
+use crate::{
+    auth::{is_admin, require_admin},
+    config::Config,
+    error::ApiError,
+    state::AppState,
+};
+
+/// Every browser route (relative to `/api/v1`).
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/databases/features", get(features))
+        .merge(mongo::routes())
+        .merge(redis_browser::routes())
+}
+
+/// Whether the browsers refuse every change (the default).
+pub(crate) fn browsers_read_only(config: &Config) -> bool {
+    config
+        .database_read_only
+        .or(config.mongo_read_only)
+        .unwrap_or(true)
+}
+
+/// Passes when the caller may perform the destructive `action` on `target` with a browser.
+pub(crate) fn require_browser_admin(
+    state: &AppState,
+    headers: &HeaderMap,
+    action: &str,
+    target: &str,
+) -> Result<(), ApiError> {
+    if browsers_read_only(&state.config) {
+        tracing::warn!(target: "audit", action, %target, outcome = "refused", "database browsers are read-only");
+        return Err(ApiError::Forbidden(
+            "the database browsers are read-only: set DATABASE_READ_ONLY=false and ADMIN_TOKEN to allow changes"
+                .into(),
+        ));
+    }
+    require_admin(state, headers, action, target)
+}
+
+/// `GET /databases/features`: what the browsers can do for this caller.
+async fn features(State(state): State<AppState>, headers: HeaderMap) -> Json<Value> {
+    let (mongo, redis) = tokio::join!(state.mongo.ping(), state.redis_browser.ping());
+    let availability = |r: Result<(), String>| match r {
+        Ok(()) => json!({ "available": true, "reason": null }),
+        Err(reason) => json!({ "available": false, "reason": reason }),
+    };
+    let admin = is_admin(&state, &headers);
+    let read_only = browsers_read_only(&state.config);
+    Json(json!({
+        "mongodb": availability(mongo.map_err(|e| e.to_string())),
+        "redis": availability(redis.map_err(|e| e.to_string())),
+        "admin": admin,
+        "admin_configured": state.config.admin_token.is_some(),
+        "read_only": read_only,
+        "destructive_allowed": admin && !read_only,
+    }))
+}

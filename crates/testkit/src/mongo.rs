@@ -1,0 +1,214 @@
+//! A private MongoDB-compatible server: `nx-27017` (PyPI; MongoDB wire protocol on SQLite) with in-memory
+//! databases on a free loopback port, killed on drop. It is installed on first use into a venv under
+//! `$HOME/.cache/kato-dashboard/venv` (`KATO_TEST_VENV` overrides), and fixtures are loaded with the
+//! `pymongo` that comes with it (Extended JSON kept exact: Int32 vs Double, ObjectIds).
+
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use crate::process::{log_tail, run};
+use crate::wait::free_port;
+use crate::{Error, Result};
+
+const START_DEADLINE: Duration = Duration::from_secs(30);
+/// Serialises the one-time venv install between tests of one binary (cargo runs binaries one at a time).
+static INSTALL: Mutex<()> = Mutex::new(());
+
+/// Loads every `<database>/<collection>.json` (canonical Extended JSON arrays) below a folder.
+const LOADER: &str = r#"
+import os, sys
+from bson import json_util
+from pymongo import MongoClient
+url, root = sys.argv[1], sys.argv[2]
+client = MongoClient(url, serverSelectionTimeoutMS=10000)
+total = 0
+for db in sorted(os.listdir(root)):
+    folder = os.path.join(root, db)
+    if not os.path.isdir(folder):
+        continue
+    for name in sorted(os.listdir(folder)):
+        if not name.endswith(".json"):
+            continue
+        with open(os.path.join(folder, name)) as f:
+            docs = json_util.loads(f.read())
+        if docs:
+            client[db][name[:-5]].insert_many(docs)
+            total += len(docs)
+print(total)
+"#;
+
+/// A running `nx-27017 --data-dir memory`.
+#[derive(Debug)]
+pub struct MongoServer {
+    port: u16,
+    child: Child,
+    venv: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+/// The venv holding `nx-27017`.
+pub fn venv_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("KATO_TEST_VENV") {
+        return PathBuf::from(dir);
+    }
+    let home = std::env::var_os("HOME").map_or_else(|| PathBuf::from("/tmp"), PathBuf::from);
+    home.join(".cache/kato-dashboard/venv")
+}
+
+/// `shared/kato-fixtures` beside the workspace (or `KATO_FIXTURES_DIR`).
+pub fn kato_fixtures_dir() -> PathBuf {
+    std::env::var_os("KATO_FIXTURES_DIR").map_or_else(
+        || {
+            PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../../shared/kato-fixtures"
+            ))
+        },
+        PathBuf::from,
+    )
+}
+
+/// Creates the venv and installs `nx-27017` unless it is already there.
+pub fn ensure_nx27017() -> Result<PathBuf> {
+    let _guard = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
+    let venv = venv_dir();
+    let program = venv.join("bin/nx-27017");
+    if program.exists() {
+        return Ok(program);
+    }
+    if !venv.join("bin/pip").exists() {
+        run(
+            Command::new("python3").args(["-m", "venv"]).arg(&venv),
+            "apt-get install python3 python3-venv",
+        )?;
+    }
+    run(
+        Command::new(venv.join("bin/pip")).args(["install", "--quiet", "nx-27017"]),
+        "pip needs PyPI to install nx-27017",
+    )?;
+    if program.exists() {
+        Ok(program)
+    } else {
+        Err(Error::NotReady {
+            what: "nx-27017".into(),
+            reason: format!(
+                "pip install finished but {} does not exist",
+                program.display()
+            ),
+            log_tail: String::new(),
+        })
+    }
+}
+
+impl MongoServer {
+    /// Installs (if needed) and starts an empty server, waiting until it accepts connections.
+    pub fn start() -> Result<Self> {
+        let program = ensure_nx27017()?;
+        let venv = venv_dir();
+        let dir = tempfile::tempdir().map_err(|source| Error::Io {
+            what: "temp dir for nx-27017".into(),
+            source,
+        })?;
+        let port = free_port()?;
+        let log_path = dir.path().join("nx-27017.log");
+        let stdout =
+            std::fs::File::create(dir.path().join("stdout.log")).map_err(|source| Error::Io {
+                what: "nx-27017 stdout log".into(),
+                source,
+            })?;
+        let child = Command::new(&program)
+            .args([
+                "--host",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+                "--data-dir",
+                "memory",
+            ])
+            .arg("--log-file")
+            .arg(&log_path)
+            .arg("--pid-file")
+            .arg(dir.path().join("nx-27017.pid"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(stdout)
+            .spawn()
+            .map_err(|source| Error::Spawn {
+                program: program.display().to_string(),
+                hint: "pip install nx-27017 into the test venv",
+                source,
+            })?;
+        let mut server = Self {
+            port,
+            child,
+            venv,
+            _dir: dir,
+        };
+        let deadline = Instant::now() + START_DEADLINE;
+        loop {
+            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Ok(server);
+            }
+            let exited = server.child.try_wait().ok().flatten();
+            if exited.is_some() || Instant::now() > deadline {
+                let reason = match exited {
+                    Some(status) => format!("nx-27017 exited with {status}"),
+                    None => format!("port {port} not open within {START_DEADLINE:?}"),
+                };
+                return Err(Error::NotReady {
+                    what: format!("nx-27017 on 127.0.0.1:{port}"),
+                    reason,
+                    log_tail: log_tail(&server._dir.path().join("stdout.log"), 20),
+                });
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Starts a server loaded with the MongoDB dump of KATO d1391ac (`stores-d1391ac/mongodb`).
+    pub fn start_with_kato_fixture() -> Result<Self> {
+        let server = Self::start()?;
+        server.load(&kato_fixtures_dir().join("stores-d1391ac/mongodb"))?;
+        Ok(server)
+    }
+
+    /// Loads every `<database>/<collection>.json` below `root`; returns the number of documents inserted.
+    pub fn load(&self, root: &Path) -> Result<u64> {
+        if !root.is_dir() {
+            return Err(Error::Io {
+                what: format!("fixture folder {}", root.display()),
+                source: std::io::Error::new(std::io::ErrorKind::NotFound, "not a folder"),
+            });
+        }
+        let out = run(
+            Command::new(self.venv.join("bin/python"))
+                .args(["-c", LOADER, &self.url()])
+                .arg(root),
+            "pymongo comes with nx-27017",
+        )?;
+        Ok(String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .unwrap_or(0))
+    }
+
+    /// The port it listens on (127.0.0.1).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// `mongodb://127.0.0.1:<port>`.
+    pub fn url(&self) -> String {
+        format!("mongodb://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for MongoServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
