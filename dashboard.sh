@@ -55,6 +55,19 @@ ensure_test_deps() {
   # (Debian's plain `busybox` is dynamically linked and does not run inside an image).
   ensure_pkgs redis-server:redis-server curl:curl dockerd:docker.io
   dpkg -s busybox-static >/dev/null 2>&1 || ensure_pkgs __busybox_static__:busybox-static
+  # MongoDB for the browser tests: nx-27017 (a MongoDB wire-protocol server from PyPI) in a venv.
+  ensure_pkgs python3:python3
+  dpkg -s python3-venv >/dev/null 2>&1 || ensure_pkgs __python3_venv__:python3-venv
+  ensure_nx27017
+}
+
+# ensure_nx27017 — the venv the MongoDB test fixture uses (crates/testkit/src/mongo.rs; same path, same pin).
+ensure_nx27017() {
+  local venv="${KATO_TEST_VENV:-$HOME/.cache/kato-dashboard/venv}"
+  [ -x "$venv/bin/nx-27017" ] && return 0
+  say "installing nx-27017 (MongoDB wire-protocol test server) into $venv"
+  [ -x "$venv/bin/pip" ] || python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet "nx-27017==0.8.1"
 }
 
 # --- web app (frontend/) -----------------------------------------------------------------------------------------

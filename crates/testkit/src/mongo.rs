@@ -14,7 +14,11 @@ use crate::wait::free_port;
 use crate::{Error, Result};
 
 const START_DEADLINE: Duration = Duration::from_secs(30);
-/// Serialises the one-time venv install between tests of one binary (cargo runs binaries one at a time).
+/// The version checked against the KATO dump (its README); `dashboard.sh` installs the same.
+const NX_27017: &str = "nx-27017==0.8.1";
+/// Longest wait for another test process's install.
+const INSTALL_DEADLINE: Duration = Duration::from_secs(600);
+/// Serialises the one-time venv install between the tests of one process.
 static INSTALL: Mutex<()> = Mutex::new(());
 
 /// Loads every `<database>/<collection>.json` (canonical Extended JSON arrays) below a folder.
@@ -79,6 +83,12 @@ pub fn ensure_nx27017() -> Result<PathBuf> {
     if program.exists() {
         return Ok(program);
     }
+    // Between processes (nextest runs each test in its own): a lock directory next to the venv.
+    let lock = venv.with_extension("installing");
+    let _lock = DirLock::acquire(&lock)?;
+    if program.exists() {
+        return Ok(program);
+    }
     if !venv.join("bin/pip").exists() {
         run(
             Command::new("python3").args(["-m", "venv"]).arg(&venv),
@@ -86,7 +96,7 @@ pub fn ensure_nx27017() -> Result<PathBuf> {
         )?;
     }
     run(
-        Command::new(venv.join("bin/pip")).args(["install", "--quiet", "nx-27017"]),
+        Command::new(venv.join("bin/pip")).args(["install", "--quiet", NX_27017]),
         "pip needs PyPI to install nx-27017",
     )?;
     if program.exists() {
@@ -100,6 +110,53 @@ pub fn ensure_nx27017() -> Result<PathBuf> {
             ),
             log_tail: String::new(),
         })
+    }
+}
+
+/// A directory used as a lock (`mkdir` is atomic); removed on drop. A lock older than the deadline is stale.
+struct DirLock(PathBuf);
+
+impl DirLock {
+    fn acquire(path: &Path) -> Result<Self> {
+        let start = Instant::now();
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|source| Error::Io {
+                what: format!("create {}", parent.display()),
+                source,
+            })?;
+        }
+        loop {
+            match std::fs::create_dir(path) {
+                Ok(()) => return Ok(Self(path.to_owned())),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let stale = std::fs::metadata(path)
+                        .and_then(|m| m.modified())
+                        .is_ok_and(|t| t.elapsed().unwrap_or_default() > INSTALL_DEADLINE);
+                    if stale {
+                        let _ = std::fs::remove_dir(path);
+                    } else if start.elapsed() > INSTALL_DEADLINE {
+                        return Err(Error::NotReady {
+                            what: "nx-27017 venv".into(),
+                            reason: format!("{} is held by another install", path.display()),
+                            log_tail: String::new(),
+                        });
+                    }
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+                Err(source) => {
+                    return Err(Error::Io {
+                        what: format!("create lock {}", path.display()),
+                        source,
+                    });
+                }
+            }
+        }
+    }
+}
+
+impl Drop for DirLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir(&self.0);
     }
 }
 
