@@ -180,7 +180,7 @@ pub struct Config {
     pub alert_webhook_max_retries: u32,
     /// Notifications waiting to be sent before the oldest is dropped.
     pub alert_webhook_queue: usize,
-
+}
 
 impl Default for Config {
     fn default() -> Self {
