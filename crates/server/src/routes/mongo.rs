@@ -8,9 +8,7 @@ use axum::{
     http::HeaderMap,
     routing::{get, post},
 };
-use kato_dashboard_browse_mongo::{
-    Document, DocumentQuery, PatternQuery, SearchMode, SortKey, filter,
-};
+use kato_dashboard_browse_mongo::{PatternQuery, SearchMode, SortKey, filter};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -20,6 +18,8 @@ use crate::{
     extract::{ApiJson, ApiQuery},
     state::AppState,
 };
+
+mod collections;
 
 const PATTERNS: &str = "patterns_kb";
 const SYMBOLS: &str = "symbols_kb";
@@ -45,31 +45,36 @@ pub(crate) fn routes() -> Router<AppState> {
         .route(&format!("{base}/{{db}}/symbols"), get(symbols))
         .route(&format!("{base}/{{db}}/symbols/{{id}}"), get(symbol))
         .route(&format!("{base}/{{db}}/statistics"), get(statistics))
-        .route(&format!("{base}/{{db}}/collections"), get(collections))
+        .route(
+            &format!("{base}/{{db}}/collections"),
+            get(collections::collections),
+        )
         .route(
             &format!("{base}/{{db}}/collections/{{c}}"),
-            axum::routing::delete(drop_collection),
+            axum::routing::delete(collections::drop_collection),
         )
         .route(
             &format!("{base}/{{db}}/collections/{{c}}/statistics"),
-            get(collection_statistics),
+            get(collections::collection_statistics),
         )
         .route(
             &format!("{base}/{{db}}/collections/{{c}}/documents"),
-            get(documents),
+            get(collections::documents),
         )
         .route(
             &format!("{base}/{{db}}/collections/{{c}}/documents/bulk-delete"),
-            post(bulk_delete_documents),
+            post(collections::bulk_delete_documents),
         )
         .route(
             &format!("{base}/{{db}}/collections/{{c}}/documents/{{id}}"),
-            get(document).put(update_document).delete(delete_document),
+            get(collections::document)
+                .put(collections::update_document)
+                .delete(collections::delete_document),
         )
 }
 
 #[derive(Debug, Deserialize)]
-struct PageParams {
+pub(super) struct PageParams {
     #[serde(default)]
     skip: u64,
     #[serde(default = "default_limit")]
@@ -118,12 +123,12 @@ async fn processors(State(state): State<AppState>) -> Result<Json<Value>, ApiErr
 
 /// A typed confirmation, from the JSON body or `?confirm=`.
 #[derive(Debug, Default, Deserialize)]
-struct Confirm {
+pub(super) struct Confirm {
     confirm: Option<String>,
 }
 
 /// The confirmation from a DELETE's optional JSON body, else from the query string.
-fn confirmation(query: Confirm, body: &[u8]) -> Result<Option<String>, ApiError> {
+pub(super) fn confirmation(query: Confirm, body: &[u8]) -> Result<Option<String>, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(query.confirm);
     }
@@ -253,7 +258,7 @@ async fn bulk_delete_patterns(
     bulk_delete(&state, &headers, &db, PATTERNS, &body.pattern_ids).await
 }
 
-async fn bulk_delete(
+pub(super) async fn bulk_delete(
     state: &AppState,
     headers: &HeaderMap,
     db: &str,
@@ -276,139 +281,4 @@ async fn statistics(
     Path(db): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     Ok(Json(state.mongo.pattern_statistics(&db).await?))
-}
-
-async fn collections(
-    State(state): State<AppState>,
-    Path(db): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let details = state.mongo.collections(&db).await?;
-    let names: Vec<&str> = details.iter().map(|c| c.name.as_str()).collect();
-    Ok(Json(json!({
-        "collections": names, "details": details, "total": details.len(), "processor_id": db,
-    })))
-}
-
-async fn drop_collection(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path((db, c)): Path<(String, String)>,
-    ApiQuery(query): ApiQuery<Confirm>,
-    body: Bytes,
-) -> Result<Json<Value>, ApiError> {
-    filter::database(&db)?;
-    require_browser_admin(
-        &state,
-        &headers,
-        "mongodb.drop_collection",
-        &format!("{db}/{c}"),
-    )?;
-    state
-        .mongo
-        .drop_collection(&db, &c, confirmation(query, &body)?.as_deref())
-        .await?;
-    tracing::warn!(target: "audit", database = %db, collection = %c, "MongoDB collection dropped");
-    Ok(Json(
-        json!({ "success": true, "processor_id": db, "collection_name": c }),
-    ))
-}
-
-async fn collection_statistics(
-    State(state): State<AppState>,
-    Path((db, c)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
-    let info = state.mongo.collection_info(&db, &c).await?;
-    let mut body = json!({
-        "total_documents": info.count, "collection_name": info.name, "stats_available": info.stats_available,
-    });
-    if info.stats_available {
-        body["size_bytes"] = json!(info.size_bytes);
-        body["avg_document_size"] = json!(info.avg_document_size);
-        body["storage_size"] = json!(info.storage_size);
-        body["indexes"] = json!(info.indexes);
-    }
-    Ok(Json(body))
-}
-
-async fn documents(
-    State(state): State<AppState>,
-    Path((db, c)): Path<(String, String)>,
-    ApiQuery(params): ApiQuery<PageParams>,
-) -> Result<Json<Value>, ApiError> {
-    let sort_by = filter::sort_field(params.sort_by.as_deref().unwrap_or("_id"))?;
-    let mut sort = mongodb_sort(sort_by, filter::sort_order(params.sort_order.as_deref())?);
-    if sort_by != "_id" {
-        sort.insert("_id", 1);
-    }
-    let query = DocumentQuery {
-        skip: params.skip,
-        limit: params.limit,
-        filter: filter::json_filter(params.filter.as_deref())?,
-        sort,
-    };
-    let page = state.mongo.documents(&db, &c, query).await?;
-    Ok(Json(json!({
-        "documents": page.documents, "total": page.total, "skip": page.skip, "limit": page.limit,
-        "has_more": page.has_more, "collection_name": c,
-    })))
-}
-
-fn mongodb_sort(field: &str, order: i32) -> Document {
-    let mut sort = Document::new();
-    sort.insert(field, order);
-    sort
-}
-
-async fn document(
-    State(state): State<AppState>,
-    Path((db, c, id)): Path<(String, String, String)>,
-) -> Result<Json<Value>, ApiError> {
-    Ok(Json(state.mongo.document(&db, &c, &id).await?))
-}
-
-async fn update_document(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path((db, c, id)): Path<(String, String, String)>,
-    ApiJson(body): ApiJson<Value>,
-) -> Result<Json<Value>, ApiError> {
-    require_browser_admin(
-        &state,
-        &headers,
-        "mongodb.update_document",
-        &format!("{db}/{c}/{id}"),
-    )?;
-    let (matched, modified) = state.mongo.update_document(&db, &c, &id, body).await?;
-    Ok(Json(json!({
-        "success": true, "document_id": id, "matched_count": matched, "modified_count": modified,
-    })))
-}
-
-async fn delete_document(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path((db, c, id)): Path<(String, String, String)>,
-) -> Result<Json<Value>, ApiError> {
-    require_browser_admin(
-        &state,
-        &headers,
-        "mongodb.delete_document",
-        &format!("{db}/{c}/{id}"),
-    )?;
-    state.mongo.delete_document(&db, &c, &id).await?;
-    Ok(Json(json!({ "success": true, "document_id": id })))
-}
-
-#[derive(Debug, Deserialize)]
-struct DocumentIds {
-    document_ids: Vec<String>,
-}
-
-async fn bulk_delete_documents(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path((db, c)): Path<(String, String)>,
-    ApiJson(body): ApiJson<DocumentIds>,
-) -> Result<Json<Value>, ApiError> {
-    bulk_delete(&state, &headers, &db, &c, &body.document_ids).await
 }
