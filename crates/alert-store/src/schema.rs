@@ -6,7 +6,7 @@ use crate::{Result, StoreError};
 
 /// Migrations; index + 1 is the version a file has after running it.
 const MIGRATIONS: &[&str] = &[
-    // 1: events for replay, history rows, per-episode flags, active alerts, silences, counters.
+    // 1: events for replay, history rows (each with its read flag), acknowledgements per episode, active alerts, silences, counters.
     "CREATE TABLE events (
          seq INTEGER PRIMARY KEY,
          at_ms INTEGER NOT NULL,
@@ -25,13 +25,13 @@ const MIGRATIONS: &[&str] = &[
          severity TEXT NOT NULL,
          at_ms INTEGER NOT NULL,
          silenced INTEGER NOT NULL,
+         read INTEGER NOT NULL DEFAULT 0,
          item TEXT NOT NULL
      );
      CREATE INDEX alerts_alert_id ON alerts(alert_id);
      CREATE INDEX alerts_at ON alerts(at_ms);
      CREATE TABLE flags (
          alert_id TEXT PRIMARY KEY,
-         read INTEGER NOT NULL DEFAULT 0,
          ack_by TEXT,
          ack_comment TEXT,
          ack_at_ms INTEGER

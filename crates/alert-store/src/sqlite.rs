@@ -158,10 +158,8 @@ impl AlertStore for SqliteStore {
                     item
                 ],
             )?;
-            // A new transition of an episode is news again: unread.
             tx.execute(
-                "INSERT INTO flags (alert_id, read) VALUES (?1, 0) \
-                 ON CONFLICT(alert_id) DO UPDATE SET read = 0",
+                "INSERT OR IGNORE INTO flags (alert_id) VALUES (?1)",
                 params![a.alert_id],
             )?;
         }
@@ -225,7 +223,7 @@ impl AlertStore for SqliteStore {
             args.push(Box::new(to_i64(s)));
         }
         if q.unread_only {
-            clauses.push("COALESCE(f.read, 0) = 0");
+            clauses.push("a.read = 0");
         }
         let filter = if clauses.is_empty() {
             String::new()
@@ -242,7 +240,7 @@ impl AlertStore for SqliteStore {
         )?;
         let sql = format!(
             "SELECT a.seq, a.message_id, a.alert_id, a.identity, a.rule, a.subject, a.state, a.severity, a.at_ms, \
-             a.silenced, a.item, f.read, f.ack_by, f.ack_comment, f.ack_at_ms {from} {filter} \
+             a.silenced, a.item, a.read, f.ack_by, f.ack_comment, f.ack_at_ms {from} {filter} \
              ORDER BY a.seq DESC LIMIT {} OFFSET {}",
             q.limit.min(MAX_PAGE),
             q.offset
@@ -286,22 +284,30 @@ impl AlertStore for SqliteStore {
 
     fn mark_read(&self, alert_id: &str) -> Result<bool> {
         let conn = self.lock();
-        Ok(conn.execute(
-            "UPDATE flags SET read = 1 WHERE alert_id = ?1",
+        conn.execute(
+            "UPDATE alerts SET read = 1 WHERE alert_id = ?1 AND read = 0",
             params![alert_id],
-        )? > 0)
+        )?;
+        let known: Option<i64> = conn
+            .query_row(
+                "SELECT 1 FROM flags WHERE alert_id = ?1",
+                params![alert_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(known.is_some())
     }
 
     fn mark_all_read(&self) -> Result<Vec<String>> {
         let mut conn = self.lock();
         let tx = conn.transaction()?;
         let ids = {
-            let mut stmt =
-                tx.prepare("SELECT alert_id FROM flags WHERE read = 0 ORDER BY alert_id")?;
+            let mut stmt = tx
+                .prepare("SELECT DISTINCT alert_id FROM alerts WHERE read = 0 ORDER BY alert_id")?;
             stmt.query_map([], |r| r.get::<_, String>(0))?
                 .collect::<rusqlite::Result<Vec<_>>>()?
         };
-        tx.execute("UPDATE flags SET read = 1 WHERE read = 0", [])?;
+        tx.execute("UPDATE alerts SET read = 1 WHERE read = 0", [])?;
         tx.commit()?;
         Ok(ids)
     }

@@ -353,3 +353,29 @@ fn retention_by_age_and_count() {
         "bookkeeping of removed alerts goes too"
     );
 }
+
+#[test]
+fn read_marks_the_events_so_far_and_later_ones_start_unread() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = SqliteStore::open_dir(dir.path()).unwrap();
+    push(
+        &s,
+        row(1, "a@1", "high_cpu", "firing", "warning", t(0)),
+        ActiveChange::Keep,
+    );
+    assert!(s.mark_read("a@1").unwrap());
+    push(
+        &s,
+        row(2, "a@1", "high_cpu", "repeat", "warning", t(60)),
+        ActiveChange::Keep,
+    );
+    let h = s
+        .history(&HistoryQuery {
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap();
+    let read: Vec<(u64, bool)> = h.items.iter().map(|r| (r.row.seq, r.read)).collect();
+    assert_eq!(read, vec![(2, false), (1, true)]);
+    assert_eq!(s.mark_all_read().unwrap(), vec!["a@1".to_string()]);
+}
