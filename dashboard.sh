@@ -209,10 +209,96 @@ cmd_start() {
   [ -f .env ] || warn "no .env here: using defaults and the environment (see .env.example)"
   start_bg dashboard "$(bin kato-dashboard)"
   wait_http "http://127.0.0.1:$PORT/api/v1/health" 20 || die "the dashboard did not come up; see $RUN_DIR/dashboard.log"
+  report_upstreams
   say "KATO Dashboard: http://127.0.0.1:$PORT"
 }
 
 cmd_stop() { stop_one dashboard; stop_one kato-sim; stop_one demo-redis; }
+
+# report_upstreams — after a start: one clear line per upstream that is down (KATO, Docker, Redis, …).
+report_upstreams() {
+  local body; body="$(curl -fsS --max-time 10 "http://127.0.0.1:$PORT/api/v1/health" 2>/dev/null)" || return 0
+  command -v python3 >/dev/null || return 0
+  python3 -c '
+import json, sys
+h = json.loads(sys.argv[1])
+for name, up in (h.get("upstreams") or {}).items():
+    if up.get("status") != "up":
+        why = up.get("error") or up.get("status")
+        print(f"warning: {name} is not available: {why}", file=sys.stderr)
+' "$body" || true
+}
+
+# --- docker compose mode (--docker) --------------------------------------------------------------------------
+KATO_NETWORK="${KATO_NETWORK:-kato_kato-network}"
+IMAGE="${KATO_DASHBOARD_IMAGE:-kato-dashboard:latest}"
+
+compose() {
+  if docker compose version >/dev/null 2>&1; then docker compose "$@"
+  elif command -v docker-compose >/dev/null; then docker-compose "$@"
+  else die "neither 'docker compose' nor 'docker-compose' is installed"; fi
+}
+
+docker_ready() {
+  command -v docker >/dev/null || die "docker is not installed (Debian: apt-get install docker.io)"
+  docker info >/dev/null 2>&1 || die "the Docker engine does not answer (is dockerd running, and may $(id -un) use its socket?)"
+  local sock="${DOCKER_SOCKET:-/var/run/docker.sock}"
+  [ -S "$sock" ] || die "no Docker socket at $sock to mount into the dashboard"
+  # The container reaches the read-only socket through the socket's group; its mode is never changed.
+  export DOCKER_GID="${DOCKER_GID:-$(stat -c %g "$sock")}"
+}
+
+docker_image() {
+  if [ "${1:-}" = force ] || ! docker image inspect "$IMAGE" >/dev/null 2>&1; then
+    say "building the image $IMAGE (multi-stage Dockerfile)"
+    docker build -t "$IMAGE" "$ROOT"
+  fi
+  say "image $IMAGE: $(docker image inspect -f '{{.Size}}' "$IMAGE" | awk '{printf "%.1f MB", $1/1e6}')"
+}
+
+docker_start() {
+  docker_ready
+  docker network inspect "$KATO_NETWORK" >/dev/null 2>&1 || die "KATO's Docker network $KATO_NETWORK does not exist: \
+start KATO first (its docker-compose creates it), set KATO_NETWORK, or try './dashboard.sh demo --docker'"
+  docker ps --format '{{.Names}}' | grep -qx kato || warn "no running container named 'kato' on this engine: the dashboard will show KATO as unreachable"
+  docker_image
+  compose up -d kato-dashboard
+  wait_http "http://127.0.0.1:${DASHBOARD_PORT:-$PORT}/api/v1/health" 60 || die "the dashboard container is not healthy: ./dashboard.sh logs --docker"
+  PORT="${DASHBOARD_PORT:-$PORT}" report_upstreams
+  say "KATO Dashboard: http://127.0.0.1:${DASHBOARD_PORT:-$PORT}"
+}
+
+docker_demo() {
+  docker_ready
+  docker_image
+  compose --profile demo up -d kato-dashboard-demo kato-sim
+  wait_http "http://127.0.0.1:${DASHBOARD_PORT:-$PORT}/api/v1/health" 60 || die "the demo is not healthy: ./dashboard.sh logs --docker"
+  say "KATO Dashboard (demo, simulated KATO): http://127.0.0.1:${DASHBOARD_PORT:-$PORT}"
+}
+
+docker_status() {
+  docker_ready
+  compose --profile demo ps
+  local body
+  if body="$(curl -fsS --max-time 5 "http://127.0.0.1:${DASHBOARD_PORT:-$PORT}/api/v1/health" 2>&1)"; then
+    echo "health: $body"
+  else
+    echo "health: FAILED ($body)"; return 1
+  fi
+}
+
+cmd_clean() {
+  if [ "$DOCKER_MODE" = 1 ]; then
+    docker_ready
+    compose --profile demo down --volumes --remove-orphans
+    docker image rm "$IMAGE" 2>/dev/null || true
+    say "removed the containers, their volumes (alert history) and the image"
+  else
+    cmd_stop
+    rm -rf "$RUN_DIR" "$ROOT/frontend/dist"
+    say "removed $RUN_DIR and frontend/dist (build caches in $CARGO_TARGET_DIR are kept: remove them by hand)"
+  fi
+}
 
 cmd_status() {
   local rc=0
@@ -264,11 +350,40 @@ usage: ./dashboard.sh <command>
   restart         stop, then start
   status          processes and the dashboard's health (fails unless /api/v1/health answers 2xx)
   logs [name]     follow a log: dashboard (default), kato-sim, demo-redis
-  build           build the release binaries
+  build           build the release binaries and the web app
+  clean           stop, remove run state and the built web app
   test            install what the tests need, then fmt, clippy, the wasm32 check and every test
   help            this text
+
+  --docker        with demo/start/stop/restart/status/logs/build/clean: the same through docker compose
+                  (docker-compose.yml; the image is built on first use; KATO's network $KATO_NETWORK must exist
+                  for start; demo runs the simulator beside the dashboard instead)
 EOF
 }
+
+DOCKER_MODE=0
+ARGS=()
+for a in "$@"; do
+  if [ "$a" = --docker ]; then DOCKER_MODE=1; else ARGS+=("$a"); fi
+done
+set -- "${ARGS[@]+"${ARGS[@]}"}"
+
+if [ "$DOCKER_MODE" = 1 ]; then
+  case "${1:-help}" in
+    demo) docker_demo ;;
+    start) docker_start ;;
+    stop) docker_ready; compose --profile demo stop ;;
+    restart) docker_ready; compose --profile demo stop; docker_start ;;
+    status) docker_status ;;
+    logs) shift; docker_ready; compose --profile demo logs -f --tail 100 "$@" ;;
+    build) docker_ready; docker_image force ;;
+    clean) cmd_clean ;;
+    test) die "tests run natively: ./dashboard.sh test" ;;
+    help|-h|--help) usage ;;
+    *) usage; exit 2 ;;
+  esac
+  exit 0
+fi
 
 case "${1:-help}" in
   demo) cmd_demo ;;
@@ -278,6 +393,7 @@ case "${1:-help}" in
   status) cmd_status ;;
   logs) shift; cmd_logs "$@" ;;
   build) build ;;
+  clean) cmd_clean ;;
   test) cmd_test ;;
   help|-h|--help) usage ;;
   *) usage; exit 2 ;;
