@@ -11,9 +11,12 @@ use crate::state::sessions::{SessionPage, SessionQuery, encode_component};
 
 const BASE: &str = "/api/v1";
 
-/// Whether the alert engine's acknowledge/silence endpoints exist on this server. They are part of the alert engine
-/// (not built yet); until then the buttons are shown disabled with a tooltip saying so.
-pub const ALERT_ACTIONS_AVAILABLE: bool = false;
+/// Whether the alert engine's acknowledge/silence endpoints exist on this server (they do since the engine runs in
+/// the server; the constant keeps the disabled-with-a-reason path for a server without them).
+pub const ALERT_ACTIONS_AVAILABLE: bool = true;
+
+/// Alert history entries loaded on start (the history keeps at most this many anyway).
+pub const ALERT_HISTORY_PAGE: usize = crate::state::alerts::HISTORY_CAP;
 
 /// Why a call failed.
 #[derive(Debug, Clone, PartialEq)]
@@ -130,17 +133,63 @@ pub async fn system_metrics() -> Result<Value, ApiError> {
     get_json("/system/metrics").await
 }
 
-/// `POST /alerts/{id}/ack` (alert engine).
-pub async fn ack_alert(alert_id: &str, token: Option<&str>) -> Result<Value, ApiError> {
+async fn delete(path: &str, token: Option<&str>) -> Result<Value, ApiError> {
+    let mut req = Request::delete(&format!("{BASE}{path}"));
+    if let Some(t) = token {
+        req = req.header("X-Admin-Token", t);
+    }
+    let resp = req
+        .send()
+        .await
+        .map_err(|e| ApiError::Network(e.to_string()))?;
+    check(resp)
+        .await?
+        .json::<Value>()
+        .await
+        .map_err(|e| ApiError::Decode(e.to_string()))
+}
+
+/// `GET /alerts/history?limit=…`: the newest alert events with their read and acknowledged flags.
+pub async fn alert_history() -> Result<Vec<Value>, ApiError> {
+    let page: Value = get_json(&format!("/alerts/history?limit={ALERT_HISTORY_PAGE}")).await?;
+    Ok(page
+        .get("items")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default())
+}
+
+/// `POST /alerts/{id}/read`: every tab hears it as an `alert_update`.
+pub async fn mark_alert_read(alert_id: &str) -> Result<Value, ApiError> {
     post_json(
-        &format!("/alerts/{}/ack", encode_component(alert_id)),
+        &format!("/alerts/{}/read", encode_component(alert_id)),
         &serde_json::json!({}),
-        token,
+        None,
     )
     .await
 }
 
-/// `POST /alerts/silences` (alert engine): silence alerts like this one for `minutes`.
+/// `POST /alerts/read-all`.
+pub async fn mark_all_alerts_read() -> Result<Value, ApiError> {
+    post_json("/alerts/read-all", &serde_json::json!({}), None).await
+}
+
+/// `DELETE /alerts/history` (admin token).
+pub async fn clear_alerts(token: Option<&str>) -> Result<Value, ApiError> {
+    delete("/alerts/history", token).await
+}
+
+/// `POST /alerts/{id}/ack`: who acknowledged, and a comment.
+pub async fn ack_alert(alert_id: &str, by: &str, comment: &str) -> Result<Value, ApiError> {
+    post_json(
+        &format!("/alerts/{}/ack", encode_component(alert_id)),
+        &serde_json::json!({"by": by, "comment": comment}),
+        None,
+    )
+    .await
+}
+
+/// `POST /alerts/silences` (admin token): silence alerts like this one for `minutes`.
 pub async fn silence(
     kind: &str,
     container: Option<&str>,
@@ -151,6 +200,7 @@ pub async fn silence(
         "matchers": {"type": kind, "container_name": container},
         "duration_seconds": minutes * 60,
         "comment": "silenced from the dashboard",
+        "created_by": "dashboard",
     });
     post_json("/alerts/silences", &body, token).await
 }

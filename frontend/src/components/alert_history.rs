@@ -1,6 +1,7 @@
 //! The alert history: filters (severity, type, state, unread), mark read one or all, clear, and per alert
-//! acknowledge / silence. Shown in the drawer opened by the bell and on the Alerts page. Read flags are stored in
-//! the browser, so they survive reloads.
+//! acknowledge / silence. Shown in the drawer opened by the bell and on the Alerts page. Read, read-all, clear,
+//! acknowledge and silence go to the server's alert store (`/api/v1/alerts/*`); its `alert_update` then brings
+//! every other tab in step. Local KATO notices keep their read flags in the browser.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -29,6 +30,31 @@ pub fn AlertHistory(#[prop(optional)] heading: bool) -> impl IntoView {
     let kinds = move || live.alerts.with(|a| a.distinct(|e| &e.kind));
     let states = move || live.alerts.with(|a| a.distinct(|e| &e.state));
     let current_sev = move || live.alerts.with(|a| a.filter.severity.clone());
+    let settings = use_settings();
+    let mark_all = move |_| {
+        let server = live.alerts.with_untracked(|a| a.has_server_alerts());
+        live.alerts.update(|a| a.mark_all_read());
+        if server {
+            spawn_local(async move {
+                if let Err(err) = api::mark_all_alerts_read().await {
+                    failed(live, "Mark all read", &err);
+                }
+            });
+        }
+    };
+    let clear = move |_| {
+        if !live.alerts.with_untracked(|a| a.has_server_alerts()) {
+            live.alerts.update(|a| a.clear());
+            return;
+        }
+        let token = settings.admin_token.get_untracked();
+        spawn_local(async move {
+            match api::clear_alerts(token.as_deref()).await {
+                Ok(_) => live.alerts.update(|a| a.clear()),
+                Err(err) => failed(live, "Clear", &err),
+            }
+        });
+    };
     view! {
         <div class="history">
             <div class="history-head">
@@ -39,11 +65,11 @@ pub fn AlertHistory(#[prop(optional)] heading: bool) -> impl IntoView {
                 </Show>
                 <div class="history-actions">
                     <button class="btn small" data-testid="mark-all-read" disabled=move || unread() == 0
-                        on:click=move |_| live.alerts.update(|a| a.mark_all_read())>
+                        on:click=mark_all>
                         <Svg icon=Icon::Check/>"Mark all read"
                     </button>
                     <button class="btn small ghost" disabled=move || total() == 0
-                        on:click=move |_| live.alerts.update(|a| a.clear())>
+                        on:click=clear>
                         <Svg icon=Icon::Trash/>"Clear"
                     </button>
                 </div>
@@ -110,6 +136,17 @@ pub fn AlertHistory(#[prop(optional)] heading: bool) -> impl IntoView {
     }
 }
 
+/// Tells the user a server call failed, and why.
+fn failed(live: Live, what: &str, err: &api::ApiError) {
+    notify(
+        live,
+        format!("failed/{what}/{}", now_ms()),
+        Tone::Bad,
+        what,
+        &err.to_string(),
+    );
+}
+
 #[component]
 fn EntryRow(e: AlertEntry) -> impl IntoView {
     let live = use_live();
@@ -137,6 +174,7 @@ fn EntryRow(e: AlertEntry) -> impl IntoView {
                 <strong>{e.kind_label()}</strong>
                 <span class=format!("pill state-{}", e.state)>{e.state.clone()}</span>
                 {e.acknowledged.then(|| view! { <span class="pill state-acknowledged">"acknowledged"</span> })}
+                {e.silenced.then(|| view! { <span class="pill" title="a silence matched it: no toast, no webhook">"silenced"</span> })}
                 <time class="muted small" title=local_datetime(ts)>{move || format::ago(ts, clock.now())}</time>
             </div>
             <p class="entry-msg">{e.message.clone()}</p>
@@ -152,7 +190,17 @@ fn EntryRow(e: AlertEntry) -> impl IntoView {
                     let key = key.clone();
                     view! {
                         <button class="link-btn" data-testid="mark-read"
-                            on:click=move |_| live.alerts.update(|a| a.mark_read(&key))>"Mark read"</button>
+                            on:click=move |_| {
+                                let id = live.alerts.with_untracked(|a| a.alert_id_of(&key));
+                                live.alerts.update(|a| a.mark_read(&key));
+                                if let Some(id) = id {
+                                    spawn_local(async move {
+                                        if let Err(err) = api::mark_alert_read(&id).await {
+                                            failed(live, "Mark read", &err);
+                                        }
+                                    });
+                                }
+                            }>"Mark read"</button>
                     }
                 })}
                 {can_act.then(|| view! { <AlertActions e=entry.clone() live=live token=settings.admin_token/> })}
@@ -173,9 +221,8 @@ fn AlertActions(e: AlertEntry, live: Live, token: RwSignal<Option<String>>) -> i
     let container = e.container.clone();
     let ack = move |_| {
         let id = id.clone();
-        let t = token.get_untracked();
         spawn_local(async move {
-            let (tone, text) = match api::ack_alert(&id, t.as_deref()).await {
+            let (tone, text) = match api::ack_alert(&id, "dashboard", "").await {
                 Ok(_) => (Tone::Ok, "Acknowledged".to_string()),
                 Err(err) => (Tone::Bad, err.to_string()),
             };

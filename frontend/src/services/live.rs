@@ -1,6 +1,7 @@
 //! The live view models, one signal each, fed by the socket (`ws.rs`) through their pure reducers.
 //!
-//! Alerts (history, read flags, toasts already shown) are persisted in `localStorage` whenever they change.
+//! The alert history is loaded from the server's store on start; what only the browser knows (toasts already
+//! shown, local KATO notices and their read flags) is persisted in `localStorage` whenever it changes.
 
 use kato_dashboard_core::protocol::{ServerMsg, Topic};
 use leptos::prelude::*;
@@ -71,7 +72,7 @@ impl Live {
     }
 }
 
-/// Creates the models (alerts restored from storage) and keeps the alerts stored.
+/// Creates the models (alerts restored from storage, then the server's history) and keeps the alerts stored.
 pub fn provide_live() -> Live {
     let stored: Persisted = storage::get_json(ALERTS_KEY).unwrap_or_default();
     let live = Live {
@@ -89,6 +90,14 @@ pub fn provide_live() -> Live {
     Effect::new(move |_| {
         let persisted = alerts.with(AlertsState::persisted);
         storage::set_json(ALERTS_KEY, &persisted);
+    });
+    leptos::task::spawn_local(async move {
+        match crate::api::alert_history().await {
+            Ok(items) => {
+                alerts.maybe_update(|a| a.load_history(&items, now_ms()));
+            }
+            Err(e) => leptos::logging::warn!("alert history not loaded: {e}"),
+        }
     });
     provide_context(live);
     live

@@ -1,8 +1,11 @@
 //! Alert history and toasts: one entry per alert item of a `system_alert` (and per KATO outage, restart and
 //! recovery from `kato_event`s), deduplicated by key, with read flags, filters and "currently firing".
 //!
-//! The history and the keys of toasts already shown are persisted by the caller ([`Persisted`]), so read state
-//! survives reloads and a dismissed toast stays dismissed.
+//! The alert engine's history lives on the server: it is loaded from `GET /alerts/history` on start
+//! ([`AlertsState::load_history`]) and kept in step by `system_alert` and `alert_update` messages, so read and
+//! acknowledged flags agree across tabs and reloads. What the browser persists ([`Persisted`]) is only what the
+//! server does not keep: the keys of toasts already shown (a dismissed toast stays dismissed) and the local
+//! notices built from `kato_event`s, with their read flags.
 
 use kato_dashboard_core::protocol::ServerMsg;
 use serde::{Deserialize, Serialize};
@@ -39,6 +42,9 @@ pub struct AlertEntry {
     /// Someone acknowledged the alert (an `alert_update` from the alert engine).
     #[serde(default)]
     pub acknowledged: bool,
+    /// A silence matched it on the server: kept in the history, never toasted.
+    #[serde(default)]
+    pub silenced: bool,
 }
 
 impl AlertEntry {
@@ -116,9 +122,13 @@ pub struct AlertsState {
 }
 
 impl AlertsState {
-    /// Restores what was stored.
+    /// Restores what was stored (local notices only: the server's alerts come from its history).
     pub fn restore(p: Persisted) -> Self {
-        let mut entries = p.entries;
+        let mut entries: Vec<AlertEntry> = p
+            .entries
+            .into_iter()
+            .filter(|e| e.alert_id.is_none())
+            .collect();
         entries.sort_by(|a, b| b.timestamp_ms.total_cmp(&a.timestamp_ms));
         entries.truncate(HISTORY_CAP);
         AlertsState {
@@ -131,7 +141,12 @@ impl AlertsState {
     /// What to store.
     pub fn persisted(&self) -> Persisted {
         Persisted {
-            entries: self.entries.clone(),
+            entries: self
+                .entries
+                .iter()
+                .filter(|e| e.alert_id.is_none())
+                .cloned()
+                .collect(),
             shown_toasts: self.toasts.seen_keys().cloned().collect(),
         }
     }
@@ -167,11 +182,51 @@ impl AlertsState {
         changed
     }
 
+    /// Items of `GET /alerts/history` (newest first): added without toasts; the server's read and acknowledged
+    /// flags are merged into entries already shown. Returns whether the history changed.
+    pub fn load_history(&mut self, items: &[Value], now_ms: f64) -> bool {
+        let before = self.entries.clone();
+        for item in items {
+            let entry = alert_entry("", "", 0, 0, item, now_ms);
+            match self.entries.iter_mut().find(|e| e.key == entry.key) {
+                Some(e) => {
+                    e.read |= entry.read;
+                    e.acknowledged |= entry.acknowledged;
+                }
+                None => self.insert(entry),
+            }
+        }
+        self.entries != before
+    }
+
+    /// The engine's id of an entry (for the REST calls), if it is one of the server's alerts.
+    pub fn alert_id_of(&self, key: &str) -> Option<String> {
+        self.entries
+            .iter()
+            .find(|e| e.key == key)
+            .and_then(|e| e.alert_id.clone())
+    }
+
+    /// Whether any entry is one of the server's alerts.
+    pub fn has_server_alerts(&self) -> bool {
+        self.entries.iter().any(|e| e.alert_id.is_some())
+    }
+
+    fn insert(&mut self, entry: AlertEntry) {
+        let at = self
+            .entries
+            .iter()
+            .position(|e| e.timestamp_ms < entry.timestamp_ms)
+            .unwrap_or(self.entries.len());
+        self.entries.insert(at, entry);
+        self.entries.truncate(HISTORY_CAP);
+    }
+
     fn add(&mut self, entry: AlertEntry, now_ms: f64) -> bool {
         if self.entries.iter().any(|e| e.key == entry.key) {
             return false;
         }
-        if now_ms - entry.timestamp_ms <= TOAST_MAX_AGE_MS {
+        if now_ms - entry.timestamp_ms <= TOAST_MAX_AGE_MS && !entry.silenced {
             let title = match entry.state.as_str() {
                 "resolved" => format!("Resolved · {}", entry.kind_label()),
                 _ => entry.kind_label(),
@@ -191,13 +246,7 @@ impl AlertsState {
                 now_ms,
             );
         }
-        let at = self
-            .entries
-            .iter()
-            .position(|e| e.timestamp_ms < entry.timestamp_ms)
-            .unwrap_or(self.entries.len());
-        self.entries.insert(at, entry);
-        self.entries.truncate(HISTORY_CAP);
+        self.insert(entry);
         true
     }
 
@@ -292,11 +341,14 @@ fn alert_entry(id: &str, ts: &str, seq: u64, index: usize, a: &Value, now_ms: f6
     let state = text(a, "state")
         .or_else(|| text(a, "status").filter(|s| matches!(s.as_str(), "firing" | "resolved")))
         .unwrap_or_else(|| "firing".into());
-    let message_id = if id.is_empty() {
-        format!("{seq}@{ts}")
-    } else {
-        id.to_owned()
+    // The engine names each transition's message (`event_id`), so the same transition has the same key whether
+    // it came live, in the snapshot of firing alerts, or from the REST history.
+    let message_id = match text(a, "event_id") {
+        Some(event_id) => event_id,
+        None if id.is_empty() => format!("{seq}@{ts}"),
+        None => id.to_owned(),
     };
+    let flag = |key: &str| a.get(key).and_then(Value::as_bool).unwrap_or(false);
     let who = alert_id.clone().unwrap_or_else(|| index.to_string());
     AlertEntry {
         key: format!("alert/{message_id}/{who}/{state}"),
@@ -315,8 +367,9 @@ fn alert_entry(id: &str, ts: &str, seq: u64, index: usize, a: &Value, now_ms: f6
             .unwrap_or(now_ms),
         alert_id,
         state,
-        read: false,
-        acknowledged: false,
+        read: flag("read"),
+        acknowledged: flag("acknowledged"),
+        silenced: flag("silenced"),
     }
 }
 
@@ -361,6 +414,7 @@ fn kato_entry(event_type: &str, ts: &str, data: &Value, now_ms: f64) -> Option<A
         timestamp_ms: parse_ts_ms(ts).unwrap_or(now_ms),
         read: false,
         acknowledged: false,
+        silenced: false,
     })
 }
 

@@ -71,21 +71,27 @@ fn old_events_go_to_history_without_a_toast() {
 }
 
 #[test]
-fn read_state_and_shown_toasts_survive_a_reload() {
+fn local_notices_and_shown_toasts_survive_a_reload_server_alerts_come_from_the_server() {
     let mut s = AlertsState::default();
     s.apply(&alert_msg("m1", 1, "a1", "firing", "error"), t0());
     s.apply(
         &kato_msg("kato_unreachable", "2026-11-22T08:00:05.000Z"),
         t0() + 5000.0,
     );
-    let key = s.entries[0].key.clone();
-    s.mark_read(&key);
-    s.toasts.dismiss(&key, t0());
+    let notice = s.entries[0].key.clone();
+    let alert = s.entries[1].key.clone();
+    s.mark_read(&notice);
+    s.toasts.dismiss(&alert, t0());
     let stored = serde_json::to_string(&s.persisted()).unwrap();
     let mut reloaded = AlertsState::restore(serde_json::from_str(&stored).unwrap());
-    assert_eq!(reloaded.unread(), 1);
-    assert!(reloaded.entries.iter().any(|e| e.key == key && e.read));
-    // After the reload the server replays the same events: no toast, no duplicate.
+    assert_eq!(reloaded.entries.len(), 1, "only the local notice is stored");
+    assert!(reloaded.entries[0].read);
+    // The server's history brings the alert back with its read flag; the replay then changes nothing.
+    let item = json!({"level": "error", "type": "high_cpu", "message": "CPU 95% on kato", "alert_id": "a1",
+        "state": "firing", "event_id": "m1", "timestamp": T0, "read": true, "acknowledged": true});
+    assert!(reloaded.load_history(std::slice::from_ref(&item), t0() + 6000.0));
+    assert!(!reloaded.load_history(&[item], t0() + 6000.0), "idempotent");
+    assert!(reloaded.toasts.visible.is_empty(), "history never toasts");
     reloaded.apply(
         &kato_msg("kato_unreachable", "2026-11-22T08:00:05.000Z"),
         t0() + 6000.0,
@@ -93,10 +99,38 @@ fn read_state_and_shown_toasts_survive_a_reload() {
     reloaded.apply(&alert_msg("m1", 1, "a1", "firing", "error"), t0() + 6000.0);
     assert_eq!(reloaded.entries.len(), 2);
     assert!(reloaded.toasts.visible.is_empty());
-    reloaded.mark_all_read();
     assert_eq!(reloaded.unread(), 0);
+    assert_eq!(reloaded.alert_id_of(&alert).as_deref(), Some("a1"));
+    assert!(
+        reloaded
+            .entries
+            .iter()
+            .any(|e| e.key == alert && e.acknowledged)
+    );
     reloaded.clear();
     assert!(reloaded.entries.is_empty());
+}
+
+#[test]
+fn silenced_alerts_are_kept_but_not_toasted() {
+    let mut s = AlertsState::default();
+    let msg: ServerMsg = serde_json::from_value(json!({
+        "type": "system_alert", "id": "alert-3", "timestamp": T0, "seq": 3,
+        "alerts": [{"level": "warning", "type": "container_cpu", "message": "hot", "alert_id": "a3",
+                    "state": "firing", "event_id": "alert-3", "silenced": true}]
+    }))
+    .unwrap();
+    assert!(s.apply(&msg, t0()));
+    assert!(s.entries[0].silenced);
+    assert!(s.toasts.visible.is_empty());
+    // The snapshot of firing alerts names the same transition: no duplicate.
+    let snapshot: ServerMsg = serde_json::from_value(json!({
+        "type": "system_alert", "id": "firing", "timestamp": T0, "seq": 0,
+        "alerts": [{"level": "warning", "type": "container_cpu", "message": "hot", "alert_id": "a3",
+                    "state": "firing", "event_id": "alert-3", "silenced": true}]
+    }))
+    .unwrap();
+    assert!(!s.apply(&snapshot, t0()));
 }
 
 #[test]
