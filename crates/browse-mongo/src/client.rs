@@ -68,7 +68,7 @@ where
     match tokio::time::timeout(OPERATION, op.into_future()).await {
         Ok(result) => result.map_err(MongoBrowseError::from),
         Err(_) => Err(MongoBrowseError::Unavailable(format!(
-            "MongoDB did not answer within {} s",
+            "no answer within {} s",
             OPERATION.as_secs()
         ))),
     }

@@ -14,8 +14,8 @@ pub enum MongoBrowseError {
     /// The request touches something the browser never touches (`admin`, `config`, `local`).
     #[error("{0}")]
     Forbidden(String),
-    /// MongoDB cannot be reached (or `MONGO_URL` is unusable).
-    #[error("{0}")]
+    /// MongoDB cannot be reached (or `MONGO_URL` is unusable); the text is the reason.
+    #[error("MongoDB is unavailable: {0}")]
     Unavailable(String),
     /// MongoDB answered with an error that is none of the above.
     #[error("MongoDB refused the operation: {0}")]
@@ -34,9 +34,7 @@ impl From<DriverError> for MongoBrowseError {
             ErrorKind::ServerSelection { .. }
             | ErrorKind::Io(_)
             | ErrorKind::ConnectionPoolCleared { .. }
-            | ErrorKind::DnsResolve { .. } => {
-                Self::Unavailable(format!("MongoDB is unavailable: {e}"))
-            }
+            | ErrorKind::DnsResolve { .. } => Self::Unavailable(e.to_string()),
             ErrorKind::InvalidArgument { message, .. } => Self::BadRequest(message.clone()),
             ErrorKind::Command(c) if c.code == NAMESPACE_NOT_FOUND => {
                 Self::NotFound(c.message.clone())

@@ -51,7 +51,7 @@ impl RedisBrowser {
                 ConnectionManager::new_with_config(client.clone(), config).await
             })
             .await
-            .map_err(|e| RedisBrowseError::Unavailable(format!("Redis is unavailable: {e}")))?;
+            .map_err(|e| RedisBrowseError::Unavailable(e.to_string()))?;
         Ok(conn.clone())
     }
 

@@ -9,8 +9,8 @@ pub enum RedisBrowseError {
     /// The request itself is wrong (bad key encoding, bad cursor, missing pattern).
     #[error("{0}")]
     BadRequest(String),
-    /// Redis cannot be reached (or `REDIS_URL` is unusable).
-    #[error("{0}")]
+    /// Redis cannot be reached (or `REDIS_URL` is unusable); the text is the reason.
+    #[error("Redis is unavailable: {0}")]
     Unavailable(String),
     /// Redis answered with an error.
     #[error("Redis refused the command: {0}")]
@@ -27,7 +27,7 @@ impl From<redis::RedisError> for RedisBrowseError {
             || e.is_connection_refusal()
             || e.is_connection_dropped()
         {
-            Self::Unavailable(format!("Redis is unavailable: {e}"))
+            Self::Unavailable(e.to_string())
         } else {
             Self::Upstream(e.to_string())
         }
