@@ -1,5 +1,7 @@
 //! `SCAN` paging with type and TTL per key (pipelined), and the admin deletes (`UNLINK`, never `FLUSHDB`).
 
+use std::collections::HashSet;
+
 use serde::Serialize;
 
 use crate::{
@@ -57,6 +59,7 @@ impl RedisBrowser {
         })?;
         let mut conn = self.conn().await?;
         let mut keys: Vec<Vec<u8>> = Vec::new();
+        let mut seen = HashSet::new();
         for _ in 0..MAX_ROUNDS {
             let (next, batch): (u64, Vec<Vec<u8>>) = redis::cmd("SCAN")
                 .arg(cursor)
@@ -66,8 +69,9 @@ impl RedisBrowser {
                 .arg(count)
                 .query_async(&mut conn)
                 .await?;
+            // SCAN may return a key twice (while the table is rehashed): keep the first.
             for key in batch {
-                if !keys.contains(&key) {
+                if seen.insert(key.clone()) {
                     keys.push(key);
                 }
             }
