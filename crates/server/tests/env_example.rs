@@ -44,3 +44,25 @@ fn env_example_loads_and_matches_the_defaults() {
         ".env.example values differ from the built-in defaults"
     );
 }
+
+#[test]
+fn the_configuration_reference_documents_every_key_with_its_default() {
+    let doc = std::fs::read_to_string(example_path().with_file_name("docs/configuration.md"))
+        .expect("docs/configuration.md");
+    let mut undocumented = Vec::new();
+    for item in dotenvy::from_path_iter(example_path()).expect(".env.example is readable") {
+        let (key, value) = item.expect(".env.example parses");
+        let default = if value.is_empty() {
+            "*(unset)*".to_owned()
+        } else {
+            format!("`{value}`")
+        };
+        if !doc.contains(&format!("| `{key}` | {default} |")) {
+            undocumented.push(key);
+        }
+    }
+    assert!(
+        undocumented.is_empty(),
+        "docs/configuration.md lacks (or has another default for): {undocumented:?}"
+    );
+}
