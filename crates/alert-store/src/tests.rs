@@ -379,3 +379,33 @@ fn read_marks_the_events_so_far_and_later_ones_start_unread() {
     assert_eq!(read, vec![(2, false), (1, true)]);
     assert_eq!(s.mark_all_read().unwrap(), vec!["a@1".to_string()]);
 }
+
+#[test]
+fn appends_take_well_under_a_millisecond() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = SqliteStore::open_dir(dir.path()).unwrap();
+    let n = 2000u64;
+    let started = std::time::Instant::now();
+    for seq in 1..=n {
+        let r = row(seq, "a@1", "high_cpu", "repeat", "warning", t(0));
+        push(&s, r, fired("high_cpu", "a@1"));
+    }
+    let per = started.elapsed() / u32::try_from(n).unwrap();
+    let started = std::time::Instant::now();
+    let page = s
+        .history(&HistoryQuery {
+            rule: Some("high_cpu".into()),
+            limit: 100,
+            offset: 1000,
+            ..Default::default()
+        })
+        .unwrap();
+    let query = started.elapsed();
+    eprintln!(
+        "figure: append (event + history row + active upsert) {per:?} each; filtered page at offset 1000 of {n}: {query:?}"
+    );
+    assert_eq!(page.items.len(), 100);
+    // Generous bounds: a debug build on a loaded 2-core machine.
+    assert!(per < std::time::Duration::from_millis(5), "{per:?}");
+    assert!(query < std::time::Duration::from_millis(200), "{query:?}");
+}

@@ -8,7 +8,7 @@
 mod alerts_support;
 mod support;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use alerts_support::{Receiver, alerts_client, call, drain, next_item};
 use kato_dashboard_sim::{Flavour, Scenario, Sim, SimConfig};
@@ -46,6 +46,7 @@ async fn busy_container_fires_once_stays_and_resolves_with_webhooks() {
         ],
     )
     .await;
+    let started = Instant::now();
     let mut ws = alerts_client(&dash).await;
     let (msg, fired) = next_item(&mut ws, 30 * SEC, "container_cpu firing", |i| {
         is(i, "container_cpu", "firing") && i["container_name"] == busy.as_str()
@@ -59,6 +60,10 @@ async fn busy_container_fires_once_stays_and_resolves_with_webhooks() {
     assert_eq!(fired["seq"], msg["seq"]);
     assert!(msg["seq"].as_u64().unwrap() > 0);
     let alert_id = fired["alert_id"].as_str().unwrap().to_string();
+    eprintln!(
+        "figure: dashboard start → container_cpu fired: {:?} (first stats sample + 1 s pending)",
+        started.elapsed()
+    );
 
     // Stays firing: nothing more about it for several evaluations (ticks every 250 ms).
     let later = drain(&mut ws, 4 * SEC).await;
@@ -80,11 +85,16 @@ async fn busy_container_fires_once_stays_and_resolves_with_webhooks() {
 
     // Killed: CPU drops to nothing and the alert resolves, same id; the container is down now.
     c.kill(&busy).unwrap();
+    let killed = Instant::now();
     let (_, resolved) = next_item(&mut ws, 15 * SEC, "container_cpu resolved", |i| {
         is(i, "container_cpu", "resolved")
     })
     .await;
     assert_eq!(resolved["alert_id"], alert_id.as_str());
+    eprintln!(
+        "figure: docker kill → container_cpu resolved: {:?}",
+        killed.elapsed()
+    );
     assert!(
         resolved["message"]
             .as_str()

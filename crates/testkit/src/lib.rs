@@ -20,6 +20,7 @@ mod daemon;
 mod image;
 mod mongo;
 mod process;
+pub mod qdrant;
 mod redis;
 mod wait;
 

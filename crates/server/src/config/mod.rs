@@ -91,6 +91,8 @@ pub struct Config {
     pub mongo_url: String,
     /// KATO's Qdrant.
     pub qdrant_url: String,
+    /// Qdrant's gRPC endpoint for the browser. Unset: `qdrant_url` with its REST port 6333 turned into 6334.
+    pub qdrant_grpc_url: Option<String>,
     /// KATO's Redis (sessions live here).
     pub redis_url: String,
     /// Legacy name of `database_read_only`.
@@ -208,6 +210,7 @@ impl Default for Config {
             docker_rescan_interval_seconds: 10.0,
             mongo_url: "mongodb://mongodb:27017".into(),
             qdrant_url: "http://qdrant:6333".into(),
+            qdrant_grpc_url: None,
             redis_url: "redis://redis:6379".into(),
             mongo_read_only: None,
             database_read_only: None,

@@ -6,6 +6,7 @@ mod databases;
 mod health;
 mod metrics;
 mod mongo;
+mod qdrant;
 mod redis_browser;
 mod sessions;
 pub(crate) mod system;
@@ -45,6 +46,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(health::root))
         .merge(alerts::routes())
         .merge(databases::routes())
+        .merge(qdrant::routes(&state))
         .fallback(api_not_found);
     Router::new()
         .nest("/api/v1", api)
