@@ -27,6 +27,17 @@ impl Dashboard {
         redis_url: &str,
         dist: &Path,
     ) -> anyhow::Result<Self> {
+        Self::start_with_env(addr, kato_url, redis_url, dist, &[]).await
+    }
+
+    /// Like [`Dashboard::start`], with more settings (`extra` wins over the test defaults).
+    pub async fn start_with_env(
+        addr: SocketAddr,
+        kato_url: &str,
+        redis_url: &str,
+        dist: &Path,
+        extra: &[(&str, &str)],
+    ) -> anyhow::Result<Self> {
         let data = tempfile::tempdir().context("a temporary alert store folder")?;
         let data_dir = data.path().display().to_string();
         let env: HashMap<String, String> = [
@@ -45,6 +56,7 @@ impl Dashboard {
             ("STATIC_DIR", &dist.display().to_string()),
         ]
         .into_iter()
+        .chain(extra.iter().copied())
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
         let config = Config::load(LoadOptions {
