@@ -351,6 +351,7 @@ usage: ./dashboard.sh <command>
   status          processes and the dashboard's health (fails unless /api/v1/health answers 2xx)
   logs [name]     follow a log: dashboard (default), kato-sim, demo-redis
   build           build the release binaries and the web app
+  build-web       build only the web app (frontend/dist), when a source changed
   clean           stop, remove run state and the built web app
   test            install what the tests need, then fmt, clippy, the wasm32 check and every test
   help            this text
@@ -393,6 +394,7 @@ case "${1:-help}" in
   status) cmd_status ;;
   logs) shift; cmd_logs "$@" ;;
   build) build ;;
+  build-web) build_frontend ;;
   clean) cmd_clean ;;
   test) cmd_test ;;
   help|-h|--help) usage ;;

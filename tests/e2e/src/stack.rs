@@ -116,7 +116,15 @@ impl Stack {
     }
 
     /// With a simulator configuration of the caller's (its `redis_url` is set to the private Redis).
-    pub async fn start_with(mut sim_config: SimConfig) -> anyhow::Result<Self> {
+    pub async fn start_with(sim_config: SimConfig) -> anyhow::Result<Self> {
+        Self::start_with_env(sim_config, &[]).await
+    }
+
+    /// With a simulator configuration and dashboard settings of the caller's.
+    pub async fn start_with_env(
+        mut sim_config: SimConfig,
+        extra: &[(&str, &str)],
+    ) -> anyhow::Result<Self> {
         let dist = crate::dist_dir()?;
         let redis = RedisServer::start()
             .context("starting a private redis-server (Debian redis-server)")?;
@@ -124,8 +132,14 @@ impl Stack {
         let sim = Sim::start(sim_config, "127.0.0.1:0".parse()?)
             .await
             .map_err(|e| anyhow!("starting kato-sim: {e}"))?;
-        let dashboard =
-            Dashboard::start("127.0.0.1:0".parse()?, &sim.base_url(), &redis.url(), &dist).await?;
+        let dashboard = Dashboard::start_with_env(
+            "127.0.0.1:0".parse()?,
+            &sim.base_url(),
+            &redis.url(),
+            &dist,
+            extra,
+        )
+        .await?;
         Ok(Stack {
             sim,
             redis,
