@@ -254,10 +254,10 @@ fn AlertActions(e: AlertEntry, live: Live, token: RwSignal<Option<String>>) -> i
         });
     };
     view! {
-        <button class="link-btn" disabled=!ALERT_ACTIONS_AVAILABLE title=title on:click=ack>
+        <button class="link-btn" data-testid="ack" disabled=!ALERT_ACTIONS_AVAILABLE title=title on:click=ack>
             "Acknowledge"
         </button>
-        <button class="link-btn" disabled=!ALERT_ACTIONS_AVAILABLE title=title on:click=silence>
+        <button class="link-btn" data-testid="silence" disabled=!ALERT_ACTIONS_AVAILABLE title=title on:click=silence>
             <Svg icon=Icon::Mute/>"Silence 1h"
         </button>
     }
