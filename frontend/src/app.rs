@@ -8,6 +8,9 @@ use leptos_router::{
 };
 
 use crate::components::shell::Shell;
+use crate::pages::databases::{
+    DatabasesHome, mongo::MongoPage, qdrant::QdrantPage, redis::RedisPage,
+};
 use crate::pages::{
     alerts::AlertsPage, dashboard::Dashboard, not_found::NotFound, session_detail::SessionDetail,
     sessions::Sessions,
@@ -42,6 +45,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/sessions") view=Sessions/>
                     <Route path=path!("/sessions/:id") view=SessionDetail/>
                     <Route path=path!("/alerts") view=AlertsPage/>
+                    <Route path=path!("/databases") view=DatabasesHome/>
+                    <Route path=path!("/databases/mongodb") view=MongoPage/>
+                    <Route path=path!("/databases/qdrant") view=QdrantPage/>
+                    <Route path=path!("/databases/redis") view=RedisPage/>
                 </Routes>
             </Shell>
         </Router>

@@ -29,10 +29,11 @@ pub fn use_ui() -> Ui {
     expect_context::<Ui>()
 }
 
-const NAV: [(&str, &str, Icon); 3] = [
+const NAV: [(&str, &str, Icon); 4] = [
     ("/", "Dashboard", Icon::Grid),
     ("/sessions", "Sessions", Icon::Users),
     ("/alerts", "Alerts", Icon::Bell),
+    ("/databases", "Databases", Icon::Disk),
 ];
 
 fn title_of(path: &str) -> &'static str {
@@ -44,6 +45,8 @@ fn title_of(path: &str) -> &'static str {
         "Sessions"
     } else if path.starts_with("/alerts") {
         "Alerts"
+    } else if path.starts_with("/databases") {
+        "Databases"
     } else {
         "Not found"
     }

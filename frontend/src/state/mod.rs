@@ -4,6 +4,7 @@
 
 pub mod alerts;
 pub mod containers;
+pub mod db;
 pub mod history;
 pub mod json;
 pub mod metrics;

@@ -1,0 +1,212 @@
+//! Databases: browsers for KATO's MongoDB (knowledge bases, patterns, any collection), Qdrant (collections,
+//! points, similar points) and Redis (INFO, keys by SCAN, key detail), plus the pieces they share: the
+//! `features` answer (destructive controls only when the server says `destructive_allowed`), the typed
+//! confirmation dialog, JSON blocks and the store tabs.
+
+pub mod mongo;
+pub mod mongo_docs;
+pub mod mongo_patterns;
+pub mod qdrant;
+pub mod qdrant_point;
+pub mod redis;
+pub mod redis_key;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::use_location;
+use serde_json::Value;
+
+use crate::api::ApiError;
+use crate::api_db::{self, Features};
+use crate::components::cards::Banner;
+use crate::components::icons::{Icon, Svg};
+use crate::services::use_settings;
+
+/// A value loaded from the server: `None` while loading.
+pub type Loaded = Option<Result<Value, ApiError>>;
+
+/// The admin token, if the user set one.
+pub fn token() -> Option<String> {
+    use_settings().admin_token.get_untracked()
+}
+
+/// `GET /databases/features`, fetched again when the token changes.
+pub fn use_features() -> RwSignal<Option<Features>> {
+    let features = RwSignal::new(None);
+    let settings = use_settings();
+    Effect::new(move |_| {
+        let token = settings.admin_token.get();
+        spawn_local(async move {
+            features.set(api_db::features(token.as_deref()).await.ok());
+        });
+    });
+    features
+}
+
+/// Whether destructive controls may be shown.
+pub fn destructive(features: RwSignal<Option<Features>>) -> impl Fn() -> bool + Copy {
+    move || features.with(|f| f.as_ref().is_some_and(|f| f.destructive_allowed))
+}
+
+/// Loads `path` into `target` (the previous value stays until the answer comes).
+pub fn load_into(target: RwSignal<Loaded>, path: String) {
+    let token = token();
+    spawn_local(async move {
+        let r = api_db::get(&path, token.as_deref()).await;
+        target.set(Some(r));
+    });
+}
+
+/// The three stores as tabs; the current one is highlighted.
+#[component]
+pub fn StoreTabs() -> impl IntoView {
+    let location = use_location();
+    let tab = move |href: &'static str, label: &'static str| {
+        let active = move || location.pathname.get().starts_with(href);
+        view! { <a href=href class="tab" class:active=active aria-current=move || active().then_some("page")>{label}</a> }
+    };
+    view! {
+        <nav class="tabs" aria-label="Databases">
+            {tab("/databases/mongodb", "MongoDB")}
+            {tab("/databases/qdrant", "Qdrant")}
+            {tab("/databases/redis", "Redis")}
+        </nav>
+    }
+}
+
+/// The "could not load" banner for an error.
+pub fn error_banner(what: &str, e: &ApiError) -> AnyView {
+    let tone = match e {
+        ApiError::Http { status, .. } if *status < 500 => "warn",
+        _ => "bad",
+    };
+    view! { <Banner tone=tone title=format!("Could not load {what}") detail=e.to_string()/> }
+        .into_any()
+}
+
+/// Pretty JSON in a scrollable block.
+#[component]
+pub fn JsonBlock(value: Value) -> impl IntoView {
+    let text = serde_json::to_string_pretty(&value).unwrap_or_default();
+    view! { <pre class="json">{text}</pre> }
+}
+
+/// A confirmation that asks for `expected` to be typed before `on_confirm` runs. Shown while `open`.
+#[component]
+pub fn ConfirmDialog(
+    open: RwSignal<bool>,
+    title: String,
+    detail: String,
+    #[prop(into)] expected: Signal<String>,
+    on_confirm: Callback<()>,
+) -> impl IntoView {
+    let typed = RwSignal::new(String::new());
+    let matches = move || typed.with(|t| *t == expected.get());
+    let close = move || {
+        typed.set(String::new());
+        open.set(false);
+    };
+    view! {
+        <Show when=move || open.get()>
+            <div class="modal-backdrop" on:click=move |_| close()></div>
+            <div class="modal" role="alertdialog" aria-modal="true" data-testid="confirm-dialog">
+                <form on:submit=move |e| {
+                    e.prevent_default();
+                    if matches() {
+                        close();
+                        on_confirm.run(());
+                    }
+                }>
+                    <div class="modal-head"><h2>{title.clone()}</h2></div>
+                    <p class="muted">{detail.clone()}</p>
+                    <label class="field">
+                        <span>"Type " <code class="mono">{move || expected.get()}</code> " to confirm"</span>
+                        <input type="text" autocomplete="off" prop:value=move || typed.get()
+                            on:input=move |e| typed.set(event_target_value(&e)) data-testid="confirm-input"/>
+                    </label>
+                    <div class="modal-actions">
+                        <button type="button" class="btn ghost" on:click=move |_| close()>"Cancel"</button>
+                        <button type="submit" class="btn danger" disabled=move || !matches()>"Delete"</button>
+                    </div>
+                </form>
+            </div>
+        </Show>
+    }
+}
+
+/// The notice under the tabs: read-only, or deletes enabled.
+#[component]
+pub fn ModeNote(features: RwSignal<Option<Features>>) -> impl IntoView {
+    move || {
+        features.get().map(|f| {
+            let (tone, text) = if f.destructive_allowed {
+                ("tone-warn", "Admin mode: deletes are enabled and audited.")
+            } else if f.read_only {
+                (
+                    "",
+                    "Read-only: the server has DATABASE_READ_ONLY on (or unset).",
+                )
+            } else {
+                (
+                    "",
+                    "Read-only for you: set the admin token in Settings to delete.",
+                )
+            };
+            view! { <span class=format!("mode-note {tone}") data-testid="db-mode">{text}</span> }
+        })
+    }
+}
+
+/// `/databases`: the three stores with their state.
+#[component]
+pub fn DatabasesHome() -> impl IntoView {
+    let features = use_features();
+    let qdrant: RwSignal<Loaded> = RwSignal::new(None);
+    load_into(qdrant, "/qdrant/collections".into());
+    let state_of = move |f: Option<Option<String>>| match f {
+        None => ("idle", "checking…".to_string()),
+        Some(None) => ("ok", "available".to_string()),
+        Some(Some(reason)) => ("bad", reason),
+    };
+    let card = move |href: &'static str,
+                     name: &'static str,
+                     what: &'static str,
+                     status: Box<dyn Fn() -> (&'static str, String) + Send + Sync>| {
+        let status = std::sync::Arc::new(status);
+        let (s1, s2, s3) = (status.clone(), status.clone(), status);
+        view! {
+            <a class="card store-card" href=href data-testid=format!("store-{name}")>
+                <div class="row-between">
+                    <h2>{name}</h2>
+                    <span class=move || format!("pill tone-{}", s1().0)>{move || match s3().0 { "ok" => "up", "idle" => "…", _ => "down" }}</span>
+                </div>
+                <p class="muted">{what}</p>
+                <p class="small muted">{move || s2().1}</p>
+            </a>
+        }
+    };
+    view! {
+        <div class="page databases">
+            <div class="page-head">
+                <div>
+                    <p class="kicker">"KATO's stores"</p>
+                    <div class="headline">"Databases"</div>
+                </div>
+                <ModeNote features=features/>
+            </div>
+            <div class="store-grid">
+                {card("/databases/mongodb", "MongoDB", "Knowledge bases: patterns, symbols, predictions, any collection.",
+                    Box::new(move || state_of(features.with(|f| f.as_ref().and_then(|f| f.mongodb.clone())))))}
+                {card("/databases/qdrant", "Qdrant", "Vector collections: points, vectors, similar points.",
+                    Box::new(move || qdrant.with(|q| match q {
+                        None => ("idle", "checking…".to_string()),
+                        Some(Ok(v)) => ("ok", format!("{} collections", v["total"].as_u64().unwrap_or(0))),
+                        Some(Err(e)) => ("bad", e.to_string()),
+                    })))}
+                {card("/databases/redis", "Redis", "Sessions and caches: INFO, keys by SCAN, values with TTL.",
+                    Box::new(move || state_of(features.with(|f| f.as_ref().and_then(|f| f.redis.clone())))))}
+            </div>
+            <p class="muted small note"><Svg icon=Icon::Alert/>" Browsing never changes data or TTLs; deletes need an admin token and read-only mode off."</p>
+        </div>
+    }
+}
