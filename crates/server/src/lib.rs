@@ -13,6 +13,7 @@ pub mod extract;
 pub mod health;
 pub mod hub;
 pub mod metrics;
+pub mod openapi;
 pub mod routes;
 pub mod shutdown;
 pub mod state;

@@ -6,6 +6,7 @@ mod databases;
 mod health;
 mod metrics;
 mod mongo;
+mod openapi;
 mod qdrant;
 mod redis_browser;
 mod sessions;
@@ -52,6 +53,8 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api)
         .route("/ws", get(crate::ws::upgrade))
         .route("/metrics", get(metrics::prometheus))
+        .route("/openapi.json", get(openapi::spec))
+        .route("/docs", get(openapi::docs))
         .fallback(crate::assets::serve)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(cors)

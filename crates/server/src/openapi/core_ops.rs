@@ -1,0 +1,215 @@
+//! Service, KATO, sessions and containers operations.
+
+use super::{Op, Upstream, path, query};
+
+const fn get(
+    path: &'static str,
+    tag: &'static str,
+    summary: &'static str,
+    description: &'static str,
+    params: &'static [super::Param],
+    upstream: Upstream,
+) -> Op {
+    Op {
+        method: "get",
+        path,
+        tag,
+        summary,
+        description,
+        params,
+        body: None,
+        admin: false,
+        upstream,
+    }
+}
+
+const NO_CACHE: super::Param = query(
+    "use_cache",
+    "boolean",
+    "Accepted for the old dashboard's clients; answers are always current",
+);
+
+pub const OPS: &[Op] = &[
+    get(
+        "/api/v1",
+        "service",
+        "Service information",
+        "Name, version and the main paths.",
+        &[],
+        Upstream::None,
+    ),
+    get(
+        "/api/v1/health",
+        "service",
+        "Health of the dashboard and each upstream",
+        "`status` is `healthy` or `degraded`; `upstreams` has `kato`, `redis`, `mongodb`, `qdrant`, `docker` \
+         with `status` up/down, latency and the error. 200 while the dashboard serves.",
+        &[query(
+            "strict",
+            "boolean",
+            "Answer 503 when any upstream is down",
+        )],
+        Upstream::None,
+    ),
+    get(
+        "/metrics",
+        "service",
+        "Prometheus metrics of the dashboard",
+        "Text exposition format 0.0.4 (not JSON): connections, frames and bytes per stream, resyncs, \
+         disconnects, tick durations, collector latency and errors, KATO request outcomes.",
+        &[],
+        Upstream::None,
+    ),
+    get(
+        "/ws",
+        "service",
+        "Live updates (WebSocket)",
+        "Upgrade to a WebSocket: topics metrics, containers, sessions, session_events, system_alerts, \
+         kato_events; subscribe, resume, deltas, heartbeats (docs/protocol.md).",
+        &[],
+        Upstream::None,
+    ),
+    get(
+        "/openapi.json",
+        "service",
+        "This document",
+        "OpenAPI 3.1.",
+        &[],
+        Upstream::None,
+    ),
+    get(
+        "/docs",
+        "service",
+        "API explorer",
+        "An HTML page that lists these operations and sends requests (not JSON).",
+        &[],
+        Upstream::None,
+    ),
+    get(
+        "/api/v1/system/kato-health",
+        "kato",
+        "KATO's /health",
+        "KATO's answer, unchanged.",
+        &[NO_CACHE],
+        Upstream::Remote,
+    ),
+    get(
+        "/api/v1/system/metrics",
+        "kato",
+        "KATO's /metrics",
+        "KATO's answer, unchanged (`active_session_count`, processors, performance, databases).",
+        &[NO_CACHE],
+        Upstream::Remote,
+    ),
+    get(
+        "/api/v1/system/stats",
+        "kato",
+        "KATO's /stats",
+        "Time series of the last `minutes`.",
+        &[
+            query("minutes", "integer", "Window, 1..=1440 (default 10)"),
+            NO_CACHE,
+        ],
+        Upstream::Remote,
+    ),
+    get(
+        "/api/v1/system/cache-stats",
+        "kato",
+        "KATO's /cache/stats",
+        "KATO's answer, unchanged.",
+        &[NO_CACHE],
+        Upstream::Remote,
+    ),
+    get(
+        "/api/v1/system/connection-pools",
+        "kato",
+        "KATO's /connection-pools",
+        "KATO's answer, unchanged.",
+        &[NO_CACHE],
+        Upstream::Remote,
+    ),
+    get(
+        "/api/v1/system/distributed-stm",
+        "kato",
+        "KATO's /distributed-stm/stats",
+        "KATO's answer, unchanged.",
+        &[NO_CACHE],
+        Upstream::Remote,
+    ),
+    get(
+        "/api/v1/system/container-stats",
+        "containers",
+        "Monitored containers",
+        "CPU, memory, network and block I/O (totals and rates), pids, status, health, restarts, uptime per \
+         container, aggregates, and the names that do not exist (`missing`). 503 when Docker is unavailable.",
+        &[],
+        Upstream::Remote,
+    ),
+    get(
+        "/api/v1/system/container-stats/{name}",
+        "containers",
+        "One monitored container",
+        "404 for a container that is not monitored or does not exist.",
+        &[path("name", "Container name")],
+        Upstream::Remote,
+    ),
+    get(
+        "/api/v1/sessions/count",
+        "sessions",
+        "Active session count",
+        "`{\"active_session_count\": N}` from KATO's /metrics (the key KATO really sends).",
+        &[],
+        Upstream::Remote,
+    ),
+    get(
+        "/api/v1/sessions",
+        "sessions",
+        "The live session list",
+        "Merged from Redis (`SCAN kato:session:*`) and KATO's pushes; paged, searched and sorted here.",
+        &[
+            query("skip", "integer", "Offset (default 0)"),
+            query("limit", "integer", "Page size, 1..=200 (default 50)"),
+            query("search", "string", "Substring of the id, node or user"),
+            query(
+                "sort",
+                "string",
+                "created_at (default), expires_at, last_active, node_id, session_id, ttl_seconds",
+            ),
+            query("order", "string", "asc or desc"),
+            query(
+                "status",
+                "string",
+                "active (the only state a listed session has)",
+            ),
+            query("node_id", "string", "Only this node's sessions"),
+        ],
+        Upstream::None,
+    ),
+    get(
+        "/api/v1/sessions/{id}",
+        "sessions",
+        "One session",
+        "Read from Redis: looking never extends a KATO 3.x session's TTL.",
+        &[path("id", "Session id")],
+        Upstream::Remote,
+    ),
+    Op {
+        method: "delete",
+        path: "/api/v1/sessions/{id}",
+        tag: "sessions",
+        summary: "Delete a session",
+        description: "Through KATO's API. Admin only; audited in the log.",
+        params: &[path("id", "Session id")],
+        body: None,
+        admin: true,
+        upstream: Upstream::Remote,
+    },
+    get(
+        "/api/v1/sessions/{id}/stm",
+        "sessions",
+        "A session's short-term memory",
+        "`{stm: [[symbol]], length}`; on KATO 3.x checked with /exists first.",
+        &[path("id", "Session id")],
+        Upstream::Remote,
+    ),
+];
