@@ -179,3 +179,84 @@ fn defaults_match_what_compose_and_the_image_expect() {
         assert!(example.lines().any(|l| l == key), "{key} in .env.example");
     }
 }
+
+/// The real binary, with no PORT set, serves the web app and the API on port 3000 and stops on SIGTERM.
+#[test]
+fn the_binary_serves_the_app_on_port_3000_and_stops_on_sigterm() {
+    use std::{
+        io::{Read, Write},
+        net::TcpStream,
+        process::{Command, Stdio},
+        time::{Duration, Instant},
+    };
+    if let Ok(s) = TcpStream::connect("127.0.0.1:3000") {
+        drop(s);
+        panic!("port 3000 is taken on this machine (a running dashboard? ./dashboard.sh stop)");
+    }
+    let dist = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dist.path().join("index.html"),
+        "<!doctype html><title>KATO Dashboard</title>",
+    )
+    .unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kato-dashboard"))
+        .env_clear()
+        .env("HOST", "127.0.0.1")
+        .env("STATIC_DIR", dist.path())
+        .env("DATA_DIR", data.path())
+        .env("KATO_API_URL", "http://127.0.0.1:1")
+        .env("REDIS_URL", "redis://127.0.0.1:1")
+        .env("MONGO_URL", "mongodb://127.0.0.1:1")
+        .env("QDRANT_URL", "http://127.0.0.1:1")
+        .env("DOCKER_ENABLED", "false")
+        .current_dir(data.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let get = |path: &str| -> Option<String> {
+        let mut s = TcpStream::connect("127.0.0.1:3000").ok()?;
+        s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:3000\r\nConnection: close\r\n\r\n"
+        )
+        .ok()?;
+        let mut out = String::new();
+        s.read_to_string(&mut out).ok()?;
+        Some(out)
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let page = loop {
+        if let Some(page) = get("/sessions") {
+            break page;
+        }
+        assert!(Instant::now() < deadline, "nothing on port 3000 after 20 s");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    assert!(
+        page.contains("<title>KATO Dashboard</title>"),
+        "SPA fallback: {page}"
+    );
+    let health = get("/api/v1/health").unwrap();
+    assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let exit = loop {
+        if let Some(exit) = child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still running 10 s after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(exit.success(), "exit status after SIGTERM: {exit}");
+}
