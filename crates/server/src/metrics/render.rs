@@ -1,6 +1,6 @@
 //! Prometheus text exposition (format 0.0.4) of everything the dashboard counts about itself.
 
-use std::{fmt::Write, sync::atomic::Ordering};
+use std::{fmt::Display, fmt::Write, sync::atomic::Ordering};
 
 use super::{BUCKETS, END_REASONS, FrameKind, Histogram};
 use crate::state::AppState;
@@ -8,278 +8,216 @@ use crate::state::AppState;
 /// `Content-Type` of the exposition.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
-/// Writes one metric family's header.
-fn family(out: &mut String, name: &str, kind: &str, help: &str) {
-    let _ = writeln!(out, "# HELP {name} {help}");
-    let _ = writeln!(out, "# TYPE {name} {kind}");
-}
+/// Builds the exposition: one family header, then its samples.
+struct Out(String);
 
-fn sample(out: &mut String, name: &str, labels: &str, value: impl std::fmt::Display) {
-    if labels.is_empty() {
-        let _ = writeln!(out, "{name} {value}");
-    } else {
-        let _ = writeln!(out, "{name}{{{labels}}} {value}");
+impl Out {
+    fn family(&mut self, name: &str, kind: &str, help: &str) {
+        let _ = writeln!(self.0, "# HELP {name} {help}");
+        let _ = writeln!(self.0, "# TYPE {name} {kind}");
     }
-}
 
-fn histogram(out: &mut String, name: &str, labels: &str, h: &Histogram) {
-    let (cumulative, sum, count) = h.snapshot();
-    let sep = if labels.is_empty() { "" } else { "," };
-    for (i, n) in cumulative.iter().enumerate() {
-        let le = BUCKETS
-            .get(i)
-            .map_or_else(|| "+Inf".to_owned(), |b| b.to_string());
-        let _ = writeln!(out, "{name}_bucket{{{labels}{sep}le=\"{le}\"}} {n}");
+    fn sample(&mut self, name: &str, labels: &str, value: impl Display) {
+        if labels.is_empty() {
+            let _ = writeln!(self.0, "{name} {value}");
+        } else {
+            let _ = writeln!(self.0, "{name}{{{labels}}} {value}");
+        }
     }
-    sample(out, &format!("{name}_sum"), labels, sum);
-    sample(out, &format!("{name}_count"), labels, count);
+
+    /// A family with one unlabelled sample.
+    fn scalar(&mut self, name: &str, kind: &str, help: &str, value: impl Display) {
+        self.family(name, kind, help);
+        self.sample(name, "", value);
+    }
+
+    /// A family with one sample per value of `label`.
+    fn labelled<V: Display>(
+        &mut self,
+        name: &str,
+        kind: &str,
+        help: &str,
+        label: &str,
+        samples: impl IntoIterator<Item = (&'static str, V)>,
+    ) {
+        self.family(name, kind, help);
+        for (value_of_label, value) in samples {
+            self.sample(name, &format!("{label}=\"{value_of_label}\""), value);
+        }
+    }
+
+    fn histogram(&mut self, name: &str, labels: &str, h: &Histogram) {
+        let (cumulative, sum, count) = h.snapshot();
+        let sep = if labels.is_empty() { "" } else { "," };
+        for (i, n) in cumulative.iter().enumerate() {
+            let le = BUCKETS
+                .get(i)
+                .map_or_else(|| "+Inf".to_owned(), |b| b.to_string());
+            let _ = writeln!(self.0, "{name}_bucket{{{labels}{sep}le=\"{le}\"}} {n}");
+        }
+        self.sample(&format!("{name}_sum"), labels, sum);
+        self.sample(&format!("{name}_count"), labels, count);
+    }
 }
 
 /// The whole exposition.
 pub fn render(state: &AppState) -> String {
-    let mut out = String::with_capacity(8 * 1024);
-    let o = &mut out;
-
-    family(
-        o,
+    let mut o = Out(String::with_capacity(8 * 1024));
+    o.family(
         "kato_dashboard_build_info",
         "gauge",
         "Version of this dashboard.",
     );
-    sample(
-        o,
+    o.sample(
         "kato_dashboard_build_info",
         &format!("version=\"{}\"", env!("CARGO_PKG_VERSION")),
         1,
     );
-    family(
-        o,
+    o.scalar(
         "kato_dashboard_uptime_seconds",
         "gauge",
         "Seconds since the dashboard started serving.",
-    );
-    sample(
-        o,
-        "kato_dashboard_uptime_seconds",
-        "",
         state.started_at.elapsed().as_secs_f64(),
     );
 
     // --- /ws ---
     let ws = &state.ws_limits;
-    family(
-        o,
+    let count = |c: &std::sync::atomic::AtomicU64| c.load(Ordering::Relaxed);
+    o.scalar(
         "kato_dashboard_ws_connections",
         "gauge",
         "Open /ws connections.",
+        ws.open(),
     );
-    sample(o, "kato_dashboard_ws_connections", "", ws.open());
-    family(
-        o,
+    o.scalar(
         "kato_dashboard_ws_connections_max",
         "gauge",
         "Configured /ws connection cap.",
+        ws.max,
     );
-    sample(o, "kato_dashboard_ws_connections_max", "", ws.max);
-    family(
-        o,
+    o.scalar(
         "kato_dashboard_ws_accepted_total",
         "counter",
         "/ws connections accepted.",
+        count(&ws.accepted),
     );
-    sample(
-        o,
-        "kato_dashboard_ws_accepted_total",
-        "",
-        ws.accepted.load(Ordering::Relaxed),
-    );
-    family(
-        o,
+    o.scalar(
         "kato_dashboard_ws_refused_total",
         "counter",
         "/ws upgrades refused (connection cap or Origin).",
+        count(&ws.refused),
     );
-    sample(
-        o,
-        "kato_dashboard_ws_refused_total",
-        "",
-        ws.refused.load(Ordering::Relaxed),
-    );
-    family(
-        o,
+    let per_stream = |i: usize| {
+        FrameKind::ALL.map(|s| {
+            let totals = ws.traffic.totals(s);
+            (s.label(), if i == 0 { totals.0 } else { totals.1 })
+        })
+    };
+    o.labelled(
         "kato_dashboard_ws_messages_sent_total",
         "counter",
         "Frames sent to /ws clients, per stream.",
+        "stream",
+        per_stream(0),
     );
-    for s in FrameKind::ALL {
-        sample(
-            o,
-            "kato_dashboard_ws_messages_sent_total",
-            &format!("stream=\"{}\"", s.label()),
-            ws.traffic.totals(s).0,
-        );
-    }
-    family(
-        o,
+    o.labelled(
         "kato_dashboard_ws_bytes_sent_total",
         "counter",
         "Payload bytes sent to /ws clients, per stream.",
+        "stream",
+        per_stream(1),
     );
-    for s in FrameKind::ALL {
-        sample(
-            o,
-            "kato_dashboard_ws_bytes_sent_total",
-            &format!("stream=\"{}\"", s.label()),
-            ws.traffic.totals(s).1,
-        );
-    }
-    family(
-        o,
+    o.scalar(
         "kato_dashboard_ws_resyncs_total",
         "counter",
         "resync frames sent to clients that fell behind.",
+        count(&ws.traffic.resyncs),
     );
-    sample(
-        o,
-        "kato_dashboard_ws_resyncs_total",
-        "",
-        ws.traffic.resyncs.load(Ordering::Relaxed),
-    );
-    family(
-        o,
+    o.labelled(
         "kato_dashboard_ws_disconnects_total",
         "counter",
-        "Ended /ws connections, per reason (stalled = dropped slow client).",
+        "Ended /ws connections, per reason (stalled = a slow client dropped).",
+        "reason",
+        END_REASONS.into_iter().zip(ws.traffic.ends()),
     );
-    for (reason, n) in END_REASONS.iter().zip(ws.traffic.ends()) {
-        sample(
-            o,
-            "kato_dashboard_ws_disconnects_total",
-            &format!("reason=\"{reason}\""),
-            n,
-        );
-    }
 
     // --- hub ---
     let hub = &state.hub.stats;
-    family(
-        o,
+    o.scalar(
         "kato_dashboard_hub_ticks_total",
         "counter",
         "Broadcast ticks built.",
+        count(&hub.ticks),
     );
-    sample(
-        o,
-        "kato_dashboard_hub_ticks_total",
-        "",
-        hub.ticks.load(Ordering::Relaxed),
-    );
-    family(
-        o,
+    o.family(
         "kato_dashboard_hub_tick_duration_seconds",
         "histogram",
         "Time to build one tick (every topic combination serialized once).",
     );
-    histogram(
-        o,
+    o.histogram(
         "kato_dashboard_hub_tick_duration_seconds",
         "",
         &hub.tick_seconds,
     );
-    family(
-        o,
+    o.scalar(
         "kato_dashboard_hub_events_total",
         "counter",
         "Events published on the event topics.",
-    );
-    sample(
-        o,
-        "kato_dashboard_hub_events_total",
-        "",
-        hub.events.load(Ordering::Relaxed),
+        count(&hub.events),
     );
 
     // --- collectors and upstreams ---
-    let collectors = &state.collected.stats;
-    family(
-        o,
+    let rounds = state.collected.stats.rounds();
+    o.family(
         "kato_dashboard_collector_round_duration_seconds",
         "histogram",
         "Duration of one collector round (its upstream calls).",
     );
-    for (name, round) in collectors.rounds() {
-        histogram(
-            o,
+    for (name, round) in rounds {
+        o.histogram(
             "kato_dashboard_collector_round_duration_seconds",
             &format!("collector=\"{name}\""),
             &round.latency,
         );
     }
-    family(
-        o,
+    o.labelled(
         "kato_dashboard_collector_errors_total",
         "counter",
         "Collector rounds that failed.",
+        "collector",
+        rounds.map(|(name, round)| (name, count(&round.errors))),
     );
-    for (name, round) in collectors.rounds() {
-        sample(
-            o,
-            "kato_dashboard_collector_errors_total",
-            &format!("collector=\"{name}\""),
-            round.errors.load(Ordering::Relaxed),
-        );
-    }
     let kato = state.kato.request_stats();
-    family(
-        o,
+    o.labelled(
         "kato_dashboard_kato_requests_total",
         "counter",
         "Requests to KATO, per outcome (the true error rate comes from these).",
+        "outcome",
+        [
+            ("ok", kato.succeeded),
+            ("not_found", kato.not_found),
+            ("timeout", kato.timeouts),
+            ("unreachable", kato.unreachable),
+            ("http_error", kato.http_errors),
+            ("decode_error", kato.decode_errors),
+            ("upstream_error", kato.upstream_errors),
+            ("invalid_request", kato.invalid_requests),
+        ],
     );
-    for (outcome, n) in [
-        ("ok", kato.succeeded),
-        ("not_found", kato.not_found),
-        ("timeout", kato.timeouts),
-        ("unreachable", kato.unreachable),
-        ("http_error", kato.http_errors),
-        ("decode_error", kato.decode_errors),
-        ("upstream_error", kato.upstream_errors),
-        ("invalid_request", kato.invalid_requests),
-    ] {
-        sample(
-            o,
-            "kato_dashboard_kato_requests_total",
-            &format!("outcome=\"{outcome}\""),
-            n,
-        );
-    }
     if let Some(docker) = &state.collected.docker {
         let snap = docker.current();
-        family(
-            o,
+        o.scalar(
             "kato_dashboard_docker_up",
             "gauge",
             "1 while the Docker engine answers.",
-        );
-        sample(
-            o,
-            "kato_dashboard_docker_up",
-            "",
             u8::from(snap.docker.is_ok()),
         );
-        family(
-            o,
+        o.scalar(
             "kato_dashboard_containers_missing",
             "gauge",
             "Monitored containers that do not exist.",
-        );
-        sample(
-            o,
-            "kato_dashboard_containers_missing",
-            "",
             snap.missing.len(),
         );
     }
-
-    out
+    o.0
 }
