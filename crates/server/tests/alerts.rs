@@ -142,6 +142,11 @@ async fn busy_container_fires_once_stays_and_resolves_with_webhooks() {
     assert_eq!(bodies[1]["status"], "resolved");
     assert_eq!(bodies[1]["alerts"][0]["fingerprint"], a["fingerprint"]);
     assert_ne!(bodies[1]["alerts"][0]["endsAt"], "0001-01-01T00:00:00Z");
+    let (_, rules) = dash.get("/api/v1/alerts/rules").await;
+    let counters = &rules["webhook"];
+    assert!(counters["sent"].as_u64().unwrap() >= 2, "{counters}");
+    assert!(counters["retries"].as_u64().unwrap() >= 1, "{counters}");
+    assert_eq!(counters["dropped"], 0);
     dash.stop().await;
 }
 

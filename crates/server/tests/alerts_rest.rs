@@ -9,7 +9,7 @@ mod support;
 
 use std::time::Duration;
 
-use alerts_support::{TOKEN, alerts_client, call, next_item};
+use alerts_support::{Receiver, TOKEN, alerts_client, call, next_item};
 use reqwest::Method;
 use serde_json::{Value, json};
 use support::{Dashboard, closed_port, wait_for, ws::WsClient};
@@ -131,7 +131,9 @@ async fn history_filters_paging_and_bad_parameters() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bookkeeping_reaches_every_tab_and_destructive_calls_need_the_token() {
-    let dash = unreachable_kato(&[("ADMIN_TOKEN", TOKEN)]).await;
+    let hook = Receiver::start(0).await;
+    let dash =
+        unreachable_kato(&[("ADMIN_TOKEN", TOKEN), ("ALERT_WEBHOOK_URL", &hook.url())]).await;
     let mut tab = alerts_client(&dash).await;
     let (_, fired) = next_item(&mut tab, 15 * SEC, "kato_unreachable firing", |i| {
         i["type"] == "kato_unreachable"
@@ -240,6 +242,19 @@ async fn bookkeeping_reaches_every_tab_and_destructive_calls_need_the_token() {
         i["silenced"] == true
     })
     .await;
+    // Silenced: no webhook call (the fire and earlier reminders were sent).
+    let sent = hook.bodies().len();
+    assert!(sent >= 1, "the fire reached the webhook");
+    next_item(&mut tab, 5 * SEC, "another silenced reminder", |i| {
+        i["silenced"] == true
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        hook.bodies().len(),
+        sent,
+        "silenced alerts are not sent to the webhook"
+    );
     assert_eq!(item["type"], "kato_unreachable");
     let (_, list) = dash.get("/api/v1/alerts/silences").await;
     assert_eq!(list["silences"][0]["id"], sid.as_str());

@@ -185,9 +185,20 @@ impl AlertService {
         json!({"firing": firing, "pending": pending, "count": firing.len()})
     }
 
-    /// The rules in force.
+    /// The rules in force, and the webhook's counters.
     pub fn rules_view(&self) -> Value {
-        message::rules_view(&self.inner.rules)
+        let mut v = message::rules_view(&self.inner.rules);
+        v["webhook"] = match &self.inner.webhook {
+            Some(w) => {
+                let s = w.stats();
+                let n =
+                    |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
+                json!({"configured": true, "sent": n(&s.sent), "failed": n(&s.failed),
+                       "retries": n(&s.retries), "dropped": n(&s.dropped)})
+            }
+            None => json!({"configured": false}),
+        };
+        v
     }
 
     /// Marks an alert read (every event of its episode).

@@ -203,11 +203,16 @@ impl Config {
                 ));
             }
         }
-        if self.alert_webhook_queue == 0 {
-            return Err(ConfigError::invalid(
-                "alert_webhook_queue",
-                "must be at least 1",
-            ));
+        for (key, value) in [
+            ("alert_webhook_queue", self.alert_webhook_queue),
+            (
+                "alert_retention_max_events",
+                self.alert_retention_max_events,
+            ),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::invalid(key, "must be at least 1"));
+            }
         }
         if let Some(url) = &self.alert_webhook_url {
             let parsed = url::Url::parse(url)
