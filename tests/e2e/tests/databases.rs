@@ -213,3 +213,88 @@ async fn each_database_page_shows_real_data_from_its_store() {
     browser.close().await;
     stack.stop().await;
 }
+
+/// With an admin token and read-only off, the delete controls appear; dropping a collection needs its name typed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admins_delete_a_point_and_drop_a_collection_after_typing_its_name() {
+    let _gate = exclusive().await;
+    const TOKEN: &str = "e2e-admin-token";
+    let qdrant = QdrantTestServer::start().unwrap();
+    let q_url = qdrant.url();
+    let env = [
+        ("QDRANT_GRPC_URL", q_url.as_str()),
+        ("ADMIN_TOKEN", TOKEN),
+        ("DATABASE_READ_ONLY", "false"),
+    ];
+    let stack = Stack::start_with_env(SimConfig::idle(Flavour::V1), &env)
+        .await
+        .unwrap();
+    let browser = Browser::launch(1440, 1000).await.unwrap();
+    let tab = browser.open(&stack.url("/databases/qdrant")).await.unwrap();
+    tab.eval::<bool>(&format!(
+        "localStorage.setItem('kato.admin_token', '{TOKEN}'); true"
+    ))
+    .await
+    .unwrap();
+    tab.reload().await.unwrap();
+    wait_text(&tab, "[data-testid=db-mode]", "Admin mode").await;
+    const POINTS: &str = "vectors_chat_bot_kato";
+
+    // Delete point 1: it leaves Qdrant and the list.
+    wait_text(
+        &tab,
+        "[data-testid=qdrant-points] tbody tr:first-child td",
+        "1",
+    )
+    .await;
+    tab.click("[data-testid=qdrant-points] tbody tr:first-child")
+        .await
+        .unwrap();
+    wait_for(LOAD, "the delete button", || async {
+        Ok((tab.count("[data-testid=delete-point]").await? == 1).then_some(()))
+    })
+    .await
+    .unwrap();
+    tab.click("[data-testid=delete-point]").await.unwrap();
+    wait_text(
+        &tab,
+        "[data-testid=qdrant-points] tbody tr:first-child td",
+        "2",
+    )
+    .await;
+    assert!(!qdrant.point_ids(POINTS).contains(&"1".to_owned()));
+
+    // Drop: the dialog's button stays disabled until the exact name is typed.
+    tab.click("[data-testid=drop-collection]").await.unwrap();
+    let type_name = |name: &str| {
+        format!(
+            "(() => {{ const i = document.querySelector('[data-testid=confirm-input]'); i.value = '{name}'; \
+             i.dispatchEvent(new Event('input', {{ bubbles: true }})); \
+             return document.querySelector('[data-testid=confirm-dialog] button[type=submit]').disabled; }})()"
+        )
+    };
+    const SUBMIT: &str =
+        "document.querySelector('[data-testid=confirm-dialog] button[type=submit]').disabled";
+    tab.eval::<bool>(&type_name("vectors_chat_bot"))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        tab.eval::<bool>(SUBMIT).await.unwrap(),
+        "a partial name does not unlock the drop"
+    );
+    shot(&tab, "databases-qdrant-drop-confirm").await;
+    tab.eval::<bool>(&type_name(POINTS)).await.unwrap();
+    wait_for(LOAD, "the drop button to unlock", || async {
+        Ok((!tab.eval::<bool>(SUBMIT).await?).then_some(()))
+    })
+    .await
+    .unwrap();
+    tab.click("[data-testid=confirm-dialog] button[type=submit]")
+        .await
+        .unwrap();
+    wait_text(&tab, ".banner", "dropped").await;
+    assert!(!qdrant.has_collection(POINTS));
+    browser.close().await;
+    stack.stop().await;
+}

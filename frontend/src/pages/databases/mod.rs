@@ -25,9 +25,30 @@ use crate::services::use_settings;
 /// A value loaded from the server: `None` while loading.
 pub type Loaded = Option<Result<Value, ApiError>>;
 
-/// The admin token, if the user set one.
-pub fn token() -> Option<String> {
-    use_settings().admin_token.get_untracked()
+/// The admin token as a `Copy` handle. Taken from the context while a component is built: event handlers run
+/// without a reactive owner, so they cannot look the context up themselves.
+#[derive(Clone, Copy)]
+pub struct Tok(RwSignal<Option<String>>);
+
+/// The token handle of this app.
+pub fn use_token() -> Tok {
+    Tok(use_settings().admin_token)
+}
+
+impl Tok {
+    /// The if the user set one.
+    pub fn get(&self) -> Option<String> {
+        self.0.get_untracked()
+    }
+
+    /// Loads `path` into `target` (the previous value stays until the answer comes).
+    pub fn load(&self, target: RwSignal<Loaded>, path: String) {
+        let token = self.get();
+        spawn_local(async move {
+            let r = api_db::get(&path, token.as_deref()).await;
+            target.set(Some(r));
+        });
+    }
 }
 
 /// `GET /databases/features`, fetched again when the token changes.
@@ -46,15 +67,6 @@ pub fn use_features() -> RwSignal<Option<Features>> {
 /// Whether destructive controls may be shown.
 pub fn destructive(features: RwSignal<Option<Features>>) -> impl Fn() -> bool + Copy {
     move || features.with(|f| f.as_ref().is_some_and(|f| f.destructive_allowed))
-}
-
-/// Loads `path` into `target` (the previous value stays until the answer comes).
-pub fn load_into(target: RwSignal<Loaded>, path: String) {
-    let token = token();
-    spawn_local(async move {
-        let r = api_db::get(&path, token.as_deref()).await;
-        target.set(Some(r));
-    });
 }
 
 /// The three stores as tabs; the current one is highlighted.
@@ -160,9 +172,10 @@ pub fn ModeNote(features: RwSignal<Option<Features>>) -> impl IntoView {
 /// `/databases`: the three stores with their state.
 #[component]
 pub fn DatabasesHome() -> impl IntoView {
+    let tok = use_token();
     let features = use_features();
     let qdrant: RwSignal<Loaded> = RwSignal::new(None);
-    load_into(qdrant, "/qdrant/collections".into());
+    tok.load(qdrant, "/qdrant/collections".into());
     let state_of = move |f: Option<Option<String>>| match f {
         None => ("idle", "checking…".to_string()),
         Some(None) => ("ok", "available".to_string()),

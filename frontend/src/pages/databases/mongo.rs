@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::mongo_docs::Collections;
 use super::mongo_patterns::Patterns;
-use super::{Loaded, ModeNote, StoreTabs, destructive, error_banner, load_into, use_features};
+use super::{Loaded, ModeNote, StoreTabs, destructive, error_banner, use_features, use_token};
 use crate::api_db::enc;
 use crate::components::cards::StatCard;
 use crate::components::icons::{Icon, Svg};
@@ -23,12 +23,13 @@ enum View {
 /// `/databases/mongodb`.
 #[component]
 pub fn MongoPage() -> impl IntoView {
+    let tok = use_token();
     let features = use_features();
     let can_delete = Signal::derive(destructive(features));
     let bases: RwSignal<Loaded> = RwSignal::new(None);
     let selected = RwSignal::new(None::<String>);
     let tab = RwSignal::new(View::Patterns);
-    load_into(bases, "/mongodb/processors".into());
+    tok.load(bases, "/mongodb/processors".into());
     Effect::new(move |_| {
         if selected.get_untracked().is_none()
             && let Some(Ok(v)) = bases.get()
@@ -96,8 +97,9 @@ pub fn MongoPage() -> impl IntoView {
 /// The base's statistics cards and length distribution.
 #[component]
 fn Stats(db: String) -> impl IntoView {
+    let tok = use_token();
     let stats: RwSignal<Loaded> = RwSignal::new(None);
-    load_into(stats, format!("/mongodb/{}/statistics", enc(&db)));
+    tok.load(stats, format!("/mongodb/{}/statistics", enc(&db)));
     let figure = move |f: fn(&Value) -> String| {
         Signal::derive(move || {
             stats.with(|s| match s {

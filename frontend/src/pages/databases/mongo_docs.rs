@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde_json::json;
 
-use super::{ConfirmDialog, JsonBlock, Loaded, error_banner, load_into, token};
+use super::{ConfirmDialog, JsonBlock, Loaded, error_banner, use_token};
 use crate::api_db::{self, Verb, enc, query};
 use crate::components::icons::{Icon, Svg};
 use crate::format;
@@ -16,11 +16,12 @@ const LIMIT: u64 = 10;
 /// Collections of `db`, and the documents of the selected one.
 #[component]
 pub fn Collections(db: String, can_delete: Signal<bool>) -> impl IntoView {
+    let tok = use_token();
     let list: RwSignal<Loaded> = RwSignal::new(None);
     let selected = RwSignal::new(Some("patterns_kb".to_string()));
     let db = StoredValue::new(db);
     let reload = move || {
-        load_into(
+        tok.load(
             list,
             format!("/mongodb/{}/collections", enc(&db.get_value())),
         )
@@ -29,7 +30,7 @@ pub fn Collections(db: String, can_delete: Signal<bool>) -> impl IntoView {
     let drop_open = RwSignal::new(false);
     let message = RwSignal::new(None::<String>);
     let on_drop = Callback::new(move |()| {
-        let (c, t) = (selected.get_untracked().unwrap_or_default(), token());
+        let (c, t) = (selected.get_untracked().unwrap_or_default(), tok.get());
         spawn_local(async move {
             let path = format!("/mongodb/{}/collections/{}", enc(&db.get_value()), enc(&c));
             let r = api_db::call(
@@ -91,6 +92,7 @@ fn Documents(
     can_delete: Signal<bool>,
     on_drop: Callback<()>,
 ) -> impl IntoView {
+    let tok = use_token();
     let page: RwSignal<Loaded> = RwSignal::new(None);
     let skip = RwSignal::new(0u64);
     let filter = RwSignal::new(None::<String>);
@@ -108,7 +110,7 @@ fn Documents(
             ("limit", LIMIT.to_string()),
             ("filter", filter.get().unwrap_or_default()),
         ]);
-        load_into(page, format!("{base}{q}"));
+        tok.load(page, format!("{base}{q}"));
     });
     let apply = move |e: leptos::ev::SubmitEvent| {
         e.prevent_default();

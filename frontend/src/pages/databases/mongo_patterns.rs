@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde_json::Value;
 
-use super::{JsonBlock, Loaded, error_banner, load_into, token};
+use super::{JsonBlock, Loaded, error_banner, use_token};
 use crate::api_db::{self, Verb, enc, query};
 use crate::components::icons::{Icon, Svg};
 use crate::format;
@@ -18,6 +18,7 @@ const LIMIT: u64 = 20;
 /// The patterns table and the selected pattern.
 #[component]
 pub fn Patterns(db: String, can_delete: Signal<bool>) -> impl IntoView {
+    let tok = use_token();
     let page: RwSignal<Loaded> = RwSignal::new(None);
     let skip = RwSignal::new(0u64);
     let sort = RwSignal::new(("frequency", "desc"));
@@ -33,7 +34,7 @@ pub fn Patterns(db: String, can_delete: Signal<bool>) -> impl IntoView {
             ("sort_order", order.to_string()),
             ("search", search.get_untracked()),
         ]);
-        load_into(
+        tok.load(
             page,
             format!("/mongodb/{}/patterns{q}", enc(&db.get_value())),
         );
@@ -107,7 +108,7 @@ pub fn Patterns(db: String, can_delete: Signal<bool>) -> impl IntoView {
                     </label>
                 </div>
                 <div class="table-wrap">
-                    <table class="table" data-testid="mongo-patterns">
+                    <table class="table compact" data-testid="mongo-patterns">
                         <thead><tr>{header("name", "Name")}{header("frequency", "Frequency")}{header("length", "Length")}<th class="num-col">"Events"</th></tr></thead>
                         <tbody>{rows}</tbody>
                     </table>
@@ -140,14 +141,15 @@ fn PatternDetail(
     can_delete: Signal<bool>,
     on_deleted: Callback<()>,
 ) -> impl IntoView {
+    let tok = use_token();
     let detail: RwSignal<Loaded> = RwSignal::new(None);
     let path = format!("/mongodb/{}/patterns/{}", enc(&db), enc(&id));
-    load_into(detail, path.clone());
+    tok.load(detail, path.clone());
     let path = StoredValue::new(path);
     let confirming = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     let delete = move |_| {
-        let (p, t) = (path.get_value(), token());
+        let (p, t) = (path.get_value(), tok.get());
         spawn_local(async move {
             match api_db::call(Verb::Delete, &p, None, t.as_deref()).await {
                 Ok(_) => on_deleted.run(()),

@@ -8,8 +8,7 @@ use serde_json::{Value, json};
 
 use super::qdrant_point::PointDetail;
 use super::{
-    ConfirmDialog, Loaded, ModeNote, StoreTabs, destructive, error_banner, load_into, token,
-    use_features,
+    ConfirmDialog, Loaded, ModeNote, StoreTabs, destructive, error_banner, use_features, use_token,
 };
 use crate::api_db::{self, Verb, enc, query};
 use crate::components::icons::{Icon, Svg};
@@ -21,11 +20,12 @@ const PAGE: u32 = 20;
 /// `/databases/qdrant`.
 #[component]
 pub fn QdrantPage() -> impl IntoView {
+    let tok = use_token();
     let features = use_features();
     let can_delete = destructive(features);
     let collections: RwSignal<Loaded> = RwSignal::new(None);
     let selected = RwSignal::new(None::<String>);
-    let reload = move || load_into(collections, "/qdrant/collections".into());
+    let reload = move || tok.load(collections, "/qdrant/collections".into());
     reload();
     // The first collection with points is opened by default.
     Effect::new(move |_| {
@@ -45,7 +45,7 @@ pub fn QdrantPage() -> impl IntoView {
     let message = RwSignal::new(None::<String>);
     let on_drop = Callback::new(move |()| {
         let name = drop_name.get_untracked();
-        let t = token();
+        let t = tok.get();
         spawn_local(async move {
             let path = format!(
                 "/qdrant/collections/{}{}",
@@ -122,6 +122,7 @@ pub fn QdrantPage() -> impl IntoView {
 /// One collection's points with forward/back paging, and the selected point.
 #[component]
 fn Points(collection: String, can_delete: Signal<bool>, on_drop: Callback<()>) -> impl IntoView {
+    let tok = use_token();
     let cursors = RwSignal::new(CursorStack::new());
     let page: RwSignal<Loaded> = RwSignal::new(None);
     let point = RwSignal::new(None::<String>);
@@ -129,7 +130,7 @@ fn Points(collection: String, can_delete: Signal<bool>, on_drop: Callback<()>) -
     let fetch = move || {
         let offset = cursors.with(CursorStack::current).unwrap_or_default();
         let q = query(&[("limit", PAGE.to_string()), ("offset", offset)]);
-        load_into(
+        tok.load(
             page,
             format!("/qdrant/collections/{}/points{q}", enc(&name.get_value())),
         );

@@ -6,7 +6,7 @@ use leptos::task::spawn_local;
 use serde_json::Value;
 
 use super::qdrant::delete_body;
-use super::{JsonBlock, Loaded, error_banner, load_into, token};
+use super::{JsonBlock, Loaded, error_banner, use_token};
 use crate::api_db::{self, Verb, enc, query};
 use crate::components::icons::{Icon, Svg};
 use crate::state::db::{id_text, vector_preview};
@@ -20,6 +20,7 @@ pub fn PointDetail(
     on_deleted: Callback<()>,
     on_open: Callback<String>,
 ) -> impl IntoView {
+    let tok = use_token();
     let detail: RwSignal<Loaded> = RwSignal::new(None);
     let similar: RwSignal<Loaded> = RwSignal::new(None);
     let top = RwSignal::new(5u32);
@@ -28,16 +29,16 @@ pub fn PointDetail(
         enc(&collection),
         enc(&id)
     );
-    load_into(detail, base.clone());
+    tok.load(detail, base.clone());
     let sim_base = base.clone();
     Effect::new(move |_| {
         let q = query(&[("limit", top.get().to_string())]);
-        load_into(similar, format!("{sim_base}/similar{q}"));
+        tok.load(similar, format!("{sim_base}/similar{q}"));
     });
     let error = RwSignal::new(None::<String>);
     let (c2, id2) = (collection.clone(), id.clone());
     let delete = move |_| {
-        let (c, i, t) = (c2.clone(), id2.clone(), token());
+        let (c, i, t) = (c2.clone(), id2.clone(), tok.get());
         spawn_local(async move {
             let path = format!("/qdrant/collections/{}/points/bulk-delete", enc(&c));
             match api_db::call(Verb::Post, &path, Some(&delete_body(&i)), t.as_deref()).await {

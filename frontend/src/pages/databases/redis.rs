@@ -7,8 +7,7 @@ use leptos::task::spawn_local;
 
 use super::redis_key::KeyDetail;
 use super::{
-    ConfirmDialog, Loaded, ModeNote, StoreTabs, destructive, error_banner, load_into, token,
-    use_features,
+    ConfirmDialog, Loaded, ModeNote, StoreTabs, destructive, error_banner, use_features, use_token,
 };
 use crate::api_db::{self, Verb, query};
 use crate::components::cards::StatCard;
@@ -21,6 +20,7 @@ const COUNT: u32 = 50;
 /// `/databases/redis`.
 #[component]
 pub fn RedisPage() -> impl IntoView {
+    let tok = use_token();
     let features = use_features();
     let can_delete = Signal::derive(destructive(features));
     let info: RwSignal<Loaded> = RwSignal::new(None);
@@ -30,7 +30,7 @@ pub fn RedisPage() -> impl IntoView {
     let cursors = RwSignal::new(CursorStack::new());
     let selected = RwSignal::new(None::<(String, String)>);
     let message = RwSignal::new(None::<String>);
-    load_into(info, "/redis/info".into());
+    tok.load(info, "/redis/info".into());
     let fetch = move || {
         let q = query(&[
             ("pattern", pattern.get_untracked()),
@@ -42,7 +42,7 @@ pub fn RedisPage() -> impl IntoView {
                     .unwrap_or_default(),
             ),
         ]);
-        load_into(keys, format!("/redis/keys{q}"));
+        tok.load(keys, format!("/redis/keys{q}"));
     };
     Effect::new(move |_| {
         pattern.track();
@@ -69,7 +69,7 @@ pub fn RedisPage() -> impl IntoView {
     };
     let flush_open = RwSignal::new(false);
     let on_flush = Callback::new(move |()| {
-        let (p, t) = (pattern.get_untracked(), token());
+        let (p, t) = (pattern.get_untracked(), tok.get());
         spawn_local(async move {
             let r = api_db::call(
                 Verb::Post,

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde_json::Value;
 
-use super::{ConfirmDialog, JsonBlock, Loaded, error_banner, load_into, token};
+use super::{ConfirmDialog, JsonBlock, Loaded, error_banner, use_token};
 use crate::api_db::{self, Verb, query};
 use crate::components::icons::{Icon, Svg};
 use crate::format;
@@ -19,14 +19,15 @@ pub fn KeyDetail(
     can_delete: Signal<bool>,
     on_deleted: Callback<()>,
 ) -> impl IntoView {
+    let tok = use_token();
     let detail: RwSignal<Loaded> = RwSignal::new(None);
     let q = query(&[("key_b64", key_b64.clone())]);
-    load_into(detail, format!("/redis/key{q}"));
+    tok.load(detail, format!("/redis/key{q}"));
     let open = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     let q2 = q.clone();
     let on_confirm = Callback::new(move |()| {
-        let (path, t) = (format!("/redis/key{q2}"), token());
+        let (path, t) = (format!("/redis/key{q2}"), tok.get());
         spawn_local(async move {
             match api_db::call(Verb::Delete, &path, None, t.as_deref()).await {
                 Ok(_) => on_deleted.run(()),
