@@ -171,6 +171,33 @@ async fn each_database_page_shows_real_data_from_its_store() {
         .unwrap();
     wait_text(&tab, "[data-testid=pattern-detail]", "Frequency").await;
     shot(&tab, "databases-mongodb").await;
+    // Any collection's documents, narrowed by a JSON filter.
+    tab.click("[role=tab]:nth-child(2)").await.unwrap();
+    wait_text(&tab, "[data-testid=mongo-collections]", "patterns_kb").await;
+    wait_for(LOAD, "documents", || async {
+        Ok((tab.count("[data-testid=mongo-documents] li").await? == 10).then_some(()))
+    })
+    .await
+    .unwrap();
+    let name = patterns[0]["name"].as_str().unwrap();
+    let filter = serde_json::to_string(&serde_json::json!({ "name": name })).unwrap();
+    tab.eval::<bool>(&format!(
+        "(() => {{ const i = document.querySelector('[data-testid=doc-filter]'); i.value = {}; \
+         i.dispatchEvent(new Event('input', {{ bubbles: true }})); i.form.requestSubmit(); return true; }})()",
+        serde_json::to_string(&filter).unwrap()
+    ))
+    .await
+    .unwrap();
+    wait_for(LOAD, "the one matching document", || async {
+        Ok((tab.count("[data-testid=mongo-documents] li").await? == 1).then_some(()))
+    })
+    .await
+    .unwrap();
+    wait_text(&tab, "[data-testid=mongo-documents]", name).await;
+    tab.click("[data-testid=mongo-documents] .doc-head")
+        .await
+        .unwrap();
+    shot(&tab, "databases-mongodb-documents").await;
 
     // Redis: INFO cards, a recorded key found by pattern, its detail.
     tab.goto(&stack.url("/databases/redis")).await.unwrap();
@@ -210,6 +237,29 @@ async fn each_database_page_shows_real_data_from_its_store() {
 
     // No admin token: no destructive control anywhere.
     assert_eq!(tab.count(".btn.danger").await.unwrap(), 0);
+    // The dark theme.
+    tab.eval::<bool>("localStorage.setItem('kato.theme', 'dark'); true")
+        .await
+        .unwrap();
+    tab.goto(&stack.url("/databases/qdrant")).await.unwrap();
+    wait_text(
+        &tab,
+        "[data-testid=qdrant-points] tbody tr:first-child",
+        "1",
+    )
+    .await;
+    tab.click("[data-testid=qdrant-points] tbody tr:nth-child(3)")
+        .await
+        .unwrap();
+    wait_text(&tab, "[data-testid=similar-points]", "Point").await;
+    shot(&tab, "databases-qdrant-dark").await;
+    tab.goto(&stack.url("/databases/redis")).await.unwrap();
+    wait_text(&tab, "[data-testid=redis-keys]", &session_key).await;
+    tab.click("[data-testid=redis-keys] tbody tr")
+        .await
+        .unwrap();
+    wait_text(&tab, "[data-testid=redis-key-facts]", "Type").await;
+    shot(&tab, "databases-redis-dark").await;
     browser.close().await;
     stack.stop().await;
 }
