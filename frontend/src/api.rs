@@ -204,3 +204,17 @@ pub async fn silence(
     });
     post_json("/alerts/silences", &body, token).await
 }
+
+/// `GET /alerts/silences`: the silences in force.
+pub async fn silences() -> Result<Vec<Value>, ApiError> {
+    let v: Value = get_json("/alerts/silences").await?;
+    Ok(v.get("silences")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default())
+}
+
+/// `DELETE /alerts/silences/{id}` (admin token): ends a silence now.
+pub async fn expire_silence(id: &str, token: Option<&str>) -> Result<Value, ApiError> {
+    delete(&format!("/alerts/silences/{}", encode_component(id)), token).await
+}

@@ -119,6 +119,8 @@ pub struct AlertsState {
     pub entries: Vec<AlertEntry>,
     pub filter: AlertFilter,
     pub toasts: Toasts,
+    /// Bumped when a silence was created or expired (in any tab): the silences list refetches.
+    pub silences_version: u64,
 }
 
 impl AlertsState {
@@ -135,6 +137,7 @@ impl AlertsState {
             entries,
             filter: AlertFilter::default(),
             toasts: Toasts::with_seen(p.shown_toasts),
+            silences_version: 0,
         }
     }
 
@@ -277,6 +280,10 @@ impl AlertsState {
                 .iter_mut()
                 .filter(|e| named(e))
                 .for_each(|e| e.acknowledged = true),
+            "silence_created" | "silence_expired" => {
+                self.silences_version += 1;
+                return true;
+            }
             "cleared" if ids.is_empty() => self.clear(),
             "cleared" => self.entries.retain(|e| !named(e)),
             _ => {}

@@ -229,7 +229,9 @@ fn alert_updates_from_other_tabs_mark_read_acknowledge_and_clear() {
     );
     assert!(s.apply(&update("read_all", json!({})), t0()));
     assert_eq!(s.unread(), 0);
-    assert!(!s.apply(&update("silence_created", json!({"id": "s1"})), t0()));
+    assert!(s.apply(&update("silence_created", json!({"id": "s1"})), t0()));
+    assert_eq!(s.silences_version, 1, "the silences list refetches");
+    assert!(!s.apply(&update("something_new", json!({})), t0()));
     assert!(s.apply(&update("cleared", json!({"alert_id": "a1"})), t0()));
     assert_eq!(s.entries.len(), 1);
     assert!(s.apply(&update("cleared", json!({})), t0()));
