@@ -290,7 +290,16 @@ async fn admins_delete_a_point_and_drop_a_collection_after_typing_its_name() {
     wait_text(&tab, "[data-testid=db-mode]", "Admin mode").await;
     const POINTS: &str = "vectors_chat_bot_kato";
 
-    // Delete point 1: it leaves Qdrant and the list.
+    let type_name = |name: &str| {
+        format!(
+            "(() => {{ const i = document.querySelector('[data-testid=confirm-input]'); i.value = '{name}'; \
+             i.dispatchEvent(new Event('input', {{ bubbles: true }})); \
+             return document.querySelector('[data-testid=confirm-dialog] button[type=submit]').disabled; }})()"
+        )
+    };
+    const SUBMIT: &str =
+        "document.querySelector('[data-testid=confirm-dialog] button[type=submit]').disabled";
+    // Delete point 1 (its id typed): it leaves Qdrant and the list.
     wait_text(
         &tab,
         "[data-testid=qdrant-points] tbody tr:first-child td",
@@ -306,6 +315,15 @@ async fn admins_delete_a_point_and_drop_a_collection_after_typing_its_name() {
     .await
     .unwrap();
     tab.click("[data-testid=delete-point]").await.unwrap();
+    tab.eval::<bool>(&type_name("1")).await.unwrap();
+    wait_for(LOAD, "the delete button to unlock", || async {
+        Ok((!tab.eval::<bool>(SUBMIT).await?).then_some(()))
+    })
+    .await
+    .unwrap();
+    tab.click("[data-testid=confirm-dialog] button[type=submit]")
+        .await
+        .unwrap();
     wait_text(
         &tab,
         "[data-testid=qdrant-points] tbody tr:first-child td",
@@ -316,15 +334,6 @@ async fn admins_delete_a_point_and_drop_a_collection_after_typing_its_name() {
 
     // Drop: the dialog's button stays disabled until the exact name is typed.
     tab.click("[data-testid=drop-collection]").await.unwrap();
-    let type_name = |name: &str| {
-        format!(
-            "(() => {{ const i = document.querySelector('[data-testid=confirm-input]'); i.value = '{name}'; \
-             i.dispatchEvent(new Event('input', {{ bubbles: true }})); \
-             return document.querySelector('[data-testid=confirm-dialog] button[type=submit]').disabled; }})()"
-        )
-    };
-    const SUBMIT: &str =
-        "document.querySelector('[data-testid=confirm-dialog] button[type=submit]').disabled";
     tab.eval::<bool>(&type_name("vectors_chat_bot"))
         .await
         .unwrap();

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde_json::Value;
 
-use super::{JsonBlock, Loaded, error_banner, use_token};
+use super::{ConfirmDialog, JsonBlock, Loaded, error_banner, use_token};
 use crate::api_db::{self, Verb, enc, query};
 use crate::components::icons::{Icon, Svg};
 use crate::format;
@@ -148,7 +148,7 @@ fn PatternDetail(
     let path = StoredValue::new(path);
     let confirming = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
-    let delete = move |_| {
+    let delete = Callback::new(move |()| {
         let (p, t) = (path.get_value(), tok.get());
         spawn_local(async move {
             match api_db::call(Verb::Delete, &p, None, t.as_deref()).await {
@@ -156,7 +156,7 @@ fn PatternDetail(
                 Err(e) => error.set(Some(e.to_string())),
             }
         });
-    };
+    });
     let body = move || match detail.get() {
         None => view! { <p class="muted">"Loading…"</p> }.into_any(),
         Some(Err(e)) => error_banner("the pattern", &e),
@@ -188,15 +188,12 @@ fn PatternDetail(
             {body}
             {move || error.get().map(|e| view! { <p class="error">{e}</p> })}
             <Show when=move || can_delete.get()>
-                <Show when=move || confirming.get() fallback=move || view! {
-                    <button class="btn small danger" on:click=move |_| confirming.set(true)><Svg icon=Icon::Trash/>"Delete pattern"</button>
-                }>
-                    <span class="confirm">"Delete this pattern? "
-                        <button class="btn small danger" on:click=delete>"Delete"</button>
-                        <button class="btn small ghost" on:click=move |_| confirming.set(false)>"Cancel"</button>
-                    </span>
-                </Show>
+                <button class="btn small danger" on:click=move |_| confirming.set(true) data-testid="delete-pattern">
+                    <Svg icon=Icon::Trash/>"Delete pattern"</button>
             </Show>
+            <ConfirmDialog open=confirming title="Delete pattern".into()
+                detail="KATO forgets this pattern: its frequency, emotives and metadata are gone.".into()
+                expected=Signal::derive(|| "delete".to_string()) on_confirm=delete/>
         </div>
     }
 }

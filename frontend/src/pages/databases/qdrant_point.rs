@@ -6,7 +6,7 @@ use leptos::task::spawn_local;
 use serde_json::Value;
 
 use super::qdrant::delete_body;
-use super::{JsonBlock, Loaded, error_banner, use_token};
+use super::{ConfirmDialog, JsonBlock, Loaded, error_banner, use_token};
 use crate::api_db::{self, Verb, enc, query};
 use crate::components::icons::{Icon, Svg};
 use crate::state::db::{id_text, vector_preview};
@@ -37,7 +37,8 @@ pub fn PointDetail(
     });
     let error = RwSignal::new(None::<String>);
     let (c2, id2) = (collection.clone(), id.clone());
-    let delete = move |_| {
+    let confirm_open = RwSignal::new(false);
+    let delete = Callback::new(move |()| {
         let (c, i, t) = (c2.clone(), id2.clone(), tok.get());
         spawn_local(async move {
             let path = format!("/qdrant/collections/{}/points/bulk-delete", enc(&c));
@@ -46,7 +47,7 @@ pub fn PointDetail(
                 Err(e) => error.set(Some(e.to_string())),
             }
         });
-    };
+    });
     let body = move || match detail.get() {
         None => view! { <p class="muted">"Loading…"</p> }.into_any(),
         Some(Err(e)) => error_banner("the point", &e),
@@ -108,7 +109,7 @@ pub fn PointDetail(
             <div class="row-between">
                 <h2 class="panel-title">"Point " <span class="mono">{id.clone()}</span></h2>
                 <Show when=move || can_delete.get()>
-                    <button class="btn small danger" on:click=delete.clone() data-testid="delete-point"><Svg icon=Icon::Trash/>"Delete"</button>
+                    <button class="btn small danger" on:click=move |_| confirm_open.set(true) data-testid="delete-point"><Svg icon=Icon::Trash/>"Delete"</button>
                 </Show>
             </div>
             {move || error.get().map(|e| view! { <p class="error">{e}</p> })}
@@ -123,6 +124,9 @@ pub fn PointDetail(
             </div>
             <p class="muted small">"Nearest by the collection's distance; the point itself is excluded."</p>
             {neighbours}
+            <ConfirmDialog open=confirm_open title="Delete point".into()
+                detail="The point, its vector and its payload are removed from the collection.".into()
+                expected=Signal::derive({ let id = id.clone(); move || id.clone() }) on_confirm=delete/>
         </div>
     }
 }
