@@ -260,6 +260,21 @@ async fn each_database_page_shows_real_data_from_its_store() {
         .unwrap();
     wait_text(&tab, "[data-testid=redis-key-facts]", "Type").await;
     shot(&tab, "databases-redis-dark").await;
+    // A phone: the panels stack, nothing needs sideways scrolling of the page.
+    tab.viewport(390, 844, true).await.unwrap();
+    tab.goto(&stack.url("/databases/qdrant")).await.unwrap();
+    wait_text(
+        &tab,
+        "[data-testid=qdrant-points] tbody tr:first-child",
+        "1",
+    )
+    .await;
+    let overflow: bool = tab
+        .eval("document.documentElement.scrollWidth > window.innerWidth + 1")
+        .await
+        .unwrap();
+    shot(&tab, "databases-qdrant-mobile").await;
+    assert!(!overflow, "the page scrolls sideways on a phone");
     browser.close().await;
     stack.stop().await;
 }

@@ -126,6 +126,7 @@ fn Points(collection: String, can_delete: Signal<bool>, on_drop: Callback<()>) -
     let cursors = RwSignal::new(CursorStack::new());
     let page: RwSignal<Loaded> = RwSignal::new(None);
     let point = RwSignal::new(None::<String>);
+    let goto = RwSignal::new(String::new());
     let name = StoredValue::new(collection.clone());
     let fetch = move || {
         let offset = cursors.with(CursorStack::current).unwrap_or_default();
@@ -195,6 +196,15 @@ fn Points(collection: String, can_delete: Signal<bool>, on_drop: Callback<()>) -
                             <Svg icon=Icon::Trash/>"Drop collection"</button>
                     </Show>
                 </div>
+                <form class="filter-row" on:submit=move |e| {
+                    e.prevent_default();
+                    let id = goto.get_untracked().trim().to_owned();
+                    if !id.is_empty() { point.set(Some(id)); }
+                }>
+                    <input type="text" class="mono" placeholder="Open a point by id (integer or UUID)" aria-label="Point id"
+                        prop:value=move || goto.get() on:input=move |e| goto.set(event_target_value(&e)) data-testid="point-goto"/>
+                    <button type="submit" class="btn small">"Open"</button>
+                </form>
                 <div class="table-wrap">{list}</div>
                 <div class="pager">
                     <span class="muted small num">{move || format!("Page {}", cursors.with(CursorStack::page))}</span>
