@@ -11,9 +11,14 @@ use kato_dashboard_core::protocol::ServerMsg;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::json::{num, text};
+use super::json::text;
 use super::toasts::{Toast, Toasts, Tone};
-use crate::format::{self, parse_ts_ms};
+#[cfg(test)]
+use crate::format::parse_ts_ms;
+
+#[path = "alerts_entry.rs"]
+mod entry;
+use entry::{alert_entry, kato_entry};
 
 /// Entries kept in the history.
 pub const HISTORY_CAP: usize = 300;
@@ -341,88 +346,6 @@ impl AlertsState {
             .cloned()
             .collect()
     }
-}
-
-fn alert_entry(id: &str, ts: &str, seq: u64, index: usize, a: &Value, now_ms: f64) -> AlertEntry {
-    let alert_id = text(a, "alert_id");
-    let state = text(a, "state")
-        .or_else(|| text(a, "status").filter(|s| matches!(s.as_str(), "firing" | "resolved")))
-        .unwrap_or_else(|| "firing".into());
-    // The engine names each transition's message (`event_id`), so the same transition has the same key whether
-    // it came live, in the snapshot of firing alerts, or from the REST history.
-    let message_id = match text(a, "event_id") {
-        Some(event_id) => event_id,
-        None if id.is_empty() => format!("{seq}@{ts}"),
-        None => id.to_owned(),
-    };
-    let flag = |key: &str| a.get(key).and_then(Value::as_bool).unwrap_or(false);
-    let who = alert_id.clone().unwrap_or_else(|| index.to_string());
-    AlertEntry {
-        key: format!("alert/{message_id}/{who}/{state}"),
-        severity: text(a, "severity")
-            .or_else(|| text(a, "level"))
-            .unwrap_or_else(|| "warning".into())
-            .to_lowercase(),
-        kind: text(a, "type").unwrap_or_else(|| "alert".into()),
-        message: text(a, "message").unwrap_or_default(),
-        value: num(a, "value"),
-        threshold: num(a, "threshold"),
-        container: text(a, "container_name"),
-        timestamp_ms: text(a, "timestamp")
-            .and_then(|t| parse_ts_ms(&t))
-            .or_else(|| parse_ts_ms(ts))
-            .unwrap_or(now_ms),
-        alert_id,
-        state,
-        read: flag("read"),
-        acknowledged: flag("acknowledged"),
-        silenced: flag("silenced"),
-    }
-}
-
-fn kato_entry(event_type: &str, ts: &str, data: &Value, now_ms: f64) -> Option<AlertEntry> {
-    let (severity, kind, state, message) = match event_type {
-        "kato_unreachable" => (
-            "critical",
-            "kato_unreachable",
-            "firing",
-            format!(
-                "KATO is unreachable: {}",
-                text(data, "reason").unwrap_or_else(|| "no answer".into())
-            ),
-        ),
-        "kato_reachable" => (
-            "info",
-            "kato_unreachable",
-            "resolved",
-            "KATO answers again".to_string(),
-        ),
-        "kato_restarted" => (
-            "warning",
-            "kato_restarted",
-            "event",
-            match num(data, "previous_uptime_seconds") {
-                Some(up) => format!("KATO restarted after {} of uptime", format::duration(up)),
-                None => "KATO restarted".to_string(),
-            },
-        ),
-        _ => return None,
-    };
-    Some(AlertEntry {
-        key: format!("kato/{event_type}/{ts}"),
-        alert_id: None,
-        severity: severity.into(),
-        kind: kind.into(),
-        state: state.into(),
-        message,
-        value: None,
-        threshold: None,
-        container: None,
-        timestamp_ms: parse_ts_ms(ts).unwrap_or(now_ms),
-        read: false,
-        acknowledged: false,
-        silenced: false,
-    })
 }
 
 #[cfg(test)]
