@@ -168,7 +168,8 @@ fn EntryRow(e: AlertEntry) -> impl IntoView {
     let entry = e.clone();
     view! {
         <li class=format!("entry tone-{tone}") class:unread=!e.read data-testid="history-entry"
-            data-key=e.key.clone() data-read=e.read.to_string()>
+            data-key=e.key.clone() data-read=e.read.to_string() data-kind=e.kind.clone()
+            data-state=e.state.clone()>
             <div class="entry-top">
                 <span class=format!("sev sev-{}", e.severity)>{e.severity.clone()}</span>
                 <strong>{e.kind_label()}</strong>

@@ -15,6 +15,7 @@ pub fn notify(live: Live, key: String, tone: Tone, title: &str, body: &str) {
         a.toasts.push(
             Toast {
                 key,
+                kind: "notice".into(),
                 tone,
                 title: title.to_string(),
                 body: body.to_string(),
@@ -56,7 +57,7 @@ pub fn ToastStack() -> impl IntoView {
                     };
                     view! {
                         <div class=format!("toast tone-{}", t.tone.class()) role="alert"
-                            data-testid="toast" data-key=t.key.clone()>
+                            data-testid="toast" data-key=t.key.clone() data-kind=t.kind.clone()>
                             <span class="toast-icon"><Svg icon=icon/></span>
                             <button class="toast-body" title="Open the alert history"
                                 on:click=move |_| {

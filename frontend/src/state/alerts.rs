@@ -1,11 +1,12 @@
-//! Alert history and toasts: one entry per alert item of a `system_alert` (and per KATO outage, restart and
-//! recovery from `kato_event`s), deduplicated by key, with read flags, filters and "currently firing".
+//! Alert history and toasts: one entry per alert item of a `system_alert`, deduplicated by key, with read flags,
+//! filters and "currently firing". KATO outages and restarts are alerts of the server's engine like any other
+//! (`kato_unreachable`, `kato_restarted`); the raw `kato_event`s only feed the restarts timeline.
 //!
 //! The alert engine's history lives on the server: it is loaded from `GET /alerts/history` on start
 //! ([`AlertsState::load_history`]) and kept in step by `system_alert` and `alert_update` messages, so read and
 //! acknowledged flags agree across tabs and reloads. What the browser persists ([`Persisted`]) is only what the
-//! server does not keep: the keys of toasts already shown (a dismissed toast stays dismissed) and the local
-//! notices built from `kato_event`s, with their read flags.
+//! server does not keep: the keys of toasts already shown (a dismissed toast stays dismissed), and alerts of an
+//! older server that sends no `alert_id`.
 
 use kato_dashboard_core::protocol::ServerMsg;
 use serde::{Deserialize, Serialize};
@@ -18,7 +19,7 @@ use crate::format::parse_ts_ms;
 
 #[path = "alerts_entry.rs"]
 mod entry;
-use entry::{alert_entry, kato_entry};
+use entry::alert_entry;
 
 /// Entries kept in the history.
 pub const HISTORY_CAP: usize = 300;
@@ -159,7 +160,7 @@ impl AlertsState {
         }
     }
 
-    /// A `system_alert` or `kato_event`. Returns whether the history changed.
+    /// A `system_alert` or `alert_update`. Returns whether the history changed.
     pub fn apply(&mut self, msg: &ServerMsg, now_ms: f64) -> bool {
         let entries = match msg {
             ServerMsg::SystemAlert {
@@ -171,14 +172,6 @@ impl AlertsState {
                 .iter()
                 .enumerate()
                 .map(|(i, a)| alert_entry(id, timestamp, *seq, i, a, now_ms))
-                .collect(),
-            ServerMsg::KatoEvent {
-                event_type,
-                timestamp,
-                data,
-                ..
-            } => kato_entry(event_type, timestamp, data, now_ms)
-                .into_iter()
                 .collect(),
             ServerMsg::AlertUpdate { action, data, .. } => return self.apply_update(action, data),
             _ => Vec::new(),
@@ -246,6 +239,7 @@ impl AlertsState {
             self.toasts.push(
                 Toast {
                     key: entry.key.clone(),
+                    kind: entry.kind.clone(),
                     tone: entry.tone(),
                     title,
                     body,

@@ -1,10 +1,9 @@
-//! One history entry from a `system_alert` item (live, the snapshot of firing alerts, or the REST history) or from a
-//! `kato_event` (a local notice).
+//! One history entry from a `system_alert` item (live, the snapshot of firing alerts, or the REST history).
 
 use serde_json::Value;
 
 use super::AlertEntry;
-use crate::format::{self, parse_ts_ms};
+use crate::format::parse_ts_ms;
 use crate::state::json::{num, text};
 
 pub(super) fn alert_entry(
@@ -49,54 +48,4 @@ pub(super) fn alert_entry(
         acknowledged: flag("acknowledged"),
         silenced: flag("silenced"),
     }
-}
-
-pub(super) fn kato_entry(
-    event_type: &str,
-    ts: &str,
-    data: &Value,
-    now_ms: f64,
-) -> Option<AlertEntry> {
-    let (severity, kind, state, message) = match event_type {
-        "kato_unreachable" => (
-            "critical",
-            "kato_unreachable",
-            "firing",
-            format!(
-                "KATO is unreachable: {}",
-                text(data, "reason").unwrap_or_else(|| "no answer".into())
-            ),
-        ),
-        "kato_reachable" => (
-            "info",
-            "kato_unreachable",
-            "resolved",
-            "KATO answers again".to_string(),
-        ),
-        "kato_restarted" => (
-            "warning",
-            "kato_restarted",
-            "event",
-            match num(data, "previous_uptime_seconds") {
-                Some(up) => format!("KATO restarted after {} of uptime", format::duration(up)),
-                None => "KATO restarted".to_string(),
-            },
-        ),
-        _ => return None,
-    };
-    Some(AlertEntry {
-        key: format!("kato/{event_type}/{ts}"),
-        alert_id: None,
-        severity: severity.into(),
-        kind: kind.into(),
-        state: state.into(),
-        message,
-        value: None,
-        threshold: None,
-        container: None,
-        timestamp_ms: parse_ts_ms(ts).unwrap_or(now_ms),
-        read: false,
-        acknowledged: false,
-        silenced: false,
-    })
 }

@@ -71,42 +71,32 @@ fn old_events_go_to_history_without_a_toast() {
 }
 
 #[test]
-fn local_notices_and_shown_toasts_survive_a_reload_server_alerts_come_from_the_server() {
+fn shown_toasts_survive_a_reload_server_alerts_come_from_the_server() {
     let mut s = AlertsState::default();
     s.apply(&alert_msg("m1", 1, "a1", "firing", "error"), t0());
-    s.apply(
-        &kato_msg("kato_unreachable", "2026-11-22T08:00:05.000Z"),
-        t0() + 5000.0,
-    );
-    let notice = s.entries[0].key.clone();
-    let alert = s.entries[1].key.clone();
-    s.mark_read(&notice);
+    let alert = s.entries[0].key.clone();
     s.toasts.dismiss(&alert, t0());
     let stored = serde_json::to_string(&s.persisted()).unwrap();
     let mut reloaded = AlertsState::restore(serde_json::from_str(&stored).unwrap());
-    assert_eq!(reloaded.entries.len(), 1, "only the local notice is stored");
-    assert!(reloaded.entries[0].read);
+    assert!(
+        reloaded.entries.is_empty(),
+        "server alerts are not stored here"
+    );
     // The server's history brings the alert back with its read flag; the replay then changes nothing.
     let item = json!({"level": "error", "type": "high_cpu", "message": "CPU 95% on kato", "alert_id": "a1",
         "state": "firing", "event_id": "m1", "timestamp": T0, "read": true, "acknowledged": true});
     assert!(reloaded.load_history(std::slice::from_ref(&item), t0() + 6000.0));
     assert!(!reloaded.load_history(&[item], t0() + 6000.0), "idempotent");
     assert!(reloaded.toasts.visible.is_empty(), "history never toasts");
-    reloaded.apply(
-        &kato_msg("kato_unreachable", "2026-11-22T08:00:05.000Z"),
-        t0() + 6000.0,
-    );
     reloaded.apply(&alert_msg("m1", 1, "a1", "firing", "error"), t0() + 6000.0);
-    assert_eq!(reloaded.entries.len(), 2);
-    assert!(reloaded.toasts.visible.is_empty());
+    assert_eq!(reloaded.entries.len(), 1);
+    assert!(
+        reloaded.toasts.visible.is_empty(),
+        "a dismissed toast stays dismissed"
+    );
     assert_eq!(reloaded.unread(), 0);
     assert_eq!(reloaded.alert_id_of(&alert).as_deref(), Some("a1"));
-    assert!(
-        reloaded
-            .entries
-            .iter()
-            .any(|e| e.key == alert && e.acknowledged)
-    );
+    assert!(reloaded.entries[0].acknowledged);
     reloaded.clear();
     assert!(reloaded.entries.is_empty());
 }
@@ -134,49 +124,31 @@ fn silenced_alerts_are_kept_but_not_toasted() {
 }
 
 #[test]
-fn kato_outages_fire_and_resolve_and_restarts_are_notices() {
+fn kato_events_are_not_alerts_the_servers_engine_alerts_on_them() {
     let mut s = AlertsState::default();
-    s.apply(
-        &kato_msg("kato_unreachable", "2026-11-22T08:00:01.000Z"),
-        t0(),
-    );
-    assert_eq!(
-        s.firing()[0].message,
-        "KATO is unreachable: connection refused"
-    );
-    s.apply(
-        &kato_msg("kato_reachable", "2026-11-22T08:00:03.000Z"),
-        t0(),
-    );
-    s.apply(
-        &kato_msg("kato_restarted", "2026-11-22T08:00:04.000Z"),
-        t0(),
-    );
-    assert!(
-        s.firing().is_empty(),
-        "recovered; a restart is not a lasting alert"
-    );
-    assert_eq!(
-        s.entries[0].message,
-        "KATO restarted after 10m 00s of uptime"
-    );
-    assert!(!s.apply(&kato_msg("kato_bogus", T0), t0()));
+    for event in ["kato_unreachable", "kato_reachable", "kato_restarted"] {
+        assert!(!s.apply(&kato_msg(event, "2026-11-22T08:00:01.000Z"), t0()));
+    }
+    assert!(s.entries.is_empty() && s.toasts.visible.is_empty());
 }
 
 #[test]
 fn filters_combine() {
     let mut s = AlertsState::default();
     s.apply(&alert_msg("m1", 1, "a1", "firing", "error"), t0());
-    s.apply(
-        &kato_msg("kato_restarted", "2026-11-22T08:00:04.000Z"),
-        t0(),
-    );
+    let restarted: ServerMsg = serde_json::from_value(json!({
+        "type": "system_alert", "id": "m2", "timestamp": "2026-11-22T08:00:04.000Z", "seq": 2,
+        "alerts": [{"level": "warning", "type": "kato_restarted", "message": "KATO restarted",
+                    "alert_id": "a2", "state": "resolved"}]
+    }))
+    .unwrap();
+    s.apply(&restarted, t0());
     s.filter.severity = Some("error".into());
     assert_eq!(s.filtered().len(), 1);
     s.filter.kind = Some("kato_restarted".into());
     assert!(s.filtered().is_empty());
     s.filter = AlertFilter {
-        state: Some("event".into()),
+        state: Some("resolved".into()),
         ..AlertFilter::default()
     };
     assert_eq!(s.filtered().len(), 1);

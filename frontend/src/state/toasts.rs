@@ -42,6 +42,8 @@ impl Tone {
 pub struct Toast {
     /// Unique key (an alert entry's key, or a local one).
     pub key: String,
+    /// What it is about: an alert rule (`kato_unreachable`, …) or `notice` for local messages.
+    pub kind: String,
     pub tone: Tone,
     pub title: String,
     pub body: String,
@@ -148,6 +150,7 @@ mod tests {
     fn toast(key: &str) -> Toast {
         Toast {
             key: key.into(),
+            kind: "notice".into(),
             tone: Tone::Bad,
             title: "t".into(),
             body: String::new(),

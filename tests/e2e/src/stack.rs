@@ -53,6 +53,8 @@ impl Dashboard {
             ("SESSION_RECONCILE_INTERVAL_SECONDS", "0.5"),
             ("BROADCAST_INTERVAL", "0.5"),
             ("SHUTDOWN_GRACE_SECONDS", "1"),
+            // The tests' KATO outages last about a second: alert on them at once (the default waits 5 s).
+            ("ALERT_RULES", "kato_unreachable.pending=0"),
             ("STATIC_DIR", &dist.display().to_string()),
         ]
         .into_iter()
