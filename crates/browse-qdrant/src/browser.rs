@@ -95,9 +95,11 @@ impl QdrantBrowser {
             .await?;
         let mut names: Vec<String> = list.collections.into_iter().map(|c| c.name).collect();
         names.sort();
+        // The details are asked for all at once (the old dashboard made 1 + N calls one after another).
+        let infos = futures_util::future::join_all(names.iter().map(|n| self.info(n))).await;
         let mut out = Vec::with_capacity(names.len());
-        for name in names {
-            out.push(match self.info(&name).await {
+        for (name, info) in names.into_iter().zip(infos) {
+            out.push(match info {
                 Ok(info) => summary(name, &info),
                 Err(e @ (BrowseError::Unavailable(_) | BrowseError::Timeout(_))) => return Err(e),
                 Err(e) => CollectionSummary {
