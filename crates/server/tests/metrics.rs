@@ -108,12 +108,26 @@ async fn counters_follow_connections_frames_ticks_and_kato_requests() {
 #[tokio::test]
 async fn kato_failures_show_as_collector_errors_and_request_outcomes() {
     let port = closed_port().await;
-    let dash = Dashboard::start(&format!("http://127.0.0.1:{port}"), &[]).await;
-    let m = wait_for(10 * SEC, "failed KATO rounds counted", || async {
-        let m = scrape(&dash).await;
-        (m["kato_dashboard_collector_errors_total{collector=\"kato_metrics\"}"] > 0.0).then_some(m)
-    })
+    let dash = Dashboard::start(
+        &format!("http://127.0.0.1:{port}"),
+        &[("ALERT_RULES", "kato_unreachable.pending=0")],
+    )
     .await;
+    let m = wait_for(
+        10 * SEC,
+        "failed KATO rounds and the alert counted",
+        || async {
+            let m = scrape(&dash).await;
+            (m["kato_dashboard_collector_errors_total{collector=\"kato_metrics\"}"] > 0.0
+                && m["kato_dashboard_alert_transitions_total{kind=\"fired\"}"] >= 1.0)
+                .then_some(m)
+        },
+    )
+    .await;
+    assert_eq!(
+        m["kato_dashboard_alert_transitions_total{kind=\"resolved\"}"],
+        0.0
+    );
     assert!(
         m["kato_dashboard_kato_requests_total{outcome=\"unreachable\"}"] > 0.0,
         "{m:?}"

@@ -21,7 +21,10 @@ pub mod webhook;
 
 use std::{
     collections::BTreeMap,
-    sync::{Arc, Mutex, PoisonError, RwLock},
+    sync::{
+        Arc, Mutex, PoisonError, RwLock,
+        atomic::{AtomicU64, Ordering},
+    },
 };
 
 use anyhow::Context as _;
@@ -61,7 +64,13 @@ struct Inner {
     /// Alerts whose condition holds but not yet for their pending period.
     pending: RwLock<Vec<Value>>,
     webhook: Option<Webhook>,
+    /// Transitions per kind since start (`/metrics`), in [`TRANSITION_KINDS`] order.
+    transitions: [AtomicU64; 5],
 }
+
+/// Label values of the transition counter.
+pub const TRANSITION_KINDS: [&str; 5] =
+    ["fired", "escalated", "de_escalated", "repeated", "resolved"];
 
 /// One event to number, store and publish.
 struct Prepared {
@@ -129,6 +138,7 @@ pub fn start(
             firing: Mutex::new(firing),
             pending: RwLock::new(Vec::new()),
             webhook,
+            transitions: Default::default(),
         }),
     };
     service.refresh_sticky();
@@ -154,6 +164,28 @@ impl AlertService {
     /// The webhook notifier, when configured.
     pub fn webhook(&self) -> Option<&Webhook> {
         self.inner.webhook.as_ref()
+    }
+
+    /// Counts one engine transition.
+    pub(crate) fn count_transition(&self, kind: TransitionKind) {
+        let i = match kind {
+            TransitionKind::Fired => 0,
+            TransitionKind::Escalated => 1,
+            TransitionKind::DeEscalated => 2,
+            TransitionKind::Repeated => 3,
+            TransitionKind::Resolved => 4,
+        };
+        self.inner.transitions[i].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Transitions per kind since start.
+    pub fn transition_counts(&self) -> [(&'static str, u64); 5] {
+        std::array::from_fn(|i| {
+            (
+                TRANSITION_KINDS[i],
+                self.inner.transitions[i].load(Ordering::Relaxed),
+            )
+        })
     }
 
     /// Numbers, stores and publishes one event. Store failures are logged: the event is still published.

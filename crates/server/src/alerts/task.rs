@@ -120,6 +120,7 @@ async fn evaluate(service: &AlertService, engine: &mut AlertEngine, signals: &[S
     let transitions = engine.evaluate(signals, Utc::now());
     let active = engine.active();
     for t in &transitions {
+        service.count_transition(t.kind);
         let state = active.iter().find(|a| a.identity == t.identity);
         service.record(t, state).await;
     }

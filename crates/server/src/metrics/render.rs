@@ -219,5 +219,29 @@ pub fn render(state: &AppState) -> String {
             snap.missing.len(),
         );
     }
+
+    // --- alerts ---
+    o.labelled(
+        "kato_dashboard_alert_transitions_total",
+        "counter",
+        "Alert engine transitions since start, per kind.",
+        "kind",
+        state.alerts.transition_counts(),
+    );
+    if let Some(webhook) = state.alerts.webhook() {
+        let w = webhook.stats();
+        o.labelled(
+            "kato_dashboard_alert_webhook_notifications_total",
+            "counter",
+            "Webhook notifications: delivered, failed after every retry, dropped (queue full), retried attempts.",
+            "outcome",
+            [
+                ("sent", count(&w.sent)),
+                ("failed", count(&w.failed)),
+                ("dropped", count(&w.dropped)),
+                ("retried", count(&w.retries)),
+            ],
+        );
+    }
     o.0
 }
