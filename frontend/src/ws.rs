@@ -300,8 +300,12 @@ impl Ws {
             } => {
                 if let Some(t) = Topic::parse(topic) {
                     self.inner.update_value(|i| i.seqs.resync(t, *from_seq));
-                    if t == Topic::SessionEvents {
-                        self.live.sessions_resync.update(|n| *n += 1);
+                    match t {
+                        Topic::SessionEvents => self.live.sessions_resync.update(|n| *n += 1),
+                        Topic::SystemAlerts => {
+                            crate::services::live::reload_alert_history(self.live.alerts);
+                        }
+                        _ => {}
                     }
                 }
             }

@@ -91,6 +91,14 @@ pub fn provide_live() -> Live {
         let persisted = alerts.with(AlertsState::persisted);
         storage::set_json(ALERTS_KEY, &persisted);
     });
+    reload_alert_history(alerts);
+    provide_context(live);
+    live
+}
+
+/// Merges the server's alert history (`GET /alerts/history`) into the view: at start, and after a `resync` of
+/// `system_alerts` (events the socket could no longer replay).
+pub fn reload_alert_history(alerts: RwSignal<AlertsState>) {
     leptos::task::spawn_local(async move {
         match crate::api::alert_history().await {
             Ok(items) => {
@@ -99,8 +107,6 @@ pub fn provide_live() -> Live {
             Err(e) => leptos::logging::warn!("alert history not loaded: {e}"),
         }
     });
-    provide_context(live);
-    live
 }
 
 /// The live models.
