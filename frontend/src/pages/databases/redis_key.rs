@@ -56,6 +56,9 @@ pub fn KeyDetail(
                     <dt>"Length"</dt><dd class="num">{length}</dd>
                 </dl>
                 <h3 class="section-title">"Value"</h3>
+                {(v["complete"].as_bool() == Some(false)).then(|| view! {
+                    <p class="muted small">"Showing the first page of a large value (the server pages it; size and length are the whole key's)."</p>
+                })}
                 {value_view(&kind, &v)}
             }
             .into_any()
