@@ -88,6 +88,14 @@ impl QdrantBrowser {
         }
     }
 
+    /// Whether Qdrant answers its gRPC health check (the server's version on success).
+    pub async fn ping(&self) -> Result<String> {
+        let reply = self
+            .call("health check", self.client.health_check())
+            .await?;
+        Ok(reply.version)
+    }
+
     /// Every collection with its figures. A collection whose details cannot be read is listed with `error`.
     pub async fn collections(&self) -> Result<Vec<CollectionSummary>> {
         let list = self

@@ -60,11 +60,12 @@ fn round2(v: f64) -> f64 {
 /// Probes every upstream concurrently.
 pub async fn check_all(state: &AppState) -> Vec<(&'static str, UpstreamHealth)> {
     let timeout = state.config.kato_timeout().min(Duration::from_secs(3));
+    let qdrant_grpc = state.config.qdrant_grpc();
     let (kato, redis, mongodb, qdrant) = tokio::join!(
         check_kato(state),
         check_redis(state, timeout),
         check_tcp(&state.config.mongo_url, 27017, timeout),
-        check_tcp(&state.config.qdrant_url, 6333, timeout),
+        check_tcp(&qdrant_grpc, 6334, timeout),
     );
     let mut out = vec![
         ("kato", kato),

@@ -13,6 +13,9 @@ use crate::{
     ws::WsLimits,
 };
 
+/// Deadline of each Qdrant call.
+const QDRANT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// Shared handles. Cloning is cheap (reference counts only).
 #[derive(Clone)]
 pub struct AppState {
@@ -26,6 +29,8 @@ pub struct AppState {
     pub mongo: kato_dashboard_browse_mongo::MongoBrowser,
     /// Redis browser (connects on first use).
     pub redis_browser: kato_dashboard_browse_redis::RedisBrowser,
+    /// Qdrant browser over gRPC (connects on first use), or why the configured URL is unusable.
+    pub qdrant: Result<kato_dashboard_browse_qdrant::QdrantBrowser, String>,
     /// The hub.
     pub hub: HubHandle,
     /// Alert rules, store, history and notifications.
@@ -76,12 +81,24 @@ impl AppState {
         let alerts = crate::alerts::start(&config, &hub, &cancel, &tracker)?;
         let mongo = kato_dashboard_browse_mongo::MongoBrowser::new(&config.mongo_url);
         let redis_browser = kato_dashboard_browse_redis::RedisBrowser::new(&config.redis_url);
+        let qdrant = kato_dashboard_browse_qdrant::QdrantBrowser::new(
+            kato_dashboard_browse_qdrant::QdrantBrowserConfig {
+                grpc_url: config.qdrant_grpc(),
+                timeout: QDRANT_TIMEOUT,
+                api_key: None,
+            },
+        )
+        .map_err(|e| {
+            tracing::warn!(error = %e, "QDRANT_URL / QDRANT_GRPC_URL is not usable; the Qdrant browser is off");
+            e.to_string()
+        });
         Ok(Self {
             config,
             kato,
             redis,
             mongo,
             redis_browser,
+            qdrant,
             hub,
             alerts,
             collected,

@@ -58,6 +58,11 @@ async fn collections_and_processors_in_the_old_shapes() {
     assert_eq!(names, KATO_COLLECTIONS);
     let chat = &body["collections"][0];
     assert_eq!(chat["vectors_count"], INTEGER_POINTS + UUID_POINTS as u64);
+    // The UI learns from the features endpoint that Qdrant answers, and /health probes the same gRPC port.
+    let (_, features) = dash.get("/api/v1/databases/features").await;
+    assert_eq!(features["qdrant"]["available"], true, "{features}");
+    let (_, health) = dash.get("/api/v1/health").await;
+    assert_eq!(health["upstreams"]["qdrant"]["status"], "up", "{health}");
     assert_eq!(
         (chat["vector_size"].as_u64(), chat["distance"].as_str()),
         (Some(VECTOR_SIZE as u64), Some("EUCLID"))
@@ -311,5 +316,10 @@ async fn qdrant_down_is_503_with_the_reason_not_an_empty_200() {
         assert_eq!(status, 503, "{path}: {body}");
         assert_eq!(body["upstream"], "qdrant");
     }
+    let (_, features) = dash.get("/api/v1/databases/features").await;
+    assert_eq!(features["qdrant"]["available"], false, "{features}");
+    assert!(features["qdrant"]["reason"].is_string(), "{features}");
+    let (_, health) = dash.get("/api/v1/health").await;
+    assert_eq!(health["upstreams"]["qdrant"]["status"], "down", "{health}");
     dash.stop().await;
 }

@@ -283,6 +283,14 @@ impl Config {
         Ok(SocketAddr::new(ip, self.port))
     }
 
+    /// Qdrant's gRPC URL: `QDRANT_GRPC_URL`, else derived from `QDRANT_URL` (REST port 6333 → 6334).
+    pub fn qdrant_grpc(&self) -> String {
+        self.qdrant_grpc_url
+            .clone()
+            .filter(|u| !u.trim().is_empty())
+            .unwrap_or_else(|| kato_dashboard_browse_qdrant::grpc_url_from(&self.qdrant_url))
+    }
+
     /// KATO per-request timeout.
     pub fn kato_timeout(&self) -> Duration {
         secs(self.kato_timeout_seconds)

@@ -51,7 +51,14 @@ pub(crate) fn require_browser_admin(
 
 /// `GET /databases/features`: what the browsers can do for this caller.
 async fn features(State(state): State<AppState>, headers: HeaderMap) -> Json<Value> {
-    let (mongo, redis) = tokio::join!(state.mongo.ping(), state.redis_browser.ping());
+    let qdrant = async {
+        match &state.qdrant {
+            Ok(browser) => browser.ping().await.map(|_| ()).map_err(|e| e.to_string()),
+            Err(reason) => Err(reason.clone()),
+        }
+    };
+    let (mongo, redis, qdrant) =
+        tokio::join!(state.mongo.ping(), state.redis_browser.ping(), qdrant);
     let availability = |r: Result<(), String>| match r {
         Ok(()) => json!({ "available": true, "reason": null }),
         Err(reason) => json!({ "available": false, "reason": reason }),
@@ -61,6 +68,7 @@ async fn features(State(state): State<AppState>, headers: HeaderMap) -> Json<Val
     Json(json!({
         "mongodb": availability(mongo.map_err(|e| e.to_string())),
         "redis": availability(redis.map_err(|e| e.to_string())),
+        "qdrant": availability(qdrant),
         "admin": admin,
         "admin_configured": state.config.admin_token.is_some(),
         "read_only": read_only,

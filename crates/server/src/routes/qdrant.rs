@@ -6,17 +6,13 @@
 //! The routes carry their own state ([`QdrantCtx`]: the app state plus the browser), so the rest of the server
 //! does not need to know about Qdrant.
 
-use std::time::Duration;
-
 use axum::{
     Json, Router,
     extract::{Path, State},
     http::HeaderMap,
     routing::{get, post},
 };
-use kato_dashboard_browse_qdrant::{
-    BrowseError, PointKey, QdrantBrowser, QdrantBrowserConfig, grpc_url_from,
-};
+use kato_dashboard_browse_qdrant::{BrowseError, PointKey, QdrantBrowser};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -27,8 +23,6 @@ use crate::{
     state::AppState,
 };
 
-/// Deadline of each Qdrant call.
-const QDRANT_TIMEOUT: Duration = Duration::from_secs(3);
 /// The prefix KATO gives its per-node collections.
 const KATO_PREFIX: &str = "vectors_";
 
@@ -41,21 +35,7 @@ pub struct QdrantCtx {
 
 /// The routes, with their state applied, for `routes::router` to merge.
 pub fn routes(app: &AppState) -> Router<AppState> {
-    let config = &app.config;
-    let grpc_url = config
-        .qdrant_grpc_url
-        .clone()
-        .filter(|u| !u.trim().is_empty())
-        .unwrap_or_else(|| grpc_url_from(&config.qdrant_url));
-    let browser = QdrantBrowser::new(QdrantBrowserConfig {
-        grpc_url,
-        timeout: QDRANT_TIMEOUT,
-        api_key: None,
-    })
-    .map_err(|e| {
-        tracing::warn!(error = %e, "QDRANT_URL / QDRANT_GRPC_URL is not usable; the Qdrant browser is off");
-        e.to_string()
-    });
+    let browser = app.qdrant.clone();
     let base = "/databases/qdrant";
     Router::new()
         .route(&format!("{base}/collections"), get(collections))
