@@ -7,7 +7,7 @@
 //! ticker), and the private engine's the same from /proc.
 //!
 //! `cargo bench -p kato-dashboard-docker --bench stats_age [-- <ticks> <counts…>]`
-//! (defaults: 60 ticks, counts 4 20). Results: docs/benchmarks-docker.md.
+//! (defaults: 60 ticks, counts 4 20). Results: docs/benchmarks.md.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::{Duration, Instant};

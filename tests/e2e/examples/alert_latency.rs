@@ -14,7 +14,7 @@ use kato_dashboard_e2e::{Browser, Stack, wait_for};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
-const ROUNDS: usize = 5;
+const ROUNDS: usize = 8;
 
 /// Records, per toast key, when the toast entered the DOM (ms since the epoch, the host clock).
 const TOAST_PROBE: &str = r#"
@@ -64,6 +64,8 @@ async fn main() -> anyhow::Result<()> {
 
     let (mut to_client, mut to_toast) = (Vec::new(), Vec::new());
     for round in 0..ROUNDS {
+        // Drop what the previous round left in the socket (its resolve and restart alerts).
+        while let Ok(Some(_)) = tokio::time::timeout(Duration::from_millis(300), ws.next()).await {}
         stack.sim.restart(Duration::from_millis(1500));
         // The first firing alert of this round, as a plain client sees it.
         let (published, received) = loop {
@@ -79,10 +81,16 @@ async fn main() -> anyhow::Result<()> {
             let received = now_ms();
             let msg: Value = serde_json::from_str(&text)?;
             let firing = msg["type"] == "system_alert"
-                && msg["alerts"]
-                    .as_array()
-                    .is_some_and(|a| a.iter().any(|x| x["state"] == "firing"));
+                && msg["alerts"].as_array().is_some_and(|a| {
+                    a.iter()
+                        .any(|x| x["state"] == "firing" && x["type"] == "kato_unreachable")
+                });
             if firing {
+                let item = &msg["alerts"][0];
+                println!(
+                    "  {} seq {} {} {} at {}",
+                    msg["id"], msg["seq"], item["type"], item["state"], msg["timestamp"]
+                );
                 break (
                     epoch_ms(msg["timestamp"].as_str().unwrap_or_default())?,
                     received,
@@ -108,7 +116,12 @@ async fn main() -> anyhow::Result<()> {
         );
         // Let KATO come back and the alert resolve before the next round.
         tokio::time::sleep(Duration::from_secs(6)).await;
-        tab.eval::<Value>("(window.__toastSeen = {}, true)").await?;
+        // Dismiss what is shown, so this round's toast is not queued behind the visible maximum.
+        tab.eval::<Value>(
+            "(document.querySelectorAll('[data-testid=toast-dismiss]').forEach(b => b.click()), \
+             window.__toastSeen = {}, true)",
+        )
+        .await?;
     }
     summary("publish → plain WebSocket client", to_client);
     summary("publish → toast in the DOM", to_toast);

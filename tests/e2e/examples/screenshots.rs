@@ -8,6 +8,7 @@ use std::{path::PathBuf, time::Duration};
 use anyhow::Context;
 use kato_dashboard_e2e::{Browser, Stack, Tab, wait_for};
 use kato_dashboard_sim::{Flavour, Scenario, SimConfig};
+use kato_dashboard_testkit::{DockerDaemon, TestContainers};
 
 const OUT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/screenshots");
 
@@ -75,11 +76,27 @@ async fn first_data_ms(stack: &Stack, warm: Option<&Browser>) -> anyhow::Result<
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
     std::fs::create_dir_all(OUT)?;
-    let stack = Stack::start_with(SimConfig {
-        scenario: Scenario::Steady,
-        traffic_rate: 6.0,
-        ..SimConfig::idle(Flavour::V1)
-    })
+    // Containers like a deployment's, on a real engine: KATO burning CPU, its stores idle, one stopped.
+    let daemon = DockerDaemon::start().context("a Docker engine (apt-get install docker.io)")?;
+    let mut containers = TestContainers::new(&daemon, "shots")?;
+    let names = [
+        containers.run_busy("kato")?,
+        containers.run_idle("kato-redis")?,
+        containers.run_idle("kato-mongodb")?,
+        containers.run_stopped("kato-qdrant")?,
+    ]
+    .join(",");
+    let stack = Stack::start_with_env(
+        SimConfig {
+            scenario: Scenario::Steady,
+            traffic_rate: 6.0,
+            ..SimConfig::idle(Flavour::V1)
+        },
+        &[
+            ("DOCKER_HOST", daemon.host()),
+            ("MONITORED_CONTAINERS", &names),
+        ],
+    )
     .await?;
 
     // Time to first data: fresh profile (cold cache) three times, then reloads of a warm tab.
@@ -101,20 +118,21 @@ async fn main() -> anyhow::Result<()> {
 
     let browser = Browser::launch(1440, 900).await?;
     let tab = browser.open(&stack.url("/")).await?;
-    settle(&tab).await?;
-    // History for the charts, a KATO restart for the timeline, toasts and the alert history.
-    tokio::time::sleep(Duration::from_secs(40)).await;
+    theme(&tab, "dark").await?;
+    // History for the charts (kept by the page: no reload until the dashboard is shot in both themes), a KATO
+    // restart for the timeline, toasts and the alert history.
+    tokio::time::sleep(Duration::from_secs(50)).await;
     stack.sim.restart(Duration::from_millis(2500));
-    tokio::time::sleep(Duration::from_secs(12)).await;
-    tab.click(".segmented button:first-child").await.ok();
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    tab.click(".charts-head .segmented button:first-child")
+        .await?;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    shot(&tab, "dashboard-dark", true).await?;
+    tab.click("[aria-label='Switch to light theme']").await?;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    shot(&tab, "dashboard-light", true).await?;
     for mode in ["dark", "light"] {
         theme(&tab, mode).await?;
-        tab.goto(&stack.url("/")).await?;
-        settle(&tab).await?;
-        tab.click(".charts-head .segmented button:first-child")
-            .await?;
-        tokio::time::sleep(Duration::from_millis(600)).await;
-        shot(&tab, &format!("dashboard-{mode}"), true).await?;
         tab.goto(&stack.url("/sessions")).await?;
         settle(&tab).await?;
         shot(&tab, &format!("sessions-{mode}"), false).await?;
