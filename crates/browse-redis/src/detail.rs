@@ -126,20 +126,32 @@ fn scan_cursor(q: &DetailQuery) -> Result<u64> {
     }
 }
 
-async fn hash(
+/// `LEN`-style count and one `*SCAN` page of a hash or set: `(length, next cursor, raw items)`.
+async fn scan_page(
     conn: &mut ConnectionManager,
+    (len_cmd, scan_cmd): (&str, &str),
     key: &KeyName,
     q: &DetailQuery,
     count: usize,
-) -> Result<Value> {
-    let len: i64 = redis::cmd("HLEN").arg(&key.0).query_async(conn).await?;
-    let (next, flat): (u64, Vec<Vec<u8>>) = redis::cmd("HSCAN")
+) -> Result<(i64, u64, Vec<Vec<u8>>)> {
+    let len: i64 = redis::cmd(len_cmd).arg(&key.0).query_async(conn).await?;
+    let (next, items): (u64, Vec<Vec<u8>>) = redis::cmd(scan_cmd)
         .arg(&key.0)
         .arg(scan_cursor(q)?)
         .arg("COUNT")
         .arg(count)
         .query_async(conn)
         .await?;
+    Ok((len, next, items))
+}
+
+async fn hash(
+    conn: &mut ConnectionManager,
+    key: &KeyName,
+    q: &DetailQuery,
+    count: usize,
+) -> Result<Value> {
+    let (len, next, flat) = scan_page(conn, ("HLEN", "HSCAN"), key, q, count).await?;
     let value: Map<String, Value> = flat
         .chunks(2)
         .filter_map(|p| match p {
@@ -156,14 +168,7 @@ async fn set(
     q: &DetailQuery,
     count: usize,
 ) -> Result<Value> {
-    let len: i64 = redis::cmd("SCARD").arg(&key.0).query_async(conn).await?;
-    let (next, members): (u64, Vec<Vec<u8>>) = redis::cmd("SSCAN")
-        .arg(&key.0)
-        .arg(scan_cursor(q)?)
-        .arg("COUNT")
-        .arg(count)
-        .query_async(conn)
-        .await?;
+    let (len, next, members) = scan_page(conn, ("SCARD", "SSCAN"), key, q, count).await?;
     let value: Vec<Value> = members.iter().map(|m| bytes_json(m)).collect();
     Ok(json!({
         "length": len, "cardinality": len, "value": value, "cursor": next.to_string(), "complete": next == 0
