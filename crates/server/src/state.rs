@@ -33,6 +33,8 @@ pub struct AppState {
     pub qdrant: Result<kato_dashboard_browse_qdrant::QdrantBrowser, String>,
     /// The hub.
     pub hub: HubHandle,
+    /// The last minutes of the chart topics, for pages that open or reload.
+    pub history: Arc<hub::history::History>,
     /// Alert rules, store, history and notifications.
     pub alerts: AlertService,
     /// What the collectors produce for the REST API.
@@ -78,6 +80,12 @@ impl AppState {
         let collected =
             collectors::spawn_all(&config, &kato, redis.clone(), &hub, &cancel, &tracker);
         let ws_limits = Arc::new(WsLimits::new(config.ws_max_connections));
+        let history = Arc::new(hub::history::History::default());
+        tracker.spawn(hub::history::run(
+            hub.clone(),
+            history.clone(),
+            cancel.clone(),
+        ));
         let alerts = crate::alerts::start(&config, &hub, &cancel, &tracker)?;
         let mongo = kato_dashboard_browse_mongo::MongoBrowser::new(&config.mongo_url);
         let redis_browser = kato_dashboard_browse_redis::RedisBrowser::new(&config.redis_url);
@@ -100,6 +108,7 @@ impl AppState {
             redis_browser,
             qdrant,
             hub,
+            history,
             alerts,
             collected,
             ws_limits,

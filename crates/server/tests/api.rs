@@ -204,3 +204,42 @@ async fn bad_parameters_and_paths_get_json_errors() {
     dash.stop().await;
     kato.shutdown().await;
 }
+
+#[tokio::test]
+async fn history_serves_the_last_minutes_of_the_chart_topics() {
+    let kato = sim(Flavour::V1).await;
+    let dash = Dashboard::start(
+        &kato.base_url(),
+        &[
+            ("BROADCAST_INTERVAL", "0.25"),
+            ("KATO_METRICS_INTERVAL_SECONDS", "0.25"),
+        ],
+    )
+    .await;
+    let body = wait_for(
+        Duration::from_secs(10),
+        "three metrics readings",
+        || async {
+            let (status, body) = dash.get("/api/v1/system/history?minutes=1").await;
+            assert_eq!(status, 200, "{body}");
+            (body["metrics"].as_array()?.len() >= 3).then_some(body)
+        },
+    )
+    .await;
+    let readings = body["metrics"].as_array().unwrap();
+    // Each entry is a `metrics` value as the socket sends it, oldest first.
+    assert!(readings.iter().all(|m| m["derived"].is_object()), "{body}");
+    let times: Vec<f64> = readings
+        .iter()
+        .filter_map(|m| m["timestamp"].as_f64())
+        .collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
+    assert!(body["containers"].is_array());
+    for bad in ["0", "16", "x"] {
+        let (status, _) = dash
+            .get(&format!("/api/v1/system/history?minutes={bad}"))
+            .await;
+        assert!(status == 400 || status == 422, "minutes={bad}: {status}");
+    }
+    dash.stop().await;
+}

@@ -3,6 +3,7 @@
 //! tick, and publishes events the moment they arrive. Connections read ticks from a `watch` (so a slow client
 //! coalesces to the latest) and events from a `broadcast` backed by replay buffers (so nothing is lost silently).
 
+pub mod history;
 mod replay;
 mod tick;
 

@@ -113,6 +113,15 @@ pub const OPS: &[Op] = &[
         Upstream::Remote,
     ),
     get(
+        "/api/v1/system/history",
+        "kato",
+        "The last minutes of the chart topics",
+        "`{metrics: [...], containers: [...]}`: every value the socket sent on those topics in the window, \
+         oldest first (what the web app draws its charts from after a reload).",
+        &[query("minutes", "integer", "Window, 1..=15 (default 15)")],
+        Upstream::None,
+    ),
+    get(
         "/api/v1/system/cache-stats",
         "kato",
         "KATO's /cache/stats",

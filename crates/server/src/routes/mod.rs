@@ -32,6 +32,7 @@ pub fn router(state: AppState) -> Router {
         .route("/system/kato-health", get(system::kato_health))
         .route("/system/metrics", get(system::metrics))
         .route("/system/stats", get(system::stats))
+        .route("/system/history", get(system::history))
         .route("/system/cache-stats", get(system::cache_stats))
         .route("/system/connection-pools", get(system::connection_pools))
         .route("/system/distributed-stm", get(system::distributed_stm))

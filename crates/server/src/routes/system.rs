@@ -1,7 +1,12 @@
 //! `/api/v1/system/*` and `/api/v1/sessions/count`: KATO's monitoring endpoints, passed through unchanged
 //! (the old dashboard's shapes) but with real status codes: KATO down → 503, slow → 504, garbage → 502.
 
-use axum::{Json, extract::State};
+use axum::{
+    Json,
+    extract::State,
+    http::header,
+    response::{IntoResponse, Response},
+};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -84,4 +89,35 @@ pub async fn distributed_stm(
 pub async fn session_count(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let count = state.kato.session_count().await?;
     Ok(Json(json!({ "active_session_count": count })))
+}
+
+/// Query of `/system/history`.
+#[derive(Debug, Deserialize)]
+pub struct HistoryQuery {
+    #[serde(default = "default_history_minutes")]
+    minutes: i64,
+}
+
+fn default_history_minutes() -> i64 {
+    15
+}
+
+/// `GET /system/history?minutes=N` (1 to 15): the `metrics` and `containers` values of the last minutes, oldest
+/// first, as the socket sent them — what a page needs to draw its charts at once.
+pub async fn history(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<HistoryQuery>,
+) -> Result<Response, ApiError> {
+    if !(1..=15).contains(&q.minutes) {
+        return Err(ApiError::BadRequest(format!(
+            "minutes must be between 1 and 15, got {}",
+            q.minutes
+        )));
+    }
+    let since = chrono::Utc::now() - chrono::Duration::minutes(q.minutes);
+    Ok((
+        [(header::CONTENT_TYPE, "application/json")],
+        state.history.json_since(since),
+    )
+        .into_response())
 }
