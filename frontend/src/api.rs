@@ -128,6 +128,11 @@ pub async fn delete_session(id: &str, token: &str) -> Result<(), ApiError> {
     check(resp).await.map(|_| ())
 }
 
+/// `GET /system/history`: `{metrics: [...], containers: [...]}` of the last minutes, oldest first.
+pub async fn system_history() -> Result<Value, ApiError> {
+    get_json("/system/history").await
+}
+
 /// `GET /system/metrics`: KATO's raw `/metrics`, for the fallback while the socket is down.
 pub async fn system_metrics() -> Result<Value, ApiError> {
     get_json("/system/metrics").await

@@ -92,8 +92,29 @@ pub fn provide_live() -> Live {
         storage::set_json(ALERTS_KEY, &persisted);
     });
     reload_alert_history(alerts);
+    load_chart_history(live.metrics, live.containers);
     provide_context(live);
     live
+}
+
+/// Puts the server's last minutes of `metrics` and `containers` behind the live points of the charts.
+fn load_chart_history(metrics: RwSignal<MetricsState>, containers: RwSignal<ContainersState>) {
+    leptos::task::spawn_local(async move {
+        match crate::api::system_history().await {
+            Ok(h) => {
+                let list = |k: &str| {
+                    h.get(k)
+                        .and_then(Value::as_array)
+                        .cloned()
+                        .unwrap_or_default()
+                };
+                let now = now_ms();
+                metrics.update(|m| m.seed_history(&list("metrics"), now));
+                containers.update(|c| c.seed_history(&list("containers"), now));
+            }
+            Err(e) => leptos::logging::warn!("chart history not loaded: {e}"),
+        }
+    });
 }
 
 /// Merges the server's alert history (`GET /alerts/history`) into the view: at start, and after a `resync` of

@@ -214,6 +214,22 @@ impl ContainersState {
         self.containers = list;
     }
 
+    /// The server's recent `containers` values (`GET /system/history`, oldest first): their points go before
+    /// the live ones. The current cards are untouched.
+    pub fn seed_history(&mut self, values: &[Value], now_ms: f64) {
+        let mut past = ContainersState::default();
+        for v in values {
+            past.apply(v, now_ms);
+        }
+        self.cpu_total.prepend(&past.cpu_total);
+        self.mem_percent.prepend(&past.mem_percent);
+        for (name, series) in &past.cpu_by_name {
+            if let Some(live) = self.cpu_by_name.get_mut(name) {
+                live.prepend(series);
+            }
+        }
+    }
+
     /// Rates from consecutive totals when the server sent none (old servers).
     fn fill_rates(&mut self, c: &mut ContainerView, now_ms: f64) {
         let t = c.timestamp_ms.unwrap_or(now_ms);

@@ -61,6 +61,23 @@ impl Series {
     pub fn is_empty(&self) -> bool {
         self.points.is_empty()
     }
+
+    /// Adds the points of `older` that come before this series' first point (history loaded after live points
+    /// arrived). When the capacity is short, the newest points win.
+    pub fn prepend(&mut self, older: &Series) {
+        let first = self.points.front().map(|p| p.0);
+        let add: Vec<(f64, f64)> = older
+            .points
+            .iter()
+            .copied()
+            .filter(|(t, _)| first.is_none_or(|f| *t < f))
+            .collect();
+        let room = self.capacity.saturating_sub(self.points.len());
+        let skip = add.len().saturating_sub(room);
+        for p in add[skip..].iter().rev() {
+            self.points.push_front(*p);
+        }
+    }
 }
 
 /// A ceiling for the y axis: the smallest of 1, 2, 2.5, 5 × 10ⁿ at or above `max` (at least `floor`).
@@ -163,6 +180,26 @@ pub fn nearest(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prepend_puts_older_points_first_and_keeps_the_newest_within_capacity() {
+        let mut older = Series::new(10);
+        for t in [1.0, 2.0, 3.0, 4.0] {
+            older.push(t, t * 10.0);
+        }
+        let mut live = Series::new(4);
+        live.push(3.5, 35.0);
+        live.push(5.0, 50.0);
+        live.prepend(&older);
+        let all: Vec<(f64, f64)> = live.since(0.0).collect();
+        assert_eq!(
+            all,
+            vec![(2.0, 20.0), (3.0, 30.0), (3.5, 35.0), (5.0, 50.0)]
+        );
+        let mut empty = Series::new(10);
+        empty.prepend(&older);
+        assert_eq!(empty.len(), 4);
+    }
 
     #[test]
     fn a_series_is_bounded_and_ordered() {

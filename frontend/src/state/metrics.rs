@@ -217,6 +217,20 @@ impl MetricsState {
         self.received_ms = Some(now_ms);
     }
 
+    /// The server's recent `metrics` values (`GET /system/history`, oldest first): their points go before the
+    /// live ones, so a page that just opened draws the last minutes at once. The current reading is untouched.
+    pub fn seed_history(&mut self, values: &[Value], now_ms: f64) {
+        let mut past = MetricsState::default();
+        for v in values {
+            past.apply(v, now_ms);
+        }
+        self.cpu.prepend(&past.cpu);
+        self.memory.prepend(&past.memory);
+        self.rps.prepend(&past.rps);
+        self.errors.prepend(&past.errors);
+        self.latency.prepend(&past.latency);
+    }
+
     /// Whether the reading is older than `max_age_ms` at `now_ms` (or there is none).
     pub fn is_stale(&self, now_ms: f64, max_age_ms: f64) -> bool {
         self.received_ms.is_none_or(|r| now_ms - r > max_age_ms)

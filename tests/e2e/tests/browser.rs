@@ -375,3 +375,41 @@ async fn the_page_recovers_after_a_server_restart() {
     browser.close().await;
     stack.stop().await;
 }
+
+/// Points drawn by the CPU chart's line (`M`/`L` commands of its path).
+async fn cpu_chart_points(tab: &Tab) -> anyhow::Result<usize> {
+    tab.eval(
+        "(document.querySelector('figure.chart[aria-label=\"CPU usage\"] path.line')?.getAttribute('d') ?? '')\
+         .split(/[ML]/).length - 1",
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_reload_the_charts_show_the_last_minutes_at_once() {
+    let _gate = exclusive().await;
+    let stack = Stack::start().await.unwrap();
+    let browser = Browser::launch(1440, 1000).await.unwrap();
+    let tab = open_live(&browser, &stack, "/").await.unwrap();
+    // KATO is read every 0.5 s here: 8 s of history is about 16 readings.
+    wait_for(LOAD, "a chart with history", || async {
+        Ok((cpu_chart_points(&tab).await? >= 14).then_some(()))
+    })
+    .await
+    .unwrap();
+    let reloaded = Instant::now();
+    tab.reload().await.unwrap();
+    let points = wait_for(LOAD, "the chart drawn again", || async {
+        Ok(Some(cpu_chart_points(&tab).await?).filter(|n| *n >= 12))
+    })
+    .await
+    .unwrap();
+    let took = reloaded.elapsed();
+    // Live readings alone would need 6 s for 12 points: the history came from the server.
+    assert!(
+        took < Duration::from_secs(3),
+        "{points} points only after {took:?}"
+    );
+    browser.close().await;
+    stack.stop().await;
+}
