@@ -242,8 +242,9 @@ fn the_binary_serves_the_app_on_port_3000_and_stops_on_sigterm() {
     );
     let health = get("/api/v1/health").unwrap();
     assert!(health.starts_with("HTTP/1.1 200"), "{health}");
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+    // The shell's built-in `kill` (no procps needed).
+    let status = Command::new("sh")
+        .args(["-c", &format!("kill -TERM {}", child.id())])
         .status()
         .unwrap();
     assert!(status.success());
