@@ -227,7 +227,9 @@ impl AlertsState {
         if self.entries.iter().any(|e| e.key == entry.key) {
             return false;
         }
-        if now_ms - entry.timestamp_ms <= TOAST_MAX_AGE_MS && !entry.silenced {
+        // Toasts on fire and resolve only: a reminder of an alert still firing goes to the history.
+        let toasts = matches!(entry.state.as_str(), "firing" | "resolved");
+        if toasts && now_ms - entry.timestamp_ms <= TOAST_MAX_AGE_MS && !entry.silenced {
             let title = match entry.state.as_str() {
                 "resolved" => format!("Resolved · {}", entry.kind_label()),
                 _ => entry.kind_label(),

@@ -209,3 +209,16 @@ fn alert_updates_from_other_tabs_mark_read_acknowledge_and_clear() {
     assert!(s.apply(&update("cleared", json!({})), t0()));
     assert!(s.entries.is_empty());
 }
+
+#[test]
+fn reminders_go_to_the_history_without_a_toast() {
+    let mut s = AlertsState::default();
+    s.apply(&alert_msg("m1", 1, "a1", "firing", "error"), t0());
+    s.toasts.dismiss(&s.entries[0].key.clone(), t0());
+    assert!(s.apply(
+        &alert_msg("m2", 2, "a1", "repeat", "error"),
+        t0() + 60_000.0
+    ));
+    assert_eq!(s.entries.len(), 2);
+    assert!(s.toasts.visible.is_empty(), "{:?}", s.toasts.visible);
+}

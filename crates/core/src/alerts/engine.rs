@@ -420,6 +420,10 @@ fn message(rule: AlertType, subject: &str, value: Option<f64>, detail: Option<&s
         AlertType::ContainerMemory => format!("Container '{subject}' memory usage: {v:.1}%"),
         AlertType::ContainerMissing => format!("Container '{subject}' does not exist"),
         AlertType::KatoUnreachable if detail.is_empty() => "KATO is unreachable".to_owned(),
+        // The collector's reason already says so ("KATO is unreachable at http://…: …").
+        AlertType::KatoUnreachable if detail.starts_with("KATO is unreachable") => {
+            detail.to_owned()
+        }
         AlertType::KatoUnreachable => format!("KATO is unreachable: {detail}"),
         AlertType::KatoRestarted if detail.is_empty() => "KATO restarted".to_owned(),
         AlertType::KatoRestarted => format!("KATO restarted ({detail})"),
