@@ -48,7 +48,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(health::root))
         .merge(alerts::routes())
         .merge(databases::routes())
-        .merge(qdrant::routes(&state))
+        .merge(qdrant::routes())
         .fallback(api_not_found);
     Router::new()
         .nest("/api/v1", api)

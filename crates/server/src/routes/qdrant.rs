@@ -3,8 +3,7 @@
 //! the old empty 200s. Deletes need the admin token and read-only off (`databases::require_browser_admin`); dropping a collection also needs
 //! its name typed back as `?confirm=<name>`.
 //!
-//! The routes carry their own state ([`QdrantCtx`]: the app state plus the browser), so the rest of the server
-//! does not need to know about Qdrant.
+//! The browser itself is [`AppState::qdrant`] (shared with `/health` and `/databases/features`).
 
 use axum::{
     Json, Router,
@@ -26,16 +25,8 @@ use crate::{
 /// The prefix KATO gives its per-node collections.
 const KATO_PREFIX: &str = "vectors_";
 
-/// State of these routes.
-#[derive(Clone)]
-pub struct QdrantCtx {
-    app: AppState,
-    browser: Result<QdrantBrowser, String>,
-}
-
-/// The routes, with their state applied, for `routes::router` to merge.
-pub fn routes(app: &AppState) -> Router<AppState> {
-    let browser = app.qdrant.clone();
+/// The routes, for `routes::router` to merge.
+pub fn routes() -> Router<AppState> {
     let base = "/databases/qdrant";
     Router::new()
         .route(&format!("{base}/collections"), get(collections))
@@ -58,10 +49,6 @@ pub fn routes(app: &AppState) -> Router<AppState> {
             get(similar),
         )
         .route(&format!("{base}/collections/{{name}}/search"), post(search))
-        .with_state(QdrantCtx {
-            app: app.clone(),
-            browser,
-        })
 }
 
 impl From<BrowseError> for ApiError {
@@ -85,15 +72,15 @@ impl From<BrowseError> for ApiError {
     }
 }
 
-impl QdrantCtx {
-    fn browser(&self) -> Result<&QdrantBrowser, ApiError> {
-        self.browser
-            .as_ref()
-            .map_err(|reason| ApiError::Unavailable {
-                upstream: "qdrant",
-                reason: reason.clone(),
-            })
-    }
+/// The Qdrant browser, or 503 with why the configured URL is unusable.
+fn browser(state: &AppState) -> Result<&QdrantBrowser, ApiError> {
+    state
+        .qdrant
+        .as_ref()
+        .map_err(|reason| ApiError::Unavailable {
+            upstream: "qdrant",
+            reason: reason.clone(),
+        })
 }
 
 fn point_key(id: &str) -> Result<PointKey, ApiError> {
@@ -101,14 +88,14 @@ fn point_key(id: &str) -> Result<PointKey, ApiError> {
 }
 
 /// `GET /databases/qdrant/collections`.
-async fn collections(State(ctx): State<QdrantCtx>) -> Result<Json<Value>, ApiError> {
-    let list = ctx.browser()?.collections().await?;
+async fn collections(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let list = browser(&state)?.collections().await?;
     Ok(Json(json!({ "total": list.len(), "collections": list })))
 }
 
 /// `GET /databases/qdrant/processors`: KATO's `vectors_<processor>` collections.
-async fn processors(State(ctx): State<QdrantCtx>) -> Result<Json<Value>, ApiError> {
-    let list = ctx.browser()?.collections().await?;
+async fn processors(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let list = browser(&state)?.collections().await?;
     let processors: Vec<Value> = list
         .into_iter()
         .filter_map(|c| {
@@ -125,10 +112,10 @@ async fn processors(State(ctx): State<QdrantCtx>) -> Result<Json<Value>, ApiErro
 
 /// `GET /databases/qdrant/collections/{name}`.
 async fn collection(
-    State(ctx): State<QdrantCtx>,
+    State(state): State<AppState>,
     Path(name): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    Ok(Json(json!(ctx.browser()?.collection(&name).await?)))
+    Ok(Json(json!(browser(&state)?.collection(&name).await?)))
 }
 
 #[derive(Debug, Deserialize)]
@@ -154,7 +141,7 @@ fn yes() -> bool {
 /// `GET …/collections/{name}/points?limit&offset&with_vectors&with_payload`: one page; `next_offset` starts the
 /// next one. Going back is the client's stack of earlier offsets.
 async fn scroll(
-    State(ctx): State<QdrantCtx>,
+    State(state): State<AppState>,
     Path(name): Path<String>,
     ApiQuery(q): ApiQuery<ScrollQuery>,
 ) -> Result<Json<Value>, ApiError> {
@@ -164,8 +151,7 @@ async fn scroll(
         .filter(|o| !o.is_empty())
         .map(point_key)
         .transpose()?;
-    let page = ctx
-        .browser()?
+    let page = browser(&state)?
         .scroll(&name, offset, q.limit, q.with_payload, q.with_vectors)
         .await?;
     Ok(Json(json!(page)))
@@ -181,13 +167,12 @@ struct PointQuery {
 
 /// `GET …/collections/{name}/points/{id}` (integer or UUID id).
 async fn point(
-    State(ctx): State<QdrantCtx>,
+    State(state): State<AppState>,
     Path((name, id)): Path<(String, String)>,
     ApiQuery(q): ApiQuery<PointQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let id = point_key(&id)?;
-    let p = ctx
-        .browser()?
+    let p = browser(&state)?
         .point(&name, &id, q.with_payload, q.with_vectors)
         .await?;
     Ok(Json(json!(p)))
@@ -207,13 +192,12 @@ fn default_hits() -> u64 {
 
 /// `GET …/points/{id}/similar?limit&score_threshold`: the nearest points, never the point itself.
 async fn similar(
-    State(ctx): State<QdrantCtx>,
+    State(state): State<AppState>,
     Path((name, id)): Path<(String, String)>,
     ApiQuery(q): ApiQuery<SimilarQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let key = point_key(&id)?;
-    let hits = ctx
-        .browser()?
+    let hits = browser(&state)?
         .similar(&name, &key, q.limit, q.score_threshold)
         .await?;
     Ok(Json(json!({
@@ -235,15 +219,14 @@ struct SearchBody {
 
 /// `POST …/collections/{name}/search` `{query_vector, limit, score_threshold}`; the dimension must match.
 async fn search(
-    State(ctx): State<QdrantCtx>,
+    State(state): State<AppState>,
     Path(name): Path<String>,
     ApiJson(body): ApiJson<SearchBody>,
 ) -> Result<Json<Value>, ApiError> {
     if body.query_vector.is_empty() {
         return Err(ApiError::BadRequest("query_vector is required".into()));
     }
-    let hits = ctx
-        .browser()?
+    let hits = browser(&state)?
         .search(
             &name,
             body.query_vector,
@@ -264,12 +247,12 @@ struct DeletePointsBody {
 
 /// `POST …/collections/{name}/points/bulk-delete` `{point_ids}` (admin): reports what really existed.
 async fn delete_points(
-    State(ctx): State<QdrantCtx>,
+    State(state): State<AppState>,
     headers: HeaderMap,
     Path(name): Path<String>,
     ApiJson(body): ApiJson<DeletePointsBody>,
 ) -> Result<Json<Value>, ApiError> {
-    require_browser_admin(&ctx.app, &headers, "qdrant.delete_points", &name)?;
+    require_browser_admin(&state, &headers, "qdrant.delete_points", &name)?;
     if body.point_ids.is_empty() {
         return Err(ApiError::BadRequest("No point IDs provided".into()));
     }
@@ -286,7 +269,7 @@ async fn delete_points(
             ))),
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let out = ctx.browser()?.delete_points(&name, &ids).await?;
+    let out = browser(&state)?.delete_points(&name, &ids).await?;
     tracing::info!(target: "audit", action = "qdrant.delete_points", collection = %name, deleted = out.deleted_count, requested = out.requested_count, "points deleted");
     Ok(Json(json!({
         "success": true,
@@ -305,18 +288,18 @@ struct ConfirmQuery {
 
 /// `DELETE …/collections/{name}?confirm=<name>` (admin, typed confirmation).
 async fn delete_collection(
-    State(ctx): State<QdrantCtx>,
+    State(state): State<AppState>,
     headers: HeaderMap,
     Path(name): Path<String>,
     ApiQuery(q): ApiQuery<ConfirmQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    require_browser_admin(&ctx.app, &headers, "qdrant.drop_collection", &name)?;
+    require_browser_admin(&state, &headers, "qdrant.drop_collection", &name)?;
     if q.confirm.as_deref() != Some(name.as_str()) {
         return Err(ApiError::BadRequest(format!(
             "type the collection name to confirm: ?confirm={name}"
         )));
     }
-    ctx.browser()?.delete_collection(&name).await?;
+    browser(&state)?.delete_collection(&name).await?;
     tracing::info!(target: "audit", action = "qdrant.drop_collection", collection = %name, "collection dropped");
     Ok(Json(json!({
         "success": true,
