@@ -41,6 +41,8 @@ pub struct AppState {
     pub collected: Collected,
     /// `/ws` connection limits and counters.
     pub ws_limits: Arc<WsLimits>,
+    /// The shards that push ticks and events to `/ws` clients.
+    pub fanout: crate::ws::Fanout,
     /// Cancelled on shutdown.
     pub cancel: CancellationToken,
     /// Every background task and WebSocket, awaited on shutdown.
@@ -80,6 +82,14 @@ impl AppState {
         let collected =
             collectors::spawn_all(&config, &kato, redis.clone(), &hub, &cancel, &tracker);
         let ws_limits = Arc::new(WsLimits::new(config.ws_max_connections));
+        let fanout = crate::ws::Fanout::spawn(
+            &hub,
+            crate::ws::Fanout::default_shards(),
+            config.ws_heartbeat().min(std::time::Duration::from_secs(1)),
+            ws_limits.clone(),
+            &cancel,
+            &tracker,
+        );
         let history = Arc::new(hub::history::History::default());
         tracker.spawn(hub::history::run(
             hub.clone(),
@@ -112,6 +122,7 @@ impl AppState {
             alerts,
             collected,
             ws_limits,
+            fanout,
             cancel,
             tracker,
             started_at: Instant::now(),

@@ -33,12 +33,12 @@ impl EventArchive for StoreArchive {
             Ok(events) => events
                 .into_iter()
                 .map(|e| {
-                    Arc::new(EventFrame {
-                        topic: Topic::SystemAlerts,
-                        seq: e.seq,
-                        at: e.at,
-                        text: e.text.into(),
-                    })
+                    Arc::new(EventFrame::new(
+                        Topic::SystemAlerts,
+                        e.seq,
+                        e.at,
+                        e.text.into(),
+                    ))
                 })
                 .collect(),
             Err(e) => {

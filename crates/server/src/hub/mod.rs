@@ -308,12 +308,7 @@ impl Hub {
                     return;
                 }
             };
-            let frame = Arc::new(EventFrame {
-                topic,
-                seq,
-                at: now,
-                text: text.into(),
-            });
+            let frame = Arc::new(EventFrame::new(topic, seq, now, text.into()));
             buffer.push(frame.clone(), now);
             frame
         };

@@ -18,6 +18,22 @@ pub struct EventFrame {
     pub at: DateTime<Utc>,
     /// The JSON text sent to clients.
     pub text: Utf8Bytes,
+    /// The same text as a WebSocket frame, built once for every client.
+    pub wire: bytes::Bytes,
+}
+
+impl EventFrame {
+    /// An event and its frame.
+    pub fn new(topic: Topic, seq: u64, at: DateTime<Utc>, text: Utf8Bytes) -> Self {
+        let wire = crate::ws::frame::text(text.as_str());
+        Self {
+            topic,
+            seq,
+            at,
+            text,
+            wire,
+        }
+    }
 }
 
 /// The answer to "everything after seq N".
@@ -118,12 +134,12 @@ mod tests {
     use chrono::TimeZone;
 
     fn frame(seq: u64, at: DateTime<Utc>) -> Arc<EventFrame> {
-        Arc::new(EventFrame {
-            topic: Topic::SessionEvents,
+        Arc::new(EventFrame::new(
+            Topic::SessionEvents,
             seq,
             at,
-            text: format!("{{\"seq\":{seq}}}").into(),
-        })
+            format!("{{\"seq\":{seq}}}").into(),
+        ))
     }
 
     fn seqs(r: Replay) -> Vec<u64> {

@@ -7,6 +7,7 @@
 use std::{fmt::Write as _, sync::Arc};
 
 use axum::extract::ws::Utf8Bytes;
+use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use kato_dashboard_core::{
     protocol::{Topic, TopicSet, delta},
@@ -35,6 +36,7 @@ pub struct Tick {
     timestamp: String,
     topics: [Option<TopicValue>; 3],
     frames: [Option<Utf8Bytes>; 8],
+    wire: [Option<Bytes>; 8],
 }
 
 impl Tick {
@@ -46,12 +48,18 @@ impl Tick {
             timestamp: rfc3339(now),
             topics: [None, None, None],
             frames: Default::default(),
+            wire: Default::default(),
         }
     }
 
     /// The full `realtime_update` for the state topics in `set`, if any of them has a value.
     pub fn frame(&self, set: TopicSet) -> Option<&Utf8Bytes> {
         self.frames[set.state_index()].as_ref()
+    }
+
+    /// [`Tick::frame`] as a WebSocket frame: the same bytes for every client.
+    pub fn wire(&self, set: TopicSet) -> Option<&Bytes> {
+        self.wire[set.state_index()].as_ref()
     }
 
     /// The value of a state topic.
@@ -175,12 +183,18 @@ impl TickBuilder {
                 ))
             })
         });
+        let wire = std::array::from_fn(|mask| {
+            frames[mask]
+                .as_ref()
+                .map(|f: &Utf8Bytes| crate::ws::frame::text(f.as_str()))
+        });
         Tick {
             number: self.number,
             at: now,
             timestamp,
             topics,
             frames,
+            wire,
         }
     }
 }

@@ -130,8 +130,16 @@ pub struct WsTraffic {
 impl WsTraffic {
     /// Counts one frame of `len` bytes.
     pub fn sent(&self, stream: FrameKind, len: usize) {
-        self.messages[stream.index()].fetch_add(1, Ordering::Relaxed);
-        self.bytes[stream.index()].fetch_add(len as u64, Ordering::Relaxed);
+        self.sent_many(stream, 1, len);
+    }
+
+    /// Counts `frames` frames of `bytes` bytes in all (nothing when no byte went out).
+    pub fn sent_many(&self, stream: FrameKind, frames: u64, bytes: usize) {
+        if bytes == 0 {
+            return;
+        }
+        self.messages[stream.index()].fetch_add(frames, Ordering::Relaxed);
+        self.bytes[stream.index()].fetch_add(bytes as u64, Ordering::Relaxed);
     }
 
     /// Counts a disconnect; `reason` is an index into [`END_REASONS`].

@@ -1,7 +1,13 @@
-//! `/ws`: the upgrade (Origin allow-list, connection cap, small buffers) and one task per connection.
-//! The protocol is in `docs/protocol.md`; its decisions in [`state`]; the connection loop in [`conn`].
+//! `/ws`: the upgrade (Origin allow-list, connection cap, our own handshake so the socket is ours), then one
+//! small task per connection for what the client sends ([`conn`]) and a few fan-out shards for what the server
+//! pushes ([`fanout`]), both writing through the connection's [`peer`]. The protocol is in `docs/protocol.md`;
+//! its decisions in [`state`]; the wire format in [`frame`].
 
 pub mod conn;
+pub mod fanout;
+pub mod frame;
+pub mod handshake;
+pub mod peer;
 pub mod state;
 
 use std::sync::{
@@ -10,16 +16,18 @@ use std::sync::{
 };
 
 use axum::{
-    extract::{State, WebSocketUpgrade},
+    extract::{Request, State},
     http::{HeaderMap, header},
     response::{IntoResponse, Response},
 };
-use kato_dashboard_core::protocol::{MAX_CLIENT_FRAME_BYTES, Topic, TopicSet};
+use kato_dashboard_core::protocol::{Topic, TopicSet};
 use tokio::sync::Semaphore;
 
 use crate::{error::ApiError, metrics::WsTraffic, state::AppState};
 
-pub use conn::{ConnCtx, End, serve};
+pub use conn::{End, serve};
+pub use fanout::Fanout;
+use peer::{Peer, PeerConfig};
 
 /// Connection bookkeeping shared by every upgrade.
 #[derive(Debug)]
@@ -70,22 +78,25 @@ pub fn offered_topics(config: &crate::Config) -> TopicSet {
     set
 }
 
+/// Most bytes queued for one client behind a full socket before it counts as stalled.
+pub const QUEUE_LIMIT: usize = 2 * 1024 * 1024;
+
 /// `GET /ws`.
-pub async fn upgrade(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    ws: WebSocketUpgrade,
-) -> Response {
+pub async fn upgrade(State(state): State<AppState>, mut req: Request) -> Response {
     let config = &state.config;
     if !config.websocket_enabled {
         return ApiError::NotFound("the WebSocket is disabled (WEBSOCKET_ENABLED=false)".into())
             .into_response();
     }
     let limits = &state.ws_limits;
-    if let Err(reason) = origin_allowed(&headers, config) {
+    if let Err(reason) = origin_allowed(req.headers(), config) {
         limits.refused.fetch_add(1, Ordering::Relaxed);
         return ApiError::Forbidden(reason).into_response();
     }
+    let accept = match handshake::accept(req.method(), req.version(), req.headers()) {
+        Ok(accept) => accept,
+        Err(reason) => return ApiError::BadRequest(reason).into_response(),
+    };
     let Ok(permit) = limits.permits.clone().try_acquire_owned() else {
         limits.refused.fetch_add(1, Ordering::Relaxed);
         return ApiError::Unavailable {
@@ -95,32 +106,47 @@ pub async fn upgrade(
         .into_response();
     };
     limits.accepted.fetch_add(1, Ordering::Relaxed);
-    let ctx = ConnCtx {
-        hub: state.hub.clone(),
-        offered: offered_topics(config),
-        selective: config.websocket_selective_subscriptions,
+    let on_upgrade = hyper::upgrade::on(&mut req);
+    let conn = state::ConnState::new(
+        offered_topics(config),
+        config.websocket_selective_subscriptions,
+    );
+    let peer_config = PeerConfig {
         heartbeat: config.ws_heartbeat(),
         send_timeout: config.ws_send_timeout(),
-        cancel: state.cancel.clone(),
-        limits: state.ws_limits.clone(),
+        queue_limit: QUEUE_LIMIT,
     };
-    let tracker = state.tracker.clone();
-    ws.read_buffer_size(4 * 1024)
-        .write_buffer_size(8 * 1024)
-        .max_write_buffer_size(2 * 1024 * 1024)
-        .max_message_size(MAX_CLIENT_FRAME_BYTES)
-        .max_frame_size(MAX_CLIENT_FRAME_BYTES)
-        .on_upgrade(move |socket| {
-            let task = async move {
-                let limits = ctx.limits.clone();
-                let end = serve(socket, ctx).await;
-                tracing::debug!(?end, "ws connection ended");
-                limits.traffic.ended(end.reason_index());
-                drop(permit);
+    let (hub, limits, fanout, cancel) = (
+        state.hub.clone(),
+        state.ws_limits.clone(),
+        state.fanout.clone(),
+        state.cancel.clone(),
+    );
+    // Tracked so shutdown waits for every socket's close frame.
+    state.tracker.spawn(async move {
+        let socket = match on_upgrade.await {
+            Ok(upgraded) => handshake::into_tcp(upgraded),
+            Err(e) => {
+                tracing::debug!(error = %e, "ws upgrade failed");
+                None
+            }
+        };
+        if let Some((stream, read_buf)) = socket {
+            let _ = stream.set_nodelay(true);
+            let peer = Arc::new(Peer::new(stream, conn, hub, limits.clone(), peer_config));
+            let end = if fanout.join(peer.clone()) {
+                serve(peer, read_buf, cancel).await
+            } else {
+                End::Shutdown
             };
-            // Tracked so shutdown waits for every socket's close frame (axum does not wait for upgraded sockets).
-            tracker.track_future(task)
-        })
+            tracing::debug!(?end, "ws connection ended");
+            limits.traffic.ended(end.reason_index());
+        } else {
+            tracing::error!("ws upgrade: the connection is not a plain TCP socket; closing it");
+        }
+        drop(permit);
+    });
+    handshake::switching_protocols(&accept)
 }
 
 /// Browsers send `Origin`; other clients do not. Allowed: no Origin, the page's own origin (same host), and

@@ -1,0 +1,143 @@
+//! Fan-out shards: a few tasks (two per core) that each serve a share of the connections. At a tick a shard walks
+//! its peers and writes the tick's prebuilt frame to each socket without waiting; events go the same way the
+//! moment the hub publishes them. No connection task wakes for a tick or an event, so a tick costs one `write`
+//! per client and nothing per idle one. Each second a shard also sends due heartbeats and pings, ends dead or
+//! stalled peers and forgets ended ones.
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::Duration,
+};
+
+use bytes::Bytes;
+use tokio::{
+    sync::{broadcast::error::RecvError, mpsc},
+    time::{Instant, MissedTickBehavior},
+};
+use tokio_util::{sync::CancellationToken, task::TaskTracker};
+
+use super::{WsLimits, frame, peer::Peer, state::heartbeat};
+use crate::{
+    hub::{HubHandle, Tick},
+    metrics::FrameKind,
+};
+
+/// Peers a shard walks before letting other tasks run.
+const YIELD_EVERY: usize = 1024;
+
+/// Hands new connections to the shards, round robin.
+#[derive(Clone)]
+pub struct Fanout {
+    joins: Arc<[mpsc::UnboundedSender<Arc<Peer>>]>,
+    next: Arc<AtomicUsize>,
+}
+
+impl Fanout {
+    /// Starts `shards` shard tasks (at least one).
+    pub fn spawn(
+        hub: &HubHandle,
+        shards: usize,
+        housekeeping: Duration,
+        limits: Arc<WsLimits>,
+        cancel: &CancellationToken,
+        tracker: &TaskTracker,
+    ) -> Self {
+        let joins = (0..shards.max(1))
+            .map(|_| {
+                let (tx, rx) = mpsc::unbounded_channel();
+                tracker.spawn(shard(
+                    hub.clone(),
+                    rx,
+                    housekeeping,
+                    limits.clone(),
+                    cancel.clone(),
+                ));
+                tx
+            })
+            .collect();
+        Self {
+            joins,
+            next: Arc::default(),
+        }
+    }
+
+    /// Shards for this machine: two per core, so both cores share a tick's writes evenly.
+    pub fn default_shards() -> usize {
+        std::thread::available_parallelism().map_or(2, |n| n.get() * 2)
+    }
+
+    /// Gives a peer to a shard. False once the shards have stopped.
+    pub fn join(&self, peer: Arc<Peer>) -> bool {
+        let i = self.next.fetch_add(1, Ordering::Relaxed) % self.joins.len();
+        self.joins[i].send(peer).is_ok()
+    }
+}
+
+async fn shard(
+    hub: HubHandle,
+    mut joins: mpsc::UnboundedReceiver<Arc<Peer>>,
+    housekeeping: Duration,
+    limits: Arc<WsLimits>,
+    cancel: CancellationToken,
+) {
+    let mut ticks = hub.ticks();
+    ticks.mark_unchanged();
+    let mut events = hub.events();
+    let mut peers: Vec<Arc<Peer>> = Vec::new();
+    let mut timer = tokio::time::interval(housekeeping);
+    timer.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            () = cancel.cancelled() => break,
+            Some(peer) = joins.recv() => peers.push(peer),
+            changed = ticks.changed() => {
+                if changed.is_err() {
+                    break;
+                }
+                let tick = ticks.borrow_and_update().clone();
+                sweep(&peers, &tick, &limits).await;
+            }
+            event = events.recv() => match event {
+                Ok(event) => {
+                    let (frames, bytes) = peers.iter().fold((0, 0), |(f, b), p| {
+                        let n = p.on_event(&event);
+                        (f + u64::from(n > 0), b + n)
+                    });
+                    limits.traffic.sent_many(FrameKind::of_topic(event.topic), frames, bytes);
+                }
+                Err(RecvError::Lagged(_)) => peers.iter().for_each(|p| p.on_lagged()),
+                Err(RecvError::Closed) => break,
+            },
+            _ = timer.tick() => {
+                let beat = heartbeat_frame();
+                let now = Instant::now();
+                peers.retain(|p| p.housekeep(now, &beat));
+            }
+        }
+    }
+}
+
+/// Writes a tick to every peer of the shard.
+async fn sweep(peers: &[Arc<Peer>], tick: &Tick, limits: &WsLimits) {
+    let now = Instant::now();
+    let (mut frames, mut bytes) = (0u64, 0usize);
+    for chunk in peers.chunks(YIELD_EVERY) {
+        for peer in chunk {
+            let n = peer.on_tick(tick, now);
+            frames += u64::from(n > 0);
+            bytes += n;
+        }
+        if chunk.len() == YIELD_EVERY {
+            tokio::task::yield_now().await;
+        }
+    }
+    limits.traffic.sent_many(FrameKind::State, frames, bytes);
+}
+
+fn heartbeat_frame() -> Bytes {
+    let text = serde_json::to_string(&heartbeat()).unwrap_or_default();
+    frame::text(&text)
+}

@@ -1,0 +1,409 @@
+//! The sending side of one `/ws` connection, shared by the connection's own task (replies, snapshots, replays)
+//! and the fan-out shard that serves it (ticks, events, heartbeats). Every write happens under the peer's lock,
+//! so frames never interleave, and is non-blocking: bytes go straight to the socket with `try_write`; what the
+//! kernel does not take waits in a bounded queue that the connection's task drains when the socket is writable.
+//!
+//! Back-pressure: a tick is never queued behind a backlog — the peer just remembers that one is owed and sends
+//! the newest tick once the backlog is gone (state coalesces). A peer that leaves a protocol ping unanswered for
+//! [`PING_GRACE`] is not reading: it is owed ticks rather than sent them, so a stalled client costs the fan-out a
+//! lock and a flag until it reads again. Events are queued; a queue over its bound, or a backlog older than the
+//! send timeout, ends the connection (never a silent loss: a reconnecting client resumes from its `seq`).
+
+use std::{
+    collections::VecDeque,
+    io,
+    sync::{Arc, Mutex, MutexGuard, atomic::Ordering},
+    time::Duration,
+};
+
+use bytes::Bytes;
+use kato_dashboard_core::protocol::{ServerMsg, Topic};
+use tokio::{net::TcpStream, sync::Notify, time::Instant};
+
+use super::{End, WsLimits, frame, state::ConnState};
+use crate::{
+    hub::{EventFrame, HubHandle, Replay, Tick},
+    metrics::FrameKind,
+};
+
+/// How long a protocol ping may stay unanswered before the peer counts as not reading.
+pub const PING_GRACE: Duration = Duration::from_secs(2);
+/// When the first ping goes out after the connection opens (so a client that never reads is found early).
+pub const FIRST_PING: Duration = Duration::from_secs(1);
+
+/// Settings every peer shares.
+#[derive(Debug, Clone)]
+pub struct PeerConfig {
+    /// Unsolicited heartbeat and protocol ping period.
+    pub heartbeat: Duration,
+    /// Longest a backlog may wait for the socket before the client counts as stalled.
+    pub send_timeout: Duration,
+    /// Most bytes queued behind a full socket.
+    pub queue_limit: usize,
+}
+
+/// What both the connection task and the shard touch.
+pub struct Peer {
+    /// The client's socket.
+    pub stream: TcpStream,
+    state: Mutex<PeerState>,
+    /// Wakes the connection task: a backlog to drain, or the end.
+    pub wake: Notify,
+    hub: HubHandle,
+    limits: Arc<WsLimits>,
+    config: PeerConfig,
+}
+
+/// The peer's protocol state and output queue.
+pub struct PeerState {
+    /// Subscriptions and protocol decisions.
+    pub conn: ConnState,
+    next_seq: [u64; 3],
+    out: VecDeque<Bytes>,
+    out_bytes: usize,
+    blocked_since: Option<Instant>,
+    tick_owed: bool,
+    last_tick: u64,
+    ping_sent: Option<Instant>,
+    last_seen: Instant,
+    next_heartbeat: Instant,
+    next_ping: Instant,
+    end: Option<End>,
+}
+
+impl PeerState {
+    /// Why the peer ended, if it did.
+    pub fn ended(&self) -> Option<&End> {
+        self.end.as_ref()
+    }
+
+    /// Whether bytes wait for the socket.
+    pub fn backlogged(&self) -> bool {
+        !self.out.is_empty()
+    }
+
+    fn not_reading(&self, now: Instant) -> bool {
+        self.ping_sent
+            .is_some_and(|at| now.saturating_duration_since(at) > PING_GRACE)
+    }
+}
+
+type Guard<'a> = MutexGuard<'a, PeerState>;
+
+impl Peer {
+    /// A peer for a freshly upgraded socket.
+    pub fn new(
+        stream: TcpStream,
+        conn: ConnState,
+        hub: HubHandle,
+        limits: Arc<WsLimits>,
+        config: PeerConfig,
+    ) -> Self {
+        // Subscribe-time sequence numbers: events published from now on are this client's.
+        let next_seq = Topic::EVENTS.map(|t| hub.last_seq(t) + 1);
+        let now = Instant::now();
+        let state = PeerState {
+            conn,
+            next_seq,
+            out: VecDeque::new(),
+            out_bytes: 0,
+            blocked_since: None,
+            tick_owed: false,
+            last_tick: hub.latest().number,
+            ping_sent: None,
+            last_seen: now,
+            next_heartbeat: now + config.heartbeat,
+            next_ping: now + FIRST_PING.min(config.heartbeat),
+            end: None,
+        };
+        Self {
+            stream,
+            state: Mutex::new(state),
+            wake: Notify::new(),
+            hub,
+            limits,
+            config,
+        }
+    }
+
+    /// Locks the peer's state.
+    pub fn lock(&self) -> Guard<'_> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Ends the peer (the connection task closes the socket).
+    pub fn end(&self, s: &mut PeerState, end: End) {
+        if s.end.is_none() {
+            s.end = Some(end);
+            self.wake.notify_one();
+        }
+    }
+
+    /// Writes a frame now, or queues it behind the backlog. Returns the bytes accepted (0 once ended).
+    pub fn write(&self, s: &mut PeerState, frame: Bytes) -> usize {
+        if s.end.is_some() {
+            return 0;
+        }
+        let len = frame.len();
+        if !s.out.is_empty() {
+            if s.out_bytes + len > self.config.queue_limit {
+                self.end(s, End::Stalled);
+                return 0;
+            }
+            s.out_bytes += len;
+            s.out.push_back(frame);
+            return len;
+        }
+        match self.write_now(&frame) {
+            Ok(n) if n == len => {}
+            Ok(n) => {
+                s.out_bytes = len - n;
+                s.out.push_back(frame.slice(n..));
+                s.blocked_since = Some(Instant::now());
+                self.wake.notify_one();
+            }
+            Err(_) => {
+                self.end(s, End::ClientClosed);
+                return 0;
+            }
+        }
+        len
+    }
+
+    /// Writes a close frame if nothing waits before it (a stalled socket gets none), whether or not the peer
+    /// has ended.
+    pub fn send_close(&self, s: &PeerState, code: u16, reason: &str) {
+        if s.out.is_empty() {
+            let _ = self.write_now(&frame::close(code, reason));
+        }
+    }
+
+    /// Writes as much of `buf` as the socket takes without waiting.
+    fn write_now(&self, buf: &[u8]) -> io::Result<usize> {
+        let mut done = 0;
+        while done < buf.len() {
+            match self.stream.try_write(&buf[done..]) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => done += n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(done)
+    }
+
+    /// Drains the backlog as far as the socket allows; then pays an owed tick. Returns whether a backlog is left.
+    pub fn flush(&self, s: &mut PeerState) -> bool {
+        while let Some(front) = s.out.front_mut() {
+            if s.end.is_some() {
+                return false;
+            }
+            match self.write_now(front) {
+                Ok(n) if n == front.len() => {
+                    s.out_bytes -= n;
+                    s.out.pop_front();
+                }
+                Ok(n) => {
+                    s.out_bytes -= n;
+                    let rest = front.slice(n..);
+                    *front = rest;
+                    return true;
+                }
+                Err(_) => {
+                    self.end(s, End::ClientClosed);
+                    return false;
+                }
+            }
+        }
+        s.blocked_since = None;
+        if s.tick_owed {
+            self.pay_tick(s, Instant::now());
+        }
+        s.backlogged()
+    }
+
+    /// Sends a text frame of the given stream, counting it.
+    pub fn send_text(&self, s: &mut PeerState, kind: FrameKind, text: &str) {
+        let n = self.write(s, frame::text(text));
+        self.limits.traffic.sent(kind, n);
+    }
+
+    /// Sends a control message.
+    pub fn send_msg(&self, s: &mut PeerState, msg: &ServerMsg) {
+        if matches!(msg, ServerMsg::Resync { .. }) {
+            self.limits.traffic.resyncs.fetch_add(1, Ordering::Relaxed);
+        }
+        match serde_json::to_string(msg) {
+            Ok(text) => self.send_text(s, FrameKind::Control, &text),
+            Err(e) => tracing::error!(error = %e, "cannot serialize a control message"),
+        }
+    }
+
+    /// A tick from the shard. Returns the bytes written.
+    pub fn on_tick(&self, tick: &Tick, now: Instant) -> usize {
+        let mut s = self.lock();
+        if s.end.is_some() || tick.number <= s.last_tick {
+            return 0;
+        }
+        if s.backlogged() || s.not_reading(now) {
+            s.tick_owed = true;
+            return 0;
+        }
+        self.send_tick(&mut s, tick)
+    }
+
+    fn pay_tick(&self, s: &mut PeerState, now: Instant) {
+        if s.not_reading(now) {
+            return;
+        }
+        s.tick_owed = false;
+        let tick = self.hub.latest();
+        if tick.number > s.last_tick {
+            let n = self.send_tick(s, &tick);
+            self.limits.traffic.sent(FrameKind::State, n);
+        }
+    }
+
+    fn send_tick(&self, s: &mut PeerState, tick: &Tick) -> usize {
+        s.last_tick = tick.number;
+        let subs = s.conn.subs;
+        if s.conn.deltas {
+            match tick.delta_frame(subs, &mut s.conn.sent_versions) {
+                Some(text) => self.write(s, frame::text(text.as_str())),
+                None => 0,
+            }
+        } else {
+            tick.wire(subs).map_or(0, |f| self.write(s, f.clone()))
+        }
+    }
+
+    /// The current state of every subscribed state topic, then each subscribed event topic's sticky frame.
+    pub fn send_snapshot(&self, s: &mut PeerState) {
+        let tick = self.hub.latest();
+        let subs = s.conn.subs;
+        if let Some(wire) = tick.wire(subs) {
+            let n = self.write(s, wire.clone());
+            self.limits.traffic.sent(FrameKind::State, n);
+            tick.mark_sent(subs, &mut s.conn.sent_versions);
+        }
+        s.last_tick = s.last_tick.max(tick.number);
+        for topic in Topic::EVENTS {
+            if let Some(text) = self.hub.sticky(topic).filter(|_| subs.contains(topic)) {
+                self.send_text(s, FrameKind::of_topic(topic), text.as_str());
+            }
+        }
+    }
+
+    /// A protocol pong: the client reads again, so an owed tick goes out now.
+    pub fn on_pong(&self, s: &mut PeerState) {
+        s.ping_sent = None;
+        if s.tick_owed && !s.backlogged() {
+            self.pay_tick(s, Instant::now());
+        }
+    }
+
+    /// Any frame from the client.
+    pub fn seen(s: &mut PeerState) {
+        s.last_seen = Instant::now();
+    }
+
+    /// An event from the shard, in publication order. Returns the bytes written.
+    pub fn on_event(&self, event: &EventFrame) -> usize {
+        let mut s = self.lock();
+        let i = slot(event.topic);
+        if !s.conn.subs.contains(event.topic) {
+            s.next_seq[i] = s.next_seq[i].max(event.seq + 1);
+            return 0;
+        }
+        if event.seq < s.next_seq[i] {
+            return 0;
+        }
+        if event.seq == s.next_seq[i] {
+            s.next_seq[i] += 1;
+            return self.write(&mut s, event.wire.clone());
+        }
+        self.catch_up(&mut s, event.topic, "lagged");
+        0
+    }
+
+    /// The shard missed events: every subscribed event topic catches up from the replay buffer.
+    pub fn on_lagged(&self) {
+        let mut s = self.lock();
+        for topic in Topic::EVENTS {
+            if s.conn.subs.contains(topic) {
+                self.catch_up(&mut s, topic, "lagged");
+            }
+        }
+    }
+
+    /// The client resumes `topic` after `after`.
+    pub fn resume(&self, s: &mut PeerState, topic: Topic, after: u64) {
+        s.next_seq[slot(topic)] = after + 1;
+        self.catch_up(s, topic, "gap");
+    }
+
+    /// Sends every buffered event from the cursor on, or a `resync` when some are gone.
+    fn catch_up(&self, s: &mut PeerState, topic: Topic, reason: &str) {
+        let i = slot(topic);
+        let mut after = s.next_seq[i].saturating_sub(1);
+        for _ in 0..2 {
+            let (from_seq, reason) = match self.hub.replay_after(topic, after) {
+                Replay::Events(frames) => {
+                    for f in frames {
+                        s.next_seq[i] = f.seq + 1;
+                        let n = self.write(s, f.wire.clone());
+                        self.limits.traffic.sent(FrameKind::of_topic(topic), n);
+                    }
+                    return;
+                }
+                Replay::Gap { resume_from } => (resume_from, reason),
+                Replay::Ahead => (1, "server_restarted"),
+            };
+            let msg = ServerMsg::Resync {
+                topic: topic.as_str().into(),
+                reason: reason.into(),
+                from_seq,
+            };
+            self.send_msg(s, &msg);
+            after = from_seq - 1;
+        }
+    }
+
+    /// The shard's periodic check: heartbeat and ping when due, dead peers and stalled backlogs ended.
+    /// Returns whether the peer is still open.
+    pub fn housekeep(&self, now: Instant, heartbeat: &Bytes) -> bool {
+        let mut s = self.lock();
+        if s.end.is_some() {
+            return false;
+        }
+        let hb = self.config.heartbeat;
+        if now.saturating_duration_since(s.last_seen) > hb * 2 + Duration::from_secs(5) {
+            self.end(&mut s, End::HeartbeatTimeout);
+            return false;
+        }
+        if s.blocked_since
+            .is_some_and(|at| now.saturating_duration_since(at) > self.config.send_timeout)
+        {
+            self.end(&mut s, End::Stalled);
+            return false;
+        }
+        if now >= s.next_ping {
+            s.next_ping = now + hb;
+            self.write(&mut s, frame::encode(frame::PING, b"kato"));
+            s.ping_sent.get_or_insert(now);
+        }
+        if now >= s.next_heartbeat {
+            s.next_heartbeat = now + hb;
+            let n = self.write(&mut s, heartbeat.clone());
+            self.limits.traffic.sent(FrameKind::Control, n);
+        }
+        true
+    }
+}
+
+fn slot(topic: Topic) -> usize {
+    Topic::EVENTS.iter().position(|t| *t == topic).unwrap_or(0)
+}
