@@ -126,6 +126,18 @@ load() { # name, ws-load args...
   log "scenario $name: ws-load $*"
   "$BIN/ws-load" --json "$@" >"$OUT/$name.json" 2>"$OUT/$name.txt" || { log "ws-load failed (see $OUT/$name.txt)"; return 1; }
   sed -n '/^ws-load report/,$p' "$OUT/$name.txt" >&2
+  # The server's share of the latency: its fan-out histogram (tick timestamp → last frame handed to the kernel).
+  if [ -n "$DASH_PID" ]; then
+    curl -fsS "http://127.0.0.1:$DASH_PORT/metrics" 2>/dev/null | grep '^kato_dashboard_ws_fanout' >"$OUT/$name.fanout" || true
+    fanout_summary "$OUT/$name.fanout" >&2
+  fi
+}
+
+fanout_summary() { # Prometheus histogram lines → "server fan-out: mean, share of shard sweeps under each bound"
+  awk '/_count /{n=$2} /_sum /{s=$2} /_bucket/{match($0,/le="[^"]+"/); le=substr($0,RSTART+4,RLENGTH-5); b[++k]=le; c[k]=$2}
+       END{ if (n==0) exit; printf "server fan-out (tick → last frame to the kernel, per shard sweep): mean %.1f ms;", s/n*1000;
+            for (i=1;i<=k;i++) if (b[i]=="0.01"||b[i]=="0.025"||b[i]=="0.05"||b[i]=="0.1"||b[i]=="0.25") printf " ≤%g ms %.1f %%;", b[i]*1000, c[i]*100/n;
+            printf "\n" }' "$1"
 }
 
 {
@@ -165,6 +177,11 @@ for sc in "${SCENARIOS[@]}"; do
       start_dashboard stalled
       load stalled --url "$DASH_WS" -n 1000 --stalled 1000 --rate 1000 --idle 10 --duration "$DURATION" \
         --server-pid "$DASH_PID"
+      stop_dashboard ;;
+    stalled-rcvbuf-default) # the same with the stalled sockets' receive buffers left at the kernel default
+      start_dashboard "$sc"
+      load "$sc" --url "$DASH_WS" -n 1000 --stalled 1000 --stalled-rcvbuf 0 --rate 1000 --idle 10 \
+        --duration "$DURATION" --server-pid "$DASH_PID"
       stop_dashboard ;;
     *) log "unknown scenario $sc"; exit 2 ;;
   esac

@@ -61,12 +61,9 @@ pub struct Args {
     /// Seconds one connection attempt (TCP + WebSocket handshake) may take.
     #[arg(long, default_value_t = 10.0)]
     pub connect_timeout: f64,
-    /// Read buffer size of each client socket (tungstenite), bytes.
+    /// Bytes each client reads from its socket at a time.
     #[arg(long, default_value_t = 4096)]
     pub read_buffer: usize,
-    /// Write buffer size of each client socket (tungstenite), bytes.
-    #[arg(long, default_value_t = 4096)]
-    pub write_buffer: usize,
     /// Write the last `realtime_update` received by the first live client to this file.
     #[arg(long)]
     pub save_frame: Option<std::path::PathBuf>,
@@ -106,10 +103,8 @@ pub struct Settings {
     pub kato_sim: Option<Url>,
     /// Per-connection timeout.
     pub connect_timeout: Duration,
-    /// tungstenite read buffer.
+    /// Bytes read at a time.
     pub read_buffer: usize,
-    /// tungstenite write buffer.
-    pub write_buffer: usize,
     /// Where to save a sample frame.
     pub save_frame: Option<std::path::PathBuf>,
 }
@@ -141,10 +136,7 @@ impl Args {
                 self.rate
             ));
         }
-        for (name, v) in [
-            ("read-buffer", self.read_buffer),
-            ("write-buffer", self.write_buffer),
-        ] {
+        for (name, v) in [("read-buffer", self.read_buffer)] {
             if !(256..=1 << 20).contains(&v) {
                 return Err(format!(
                     "--{name} must be within 256..=1048576 bytes, got {v}"
@@ -172,7 +164,6 @@ impl Args {
             kato_sim,
             connect_timeout: secs("connect-timeout", self.connect_timeout, 0.1, 120.0)?,
             read_buffer: self.read_buffer,
-            write_buffer: self.write_buffer,
             save_frame: self.save_frame.clone(),
         })
     }

@@ -10,19 +10,12 @@ use std::{
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
-use futures_util::{SinkExt, StreamExt};
-use tokio::net::{TcpSocket, TcpStream};
-use tokio_tungstenite::{
-    WebSocketStream, client_async_with_config,
-    tungstenite::{Message, protocol::WebSocketConfig},
-};
+use tokio::net::TcpSocket;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
-use crate::{frame, stats::Sample};
-
-/// A connected client socket.
-pub type Ws = WebSocketStream<TcpStream>;
+pub use crate::wire::Ws;
+use crate::{frame, stats::Sample, wire::Event};
 
 /// Microseconds since the Unix epoch, from the wall clock the server's timestamps also come from.
 pub fn now_micros() -> u64 {
@@ -77,8 +70,8 @@ pub struct ClientSpec {
     pub url: Url,
     /// Frames sent right after the handshake (features, subscribe).
     pub hello: Vec<String>,
-    /// tungstenite settings (small buffers).
-    pub ws_config: WebSocketConfig,
+    /// Bytes read from the socket at a time.
+    pub read_buffer: usize,
     /// Longest a connection attempt may take.
     pub connect_timeout: Duration,
 }
@@ -90,7 +83,6 @@ impl ClientSpec {
         topics: &[String],
         deltas: bool,
         read_buffer: usize,
-        write_buffer: usize,
         connect_timeout: Duration,
     ) -> Self {
         let mut hello = Vec::new();
@@ -99,16 +91,10 @@ impl ClientSpec {
         }
         let list = serde_json::to_string(topics).unwrap_or_else(|_| "[]".into());
         hello.push(format!(r#"{{"type":"subscribe","subscriptions":{list}}}"#));
-        let ws_config = WebSocketConfig::default()
-            .read_buffer_size(read_buffer)
-            .write_buffer_size(0)
-            .max_write_buffer_size(write_buffer.max(64 * 1024))
-            .max_message_size(Some(16 << 20))
-            .max_frame_size(Some(16 << 20));
         Self {
             url,
             hello,
-            ws_config,
+            read_buffer,
             connect_timeout,
         }
     }
@@ -140,13 +126,13 @@ pub async fn connect(spec: &ClientSpec, rcvbuf: Option<u32>) -> Result<Ws, Strin
             .await
             .map_err(|e| format!("connect: {}", e.kind()))?;
         let _ = tcp.set_nodelay(true);
-        let (mut ws, _) = client_async_with_config(spec.url.as_str(), tcp, Some(spec.ws_config))
+        let mut ws = Ws::handshake(tcp, &spec.url, spec.read_buffer)
             .await
-            .map_err(|e| format!("handshake: {}", short_error(&e.to_string())))?;
+            .map_err(|e| short_error(&e))?;
         for text in &spec.hello {
-            ws.send(Message::text(text.as_str()))
+            ws.send_text(text)
                 .await
-                .map_err(|e| format!("send hello: {e}"))?;
+                .map_err(|e| format!("send hello: {}", e.kind()))?;
         }
         Ok(ws)
     };
@@ -198,41 +184,36 @@ pub async fn run_live(
     let mut stats = ClientStats::default();
     let mut last_tick: Option<u64> = None;
     loop {
-        let msg = tokio::select! {
+        let event = tokio::select! {
             () = cancel.cancelled() => {
-                let _ = tokio::time::timeout(Duration::from_secs(2), ws.close(None)).await;
+                ws.close(Duration::from_secs(2)).await;
                 return stats;
             }
-            msg = ws.next() => msg,
+            event = ws.next() => event,
         };
         let now = now_micros();
-        let text = match msg {
-            Some(Ok(Message::Text(t))) => t,
-            Some(Ok(Message::Binary(b))) => {
+        let text = match event {
+            Ok(Event::Text(t)) => t,
+            Ok(Event::Binary(len)) => {
                 if window.contains(now) {
                     stats.messages += 1;
-                    stats.bytes += b.len() as u64;
+                    stats.bytes += len as u64;
                 }
                 continue;
             }
-            Some(Ok(Message::Close(frame))) => {
+            Ok(Event::Close(frame)) => {
                 stats.ended_early = Some(match frame {
-                    Some(f) => format!("closed by server: {} {}", u16::from(f.code), f.reason),
+                    Some((code, reason)) => format!("closed by server: {code} {reason}"),
                     None => "closed by server".into(),
                 });
                 return stats;
             }
-            Some(Ok(_)) => continue,
-            Some(Err(e)) => {
-                stats.ended_early = Some(format!("error: {}", short_error(&e.to_string())));
-                return stats;
-            }
-            None => {
-                stats.ended_early = Some("connection ended".into());
+            Err(e) => {
+                stats.ended_early = Some(short_error(&e));
                 return stats;
             }
         };
-        let Some(header) = frame::realtime_header(&text) else {
+        let Some(header) = frame::realtime_header(text) else {
             if window.contains(now) {
                 stats.messages += 1;
                 stats.bytes += text.len() as u64;
@@ -248,7 +229,7 @@ pub async fn run_live(
             last_tick = header.tick;
         }
         if keep_frame {
-            stats.last_update = Some(text.as_str().to_owned());
+            stats.last_update = Some(text.to_owned());
         }
         if !window.contains(now) {
             continue;
@@ -295,19 +276,12 @@ mod tests {
     #[test]
     fn hello_frames_opt_in_before_subscribing() {
         let url = Url::parse("ws://127.0.0.1:1/ws").unwrap_or_else(|_| unreachable!());
-        let spec = ClientSpec::new(
-            url,
-            &["metrics".into()],
-            true,
-            4096,
-            4096,
-            Duration::from_secs(1),
-        );
+        let spec = ClientSpec::new(url, &["metrics".into()], true, 4096, Duration::from_secs(1));
         assert_eq!(spec.hello[0], r#"{"type":"features","deltas":true}"#);
         assert_eq!(
             spec.hello[1],
             r#"{"type":"subscribe","subscriptions":["metrics"]}"#
         );
-        assert_eq!(spec.ws_config.read_buffer_size, 4096);
+        assert_eq!(spec.read_buffer, 4096);
     }
 }

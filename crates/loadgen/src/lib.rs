@@ -8,7 +8,8 @@
 //! also counts the KATO requests made during the steady phase. Every run is bounded in clients (≤ 20,000) and
 //! time (`--duration` ≤ 30 min plus ramp and warm-up).
 //!
-//! Modules: [`cli`] (arguments, loopback and bound checks), [`client`] (one socket), [`frame`] (header of a
+//! Modules: [`cli`] (arguments, loopback and bound checks), [`client`] (one socket), [`wire`] (a lean WebSocket
+//! client: handshake, masked frames, frames read in place), [`frame`] (header of a
 //! frame without parsing the JSON), [`stats`] (percentiles), [`procfs`] (/proc parsing), [`ramp`] (opening and stopping the fleet), [`kato`] (kato-sim
 //! request counts), [`run`] (the phases), [`report`] (table and JSON). Depends on no other workspace crate:
 //! it speaks the wire protocol as any client would.
@@ -22,3 +23,4 @@ pub mod ramp;
 pub mod report;
 pub mod run;
 pub mod stats;
+pub mod wire;

@@ -70,7 +70,6 @@ pub async fn ramp(s: &Settings, window: Arc<Window>, conns: &mut Connections) ->
         &s.topics,
         s.deltas,
         s.read_buffer,
-        s.write_buffer,
         s.connect_timeout,
     ));
     let total = s.clients + s.stalled;

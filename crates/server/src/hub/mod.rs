@@ -1,7 +1,8 @@
 //! The hub: one task that owns the latest value of every state topic and the sequence numbers of every event
 //! topic. Collectors send it inputs; it ticks at `BROADCAST_INTERVAL`, serializing each changed topic once per
-//! tick, and publishes events the moment they arrive. Connections read ticks from a `watch` (so a slow client
-//! coalesces to the latest) and events from a `broadcast` backed by replay buffers (so nothing is lost silently).
+//! tick (and framing it once for the WebSocket), and publishes events the moment they arrive. The `/ws` fan-out
+//! shards read ticks from a `watch` (so a slow client coalesces to the latest) and events from a `broadcast` backed
+//! by replay buffers (so nothing is lost silently).
 
 pub mod history;
 mod replay;

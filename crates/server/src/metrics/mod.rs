@@ -125,6 +125,9 @@ pub struct WsTraffic {
     /// `resync` frames sent (a client fell too far behind or asked for events no longer kept).
     pub resyncs: AtomicU64,
     ends: [AtomicU64; 5],
+    /// Per fan-out shard and tick: from the tick's timestamp until the shard has handed its last frame to the
+    /// kernel (the server's share of tick → client latency).
+    pub fanout_seconds: Histogram,
 }
 
 impl WsTraffic {

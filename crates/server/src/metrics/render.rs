@@ -107,6 +107,16 @@ pub fn render(state: &AppState) -> String {
         "/ws upgrades refused (connection cap or Origin).",
         count(&ws.refused),
     );
+    o.family(
+        "kato_dashboard_ws_fanout_duration_seconds",
+        "histogram",
+        "Per fan-out shard and tick: from the tick's timestamp until its last frame went to the kernel.",
+    );
+    o.histogram(
+        "kato_dashboard_ws_fanout_duration_seconds",
+        "",
+        &ws.traffic.fanout_seconds,
+    );
     let per_stream = |i: usize| {
         FrameKind::ALL.map(|s| {
             let totals = ws.traffic.totals(s);

@@ -75,7 +75,7 @@ pub async fn serve(peer: Arc<Peer>, mut buf: Vec<u8>, cancel: CancellationToken)
             if let Some(end) = s.ended() {
                 break *end;
             }
-            s.backlogged()
+            s.wants_socket()
         };
         tokio::select! {
             () = cancel.cancelled() => break End::Shutdown,

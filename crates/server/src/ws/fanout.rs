@@ -135,6 +135,9 @@ async fn sweep(peers: &[Arc<Peer>], tick: &Tick, limits: &WsLimits) {
         }
     }
     limits.traffic.sent_many(FrameKind::State, frames, bytes);
+    if let Ok(took) = (chrono::Utc::now() - tick.at).to_std() {
+        limits.traffic.fanout_seconds.observe(took);
+    }
 }
 
 fn heartbeat_frame() -> Bytes {

@@ -5,9 +5,10 @@
 //!
 //! Back-pressure: a tick is never queued behind a backlog — the peer just remembers that one is owed and sends
 //! the newest tick once the backlog is gone (state coalesces). A peer that leaves a protocol ping unanswered for
-//! [`PING_GRACE`] is not reading: it is owed ticks rather than sent them, so a stalled client costs the fan-out a
-//! lock and a flag until it reads again. Events are queued; a queue over its bound, or a backlog older than the
-//! send timeout, ends the connection (never a silent loss: a reconnecting client resumes from its `seq`).
+//! [`PING_GRACE`] is not reading: it is owed ticks rather than sent them and its other frames are queued without
+//! touching the socket, so a stalled client costs the fan-out a lock and a flag until it reads again. Events are
+//! queued; a queue over its bound, or a backlog older than the send timeout, ends the connection (never a silent
+//! loss: a reconnecting client resumes from its `seq`).
 
 use std::{
     collections::VecDeque,
@@ -82,6 +83,12 @@ impl PeerState {
         !self.out.is_empty()
     }
 
+    /// Whether the backlog should be written as soon as the socket takes it (not while the client is not
+    /// reading: its pong comes first).
+    pub fn wants_socket(&self) -> bool {
+        self.backlogged() && !self.not_reading(Instant::now())
+    }
+
     fn not_reading(&self, now: Instant) -> bool {
         self.ping_sent
             .is_some_and(|at| now.saturating_duration_since(at) > PING_GRACE)
@@ -147,13 +154,16 @@ impl Peer {
             return 0;
         }
         let len = frame.len();
-        if !s.out.is_empty() {
+        let now = Instant::now();
+        // Behind a backlog, or to a client that is not reading: queued (a non-reading client costs no syscall).
+        if !s.out.is_empty() || s.not_reading(now) {
             if s.out_bytes + len > self.config.queue_limit {
                 self.end(s, End::Stalled);
                 return 0;
             }
             s.out_bytes += len;
             s.out.push_back(frame);
+            s.blocked_since.get_or_insert(now);
             return len;
         }
         match self.write_now(&frame) {
@@ -161,7 +171,7 @@ impl Peer {
             Ok(n) => {
                 s.out_bytes = len - n;
                 s.out.push_back(frame.slice(n..));
-                s.blocked_since = Some(Instant::now());
+                s.blocked_since = Some(now);
                 self.wake.notify_one();
             }
             Err(_) => {
@@ -195,8 +205,12 @@ impl Peer {
         Ok(done)
     }
 
-    /// Drains the backlog as far as the socket allows; then pays an owed tick. Returns whether a backlog is left.
+    /// Drains the backlog as far as the socket allows (nothing while the client is not reading); then pays an
+    /// owed tick. Returns whether a backlog is left.
     pub fn flush(&self, s: &mut PeerState) -> bool {
+        if s.not_reading(Instant::now()) {
+            return s.backlogged();
+        }
         while let Some(front) = s.out.front_mut() {
             if s.end.is_some() {
                 return false;
@@ -297,7 +311,8 @@ impl Peer {
         }
     }
 
-    /// A protocol pong: the client reads again, so an owed tick goes out now.
+    /// A protocol pong: the client reads again, so an owed tick goes out now (after the backlog, which the
+    /// connection task drains next).
     pub fn on_pong(&self, s: &mut PeerState) {
         s.ping_sent = None;
         if s.tick_owed && !s.backlogged() {
@@ -407,3 +422,7 @@ impl Peer {
 fn slot(topic: Topic) -> usize {
     Topic::EVENTS.iter().position(|t| *t == topic).unwrap_or(0)
 }
+
+#[cfg(test)]
+#[path = "peer_tests.rs"]
+mod tests;
