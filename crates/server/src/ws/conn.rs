@@ -148,8 +148,8 @@ fn on_message(peer: &Peer, msg: Incoming) -> Result<(), End> {
     }
 }
 
-/// Marks the peer ended (the shard stops writing), sends the close frame behind whatever is queued if the socket
-/// takes it, half-closes, and waits briefly for the client to finish so it reads the close frame.
+/// Marks the peer ended (the shard stops writing), sends the close frame if nothing is queued before it,
+/// half-closes, and waits briefly for the client to finish so it reads the close frame. A stalled client is reset.
 async fn finish(peer: &Peer, end: End) -> End {
     {
         let mut s = peer.lock();
@@ -158,10 +158,15 @@ async fn finish(peer: &Peer, end: End) -> End {
         }
         peer.end(&mut s, end);
     }
-    let _ = SockRef::from(&peer.stream).shutdown(std::net::Shutdown::Write);
-    if end != End::Stalled {
-        let _ = tokio::time::timeout(Duration::from_secs(1), drain(peer)).await;
+    let sock = SockRef::from(&peer.stream);
+    if end == End::Stalled {
+        // The client takes nothing: reset instead of leaving its unsent backlog (and a FIN behind it) in the
+        // kernel for minutes. The socket closes when the shard lets go of the peer.
+        let _ = sock.set_linger(Some(Duration::ZERO));
+        return end;
     }
+    let _ = sock.shutdown(std::net::Shutdown::Write);
+    let _ = tokio::time::timeout(Duration::from_secs(1), drain(peer)).await;
     end
 }
 

@@ -28,11 +28,12 @@ use crate::{
 /// Peers a shard walks before letting other tasks run.
 const YIELD_EVERY: usize = 1024;
 
-/// Hands new connections to the shards, round robin.
+/// Hands each new connection to the shard serving the fewest (connections end unevenly, so round robin would
+/// leave some shards with most of the work and a core idle).
 #[derive(Clone)]
 pub struct Fanout {
     joins: Arc<[mpsc::UnboundedSender<Arc<Peer>>]>,
-    next: Arc<AtomicUsize>,
+    loads: Arc<[AtomicUsize]>,
 }
 
 impl Fanout {
@@ -45,23 +46,25 @@ impl Fanout {
         cancel: &CancellationToken,
         tracker: &TaskTracker,
     ) -> Self {
-        let joins = (0..shards.max(1))
-            .map(|_| {
+        let loads: Arc<[AtomicUsize]> = (0..shards.max(1)).map(|_| AtomicUsize::new(0)).collect();
+        let joins = (0..loads.len())
+            .map(|i| {
                 let (tx, rx) = mpsc::unbounded_channel();
                 tracker.spawn(shard(
-                    hub.clone(),
+                    Shard {
+                        hub: hub.clone(),
+                        housekeeping,
+                        limits: limits.clone(),
+                        loads: loads.clone(),
+                        index: i,
+                    },
                     rx,
-                    housekeeping,
-                    limits.clone(),
                     cancel.clone(),
                 ));
                 tx
             })
             .collect();
-        Self {
-            joins,
-            next: Arc::default(),
-        }
+        Self { joins, loads }
     }
 
     /// Shards for this machine: two per core, so both cores share a tick's writes evenly.
@@ -69,18 +72,46 @@ impl Fanout {
         std::thread::available_parallelism().map_or(2, |n| n.get() * 2)
     }
 
-    /// Gives a peer to a shard. False once the shards have stopped.
+    /// Gives a peer to the least loaded shard (ties broken at random, so that clients arriving in a pattern —
+    /// e.g. every other one idle — do not pile their kind onto some shards). False once the shards have stopped.
     pub fn join(&self, peer: Arc<Peer>) -> bool {
-        let i = self.next.fetch_add(1, Ordering::Relaxed) % self.joins.len();
+        let i = least_loaded(&self.loads, rand::random::<u32>() as usize);
+        self.loads[i].fetch_add(1, Ordering::Relaxed);
         self.joins[i].send(peer).is_ok()
     }
 }
 
-async fn shard(
+/// The index of the smallest load; among equals the first one from `start` on (cyclically).
+fn least_loaded(loads: &[AtomicUsize], start: usize) -> usize {
+    let n = loads.len().max(1);
+    (0..n)
+        .map(|k| (start + k) % n)
+        .min_by_key(|&i| {
+            loads
+                .get(i)
+                .map_or(usize::MAX, |l| l.load(Ordering::Relaxed))
+        })
+        .unwrap_or(0)
+}
+
+/// What a shard task needs.
+struct Shard {
     hub: HubHandle,
-    mut joins: mpsc::UnboundedReceiver<Arc<Peer>>,
     housekeeping: Duration,
     limits: Arc<WsLimits>,
+    loads: Arc<[AtomicUsize]>,
+    index: usize,
+}
+
+async fn shard(
+    Shard {
+        hub,
+        housekeeping,
+        limits,
+        loads,
+        index,
+    }: Shard,
+    mut joins: mpsc::UnboundedReceiver<Arc<Peer>>,
     cancel: CancellationToken,
 ) {
     let mut ticks = hub.ticks();
@@ -114,7 +145,9 @@ async fn shard(
             _ = timer.tick() => {
                 let beat = heartbeat_frame();
                 let now = Instant::now();
+                let before = peers.len();
                 peers.retain(|p| p.housekeep(now, &beat));
+                loads[index].fetch_sub(before - peers.len(), Ordering::Relaxed);
             }
         }
     }
@@ -143,4 +176,23 @@ async fn sweep(peers: &[Arc<Peer>], tick: &Tick, limits: &WsLimits) {
 fn heartbeat_frame() -> Bytes {
     let text = serde_json::to_string(&heartbeat()).unwrap_or_default();
     frame::text(&text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_peers_go_to_the_least_loaded_shard() {
+        let loads: Vec<AtomicUsize> = [3, 1, 2, 1].into_iter().map(AtomicUsize::new).collect();
+        assert_eq!(least_loaded(&loads, 0), 1);
+        assert_eq!(
+            least_loaded(&loads, 2),
+            3,
+            "ties: the first from the start on"
+        );
+        assert_eq!(least_loaded(&loads, 7), 3);
+        loads[3].fetch_add(5, Ordering::Relaxed);
+        assert_eq!(least_loaded(&loads, 2), 1);
+    }
 }
