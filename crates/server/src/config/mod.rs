@@ -136,7 +136,7 @@ pub struct Config {
     pub ws_allowed_origins: String,
     /// Seconds between unsolicited heartbeats and protocol pings; a peer silent for two periods is dropped.
     pub ws_heartbeat_seconds: f64,
-    /// Seconds a single send may take before the client counts as stalled and is disconnected.
+    /// Seconds a client's backlog may wait for its socket before the client counts as stalled and is disconnected.
     pub ws_send_timeout_seconds: f64,
     /// Events kept per event topic for replay on resume.
     pub ws_replay_buffer_size: usize,

@@ -1,0 +1,78 @@
+//! Events on a [`Peer`]: live delivery in sequence order, catching up from the replay buffer after a lag or a
+//! `resume`, and `resync` when events are gone.
+
+use kato_dashboard_core::protocol::{ServerMsg, Topic};
+
+use super::{Peer, PeerState};
+use crate::{
+    hub::{EventFrame, Replay},
+    metrics::FrameKind,
+};
+
+impl Peer {
+    /// An event from the shard, in publication order. Returns the bytes written.
+    pub fn on_event(&self, event: &EventFrame) -> usize {
+        let mut s = self.lock();
+        let i = slot(event.topic);
+        if !s.conn.subs.contains(event.topic) {
+            s.next_seq[i] = s.next_seq[i].max(event.seq + 1);
+            return 0;
+        }
+        if event.seq < s.next_seq[i] {
+            return 0;
+        }
+        if event.seq == s.next_seq[i] {
+            s.next_seq[i] += 1;
+            return self.write(&mut s, event.wire.clone());
+        }
+        self.catch_up(&mut s, event.topic, "lagged");
+        0
+    }
+
+    /// The shard missed events: every subscribed event topic catches up from the replay buffer.
+    pub fn on_lagged(&self) {
+        let mut s = self.lock();
+        for topic in Topic::EVENTS {
+            if s.conn.subs.contains(topic) {
+                self.catch_up(&mut s, topic, "lagged");
+            }
+        }
+    }
+
+    /// The client resumes `topic` after `after`.
+    pub fn resume(&self, s: &mut PeerState, topic: Topic, after: u64) {
+        s.next_seq[slot(topic)] = after + 1;
+        self.catch_up(s, topic, "gap");
+    }
+
+    /// Sends every buffered event from the cursor on, or a `resync` when some are gone.
+    fn catch_up(&self, s: &mut PeerState, topic: Topic, reason: &str) {
+        let i = slot(topic);
+        let mut after = s.next_seq[i].saturating_sub(1);
+        for _ in 0..2 {
+            let (from_seq, reason) = match self.hub.replay_after(topic, after) {
+                Replay::Events(frames) => {
+                    for f in frames {
+                        s.next_seq[i] = f.seq + 1;
+                        let n = self.write(s, f.wire.clone());
+                        self.limits.traffic.sent(FrameKind::of_topic(topic), n);
+                    }
+                    return;
+                }
+                Replay::Gap { resume_from } => (resume_from, reason),
+                Replay::Ahead => (1, "server_restarted"),
+            };
+            let msg = ServerMsg::Resync {
+                topic: topic.as_str().into(),
+                reason: reason.into(),
+                from_seq,
+            };
+            self.send_msg(s, &msg);
+            after = from_seq - 1;
+        }
+    }
+}
+
+fn slot(topic: Topic) -> usize {
+    Topic::EVENTS.iter().position(|t| *t == topic).unwrap_or(0)
+}
