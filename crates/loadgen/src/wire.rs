@@ -31,11 +31,16 @@ pub struct Ws {
     chunk: usize,
 }
 
-/// A masked client frame (the mask is fixed: masking is not a secret on loopback).
+/// A complete masked client frame (the mask is fixed: masking is not a secret on loopback).
 pub fn client_frame(opcode: u8, payload: &[u8]) -> Vec<u8> {
+    masked_frame(true, opcode, payload)
+}
+
+/// A masked client frame, final or a fragment (`fin` false; the server's codec tests use these).
+pub fn masked_frame(fin: bool, opcode: u8, payload: &[u8]) -> Vec<u8> {
     const MASK: [u8; 4] = [0x5a, 0x17, 0xc3, 0x81];
     let mut out = Vec::with_capacity(payload.len() + 14);
-    out.push(0x80 | opcode);
+    out.push(if fin { 0x80 } else { 0 } | opcode);
     match payload.len() {
         n if n < 126 => out.push(0x80 | n as u8),
         n if n <= 0xFFFF => {

@@ -6,7 +6,6 @@
 
 use std::{fmt::Write as _, sync::Arc};
 
-use axum::extract::ws::Utf8Bytes;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use kato_dashboard_core::{
@@ -35,7 +34,7 @@ pub struct Tick {
     pub at: DateTime<Utc>,
     timestamp: String,
     topics: [Option<TopicValue>; 3],
-    frames: [Option<Utf8Bytes>; 8],
+    /// The `realtime_update` of each state-topic combination, as a WebSocket frame.
     wire: [Option<Bytes>; 8],
 }
 
@@ -47,14 +46,14 @@ impl Tick {
             at: now,
             timestamp: rfc3339(now),
             topics: [None, None, None],
-            frames: Default::default(),
             wire: Default::default(),
         }
     }
 
     /// The full `realtime_update` for the state topics in `set`, if any of them has a value.
-    pub fn frame(&self, set: TopicSet) -> Option<&Utf8Bytes> {
-        self.frames[set.state_index()].as_ref()
+    pub fn frame(&self, set: TopicSet) -> Option<&str> {
+        self.wire(set)
+            .and_then(|w| std::str::from_utf8(crate::ws::frame::payload(w)).ok())
     }
 
     /// [`Tick::frame`] as a WebSocket frame: the same bytes for every client.
@@ -69,7 +68,7 @@ impl Tick {
 
     /// A `realtime_update` holding only what changed since the versions in `sent` (updated in place): patches
     /// where the client has the previous version, full values otherwise. `None` when nothing changed.
-    pub fn delta_frame(&self, set: TopicSet, sent: &mut [u64; 3]) -> Option<Utf8Bytes> {
+    pub fn delta_frame(&self, set: TopicSet, sent: &mut [u64; 3]) -> Option<String> {
         let mut data = String::new();
         let mut patch = String::new();
         for topic in set.state_topics().iter() {
@@ -95,7 +94,7 @@ impl Tick {
             let _ = write!(out, ",\"patch\":{{{patch}}}");
         }
         out.push('}');
-        Some(out.into())
+        Some(out)
     }
 
     /// Marks every subscribed topic as sent in full (after a full frame went out).
@@ -167,7 +166,7 @@ impl TickBuilder {
         let timestamp = rfc3339(now);
         let topics: [Option<TopicValue>; 3] =
             std::array::from_fn(|i| self.values[i].as_ref().map(|(_, tv)| tv.clone()));
-        let frames = std::array::from_fn(|mask| {
+        let wire = std::array::from_fn(|mask| {
             let mut data = String::new();
             for (i, topic) in Topic::STATE.iter().enumerate() {
                 if mask & (1 << i) != 0
@@ -177,23 +176,17 @@ impl TickBuilder {
                 }
             }
             (!data.is_empty()).then(|| {
-                Utf8Bytes::from(format!(
+                crate::ws::frame::text(&format!(
                     "{},\"data\":{{{data}}}}}",
                     header(&timestamp, self.number)
                 ))
             })
-        });
-        let wire = std::array::from_fn(|mask| {
-            frames[mask]
-                .as_ref()
-                .map(|f: &Utf8Bytes| crate::ws::frame::text(f.as_str()))
         });
         Tick {
             number: self.number,
             at: now,
             timestamp,
             topics,
-            frames,
             wire,
         }
     }

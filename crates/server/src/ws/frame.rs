@@ -41,6 +41,16 @@ pub fn text(payload: &str) -> Bytes {
     encode(TEXT, payload.as_bytes())
 }
 
+/// The payload of a frame built by [`encode`].
+pub fn payload(frame: &[u8]) -> &[u8] {
+    let start = match frame.get(1).map(|b| b & 0x7F) {
+        Some(126) => 4,
+        Some(127) => 10,
+        _ => 2,
+    };
+    frame.get(start..).unwrap_or_default()
+}
+
 /// A close frame with a status code and a short reason (cut to fit a control frame).
 pub fn close(code: u16, reason: &str) -> Bytes {
     let mut payload = code.to_be_bytes().to_vec();
@@ -221,34 +231,22 @@ fn message(opcode: u8, payload: Vec<u8>) -> Result<Incoming, FrameError> {
 mod tests {
     use super::*;
 
-    /// A client frame, masked with a fixed key.
+    /// A masked client frame, as ws-load sends them.
     fn client(fin: bool, opcode: u8, payload: &[u8]) -> Vec<u8> {
-        let mask = [0x37, 0xfa, 0x21, 0x3d];
-        let mut out = vec![if fin { 0x80 } else { 0 } | opcode];
-        match payload.len() {
-            n if n < 126 => out.push(0x80 | n as u8),
-            n if n <= 0xFFFF => {
-                out.push(0x80 | 126);
-                out.extend_from_slice(&(n as u16).to_be_bytes());
-            }
-            n => {
-                out.push(0x80 | 127);
-                out.extend_from_slice(&(n as u64).to_be_bytes());
-            }
-        }
-        out.extend_from_slice(&mask);
-        out.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
-        out
+        kato_dashboard_loadgen::wire::masked_frame(fin, opcode, payload)
     }
 
     #[test]
     fn server_frames_use_the_shortest_length_form() {
         assert_eq!(&text("hi")[..], &[0x81, 2, b'h', b'i']);
+        assert_eq!(payload(&text("hi")), b"hi");
         let medium = encode(TEXT, &[b'x'; 300]);
         assert_eq!(&medium[..4], &[0x81, 126, 1, 44]);
         assert_eq!(medium.len(), 304);
+        assert_eq!(payload(&medium).len(), 300);
         let long = encode(BINARY, &vec![0; 70_000]);
         assert_eq!(&long[..2], &[0x82, 127]);
+        assert_eq!(payload(&long).len(), 70_000);
         assert_eq!(u64::from_be_bytes(long[2..10].try_into().unwrap()), 70_000);
         let c = close(1009, "frame too large");
         assert_eq!(&c[..4], &[0x88, 17, 0x03, 0xF1]);

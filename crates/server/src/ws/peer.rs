@@ -286,7 +286,7 @@ impl Peer {
         let subs = s.conn.subs;
         if s.conn.deltas {
             match tick.delta_frame(subs, &mut s.conn.sent_versions) {
-                Some(text) => self.write(s, frame::text(text.as_str())),
+                Some(text) => self.write(s, frame::text(&text)),
                 None => 0,
             }
         } else {
