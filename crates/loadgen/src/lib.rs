@@ -11,11 +11,12 @@
 //! Modules: [`cli`] (arguments, loopback and bound checks), [`client`] (one socket), [`wire`] (a lean WebSocket
 //! client: handshake, masked frames, frames read in place), [`frame`] (header of a
 //! frame without parsing the JSON), [`stats`] (percentiles), [`procfs`] (/proc parsing), [`ramp`] (opening and stopping the fleet), [`kato`] (kato-sim
-//! request counts), [`run`] (the phases), [`report`] (table and JSON). Depends on no other workspace crate:
+//! request counts), [`floor`] (the kernel's floor for a fan-out, for `tcp-floor`), [`run`] (the phases), [`report`] (table and JSON). Depends on no other workspace crate:
 //! it speaks the wire protocol as any client would.
 
 pub mod cli;
 pub mod client;
+pub mod floor;
 pub mod frame;
 pub mod kato;
 pub mod procfs;

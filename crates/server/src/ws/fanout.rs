@@ -2,7 +2,8 @@
 //! its peers and writes the tick's prebuilt frame to each socket without waiting; events go the same way the
 //! moment the hub publishes them. No connection task wakes for a tick or an event, so a tick costs one `write`
 //! per client and nothing per idle one. Each second a shard also sends due heartbeats and pings, ends dead or
-//! stalled peers and forgets ended ones.
+//! stalled peers and forgets ended ones; it does so halfway between two ticks, so that ending many peers at once
+//! (their resets cost the kernel work too) does not delay a tick's writes.
 
 use std::{
     sync::{
@@ -15,7 +16,7 @@ use std::{
 use bytes::Bytes;
 use tokio::{
     sync::{broadcast::error::RecvError, mpsc},
-    time::{Instant, MissedTickBehavior},
+    time::{Instant, Sleep},
 };
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
@@ -118,8 +119,9 @@ async fn shard(
     ticks.mark_unchanged();
     let mut events = hub.events();
     let mut peers: Vec<Arc<Peer>> = Vec::new();
-    let mut timer = tokio::time::interval(housekeeping);
-    timer.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut due = Box::pin(tokio::time::sleep(housekeeping));
+    let mut last_housekeeping = Instant::now();
+    let mut last_tick_at: Option<chrono::DateTime<chrono::Utc>> = None;
     loop {
         tokio::select! {
             () = cancel.cancelled() => break,
@@ -130,6 +132,14 @@ async fn shard(
                 }
                 let tick = ticks.borrow_and_update().clone();
                 sweep(&peers, &tick, &limits).await;
+                let gap = last_tick_at.and_then(|prev| (tick.at - prev).to_std().ok());
+                last_tick_at = Some(tick.at);
+                if let (Some(gap), Ok(since)) = (gap, (chrono::Utc::now() - tick.at).to_std()) {
+                    let tick_instant = Instant::now().checked_sub(since).unwrap_or_else(Instant::now);
+                    // Half a gap of slack, or jitter would skip a midpoint now and then.
+                    let earliest = last_housekeeping + housekeeping.saturating_sub(gap / 2);
+                    reschedule(&mut due, between_ticks(earliest, tick_instant, gap));
+                }
             }
             event = events.recv() => match event {
                 Ok(event) => {
@@ -142,12 +152,14 @@ async fn shard(
                 Err(RecvError::Lagged(_)) => peers.iter().for_each(|p| p.on_lagged()),
                 Err(RecvError::Closed) => break,
             },
-            _ = timer.tick() => {
+            () = &mut due => {
                 let beat = heartbeat_frame();
                 let now = Instant::now();
                 let before = peers.len();
                 peers.retain(|p| p.housekeep(now, &beat));
                 loads[index].fetch_sub(before - peers.len(), Ordering::Relaxed);
+                last_housekeeping = now;
+                reschedule(&mut due, now + housekeeping);
             }
         }
     }
@@ -173,6 +185,27 @@ async fn sweep(peers: &[Arc<Peer>], tick: &Tick, limits: &WsLimits) {
     }
 }
 
+fn reschedule(due: &mut std::pin::Pin<Box<Sleep>>, at: Instant) {
+    if due.deadline() != at {
+        due.as_mut().reset(at);
+    }
+}
+
+/// The first moment halfway between two ticks (ticks at `tick` + k·`gap`) that is not before `earliest`; ticks
+/// more than a minute apart are not worth waiting for, so then `earliest` itself.
+fn between_ticks(earliest: Instant, tick: Instant, gap: Duration) -> Instant {
+    if gap.is_zero() || gap > Duration::from_secs(60) {
+        return earliest;
+    }
+    let mid = tick + gap / 2;
+    if mid >= earliest {
+        return mid;
+    }
+    let behind = earliest.duration_since(mid).as_nanos();
+    let steps = behind.div_ceil(gap.as_nanos());
+    u32::try_from(steps).map_or(earliest, |k| mid + gap * k)
+}
+
 fn heartbeat_frame() -> Bytes {
     let text = serde_json::to_string(&heartbeat()).unwrap_or_default();
     frame::text(&text)
@@ -181,6 +214,19 @@ fn heartbeat_frame() -> Bytes {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn housekeeping_falls_halfway_between_ticks() {
+        let t = Instant::now();
+        let s = Duration::from_secs(1);
+        let ms = Duration::from_millis;
+        assert_eq!(between_ticks(t, t, s), t + ms(500), "due: the next midpoint");
+        assert_eq!(between_ticks(t + ms(600), t, s), t + ms(1500), "not before earliest");
+        assert_eq!(between_ticks(t + ms(1500), t, s), t + ms(1500));
+        assert_eq!(between_ticks(t + ms(2600), t, ms(250)), t + ms(2625));
+        assert_eq!(between_ticks(t + s, t, Duration::ZERO), t + s);
+        assert_eq!(between_ticks(t + s, t, Duration::from_secs(120)), t + s);
+    }
 
     #[test]
     fn new_peers_go_to_the_least_loaded_shard() {
