@@ -64,9 +64,18 @@ pub struct FloorReport {
 
 impl FloorSettings {
     fn check(&self) -> anyhow::Result<()> {
-        anyhow::ensure!((1..=MAX_PAIRS).contains(&self.pairs), "pairs must be 1..={MAX_PAIRS}");
-        anyhow::ensure!((1..=MAX_TICKS).contains(&self.ticks), "ticks must be 1..={MAX_TICKS}");
-        anyhow::ensure!((8..=1 << 20).contains(&self.bytes), "bytes must be 8..=1 MiB");
+        anyhow::ensure!(
+            (1..=MAX_PAIRS).contains(&self.pairs),
+            "pairs must be 1..={MAX_PAIRS}"
+        );
+        anyhow::ensure!(
+            (1..=MAX_TICKS).contains(&self.ticks),
+            "ticks must be 1..={MAX_TICKS}"
+        );
+        anyhow::ensure!(
+            (8..=1 << 20).contains(&self.bytes),
+            "bytes must be 8..=1 MiB"
+        );
         anyhow::ensure!((1..=64).contains(&self.writers), "writers must be 1..=64");
         Ok(())
     }
@@ -103,7 +112,10 @@ pub async fn run(exe: &std::path::Path, s: FloorSettings) -> anyhow::Result<Floo
         .with_context(|| format!("starting the writer {}", exe.display()))?;
     let mut lines = BufReader::new(child.stdout.take().context("the writer's stdout")?).lines();
     let mut next_line = move || -> anyhow::Result<String> {
-        lines.next().context("the writer ended early")?.context("reading the writer")
+        lines
+            .next()
+            .context("the writer ended early")?
+            .context("reading the writer")
     };
     let port: u16 = next_line()?.trim().parse().context("the writer's port")?;
     let mut clients = Vec::with_capacity(s.pairs);
@@ -126,7 +138,10 @@ pub async fn run(exe: &std::path::Path, s: FloorSettings) -> anyhow::Result<Floo
     let cpu_after = procfs::sample(None)?;
     let _ = child.wait();
     let total_ticks = f64::from(s.ticks + 1);
-    let fields: Vec<f64> = summary.split_whitespace().filter_map(|f| f.parse().ok()).collect();
+    let fields: Vec<f64> = summary
+        .split_whitespace()
+        .filter_map(|f| f.parse().ok())
+        .collect();
     let &[write_ms_median, writer_cpu_ms, would_block] = fields.as_slice() else {
         bail!("the writer reported {summary:?}");
     };
@@ -168,7 +183,9 @@ pub fn serve_writer(s: FloorSettings, out: &mut impl Write) -> anyhow::Result<()
     let mut blocked = 0;
     for w in writers {
         let (t, b) = w.join().map_err(|_| anyhow::anyhow!("a writer panicked"))?;
-        took.iter_mut().zip(t).for_each(|(slot, t)| *slot = (*slot).max(t));
+        took.iter_mut()
+            .zip(t)
+            .for_each(|(slot, t)| *slot = (*slot).max(t));
         blocked += b;
     }
     let cpu_after = procfs::sample(None)?;
@@ -203,7 +220,9 @@ fn write_ticks(mut share: Vec<TcpStream>, s: FloorSettings, epoch: SystemTime) -
         if let Ok(wait) = at.duration_since(SystemTime::now()) {
             std::thread::sleep(wait);
         }
-        let at_us = at.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_micros() as u64);
+        let at_us = at
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_micros() as u64);
         frame[..8].copy_from_slice(&at_us.to_le_bytes());
         for sock in &mut share {
             match sock.write(&frame) {
@@ -239,5 +258,8 @@ async fn read_ticks(
             mine.push(now.saturating_sub(u64::from_le_bytes(at)));
         }
     }
-    samples.lock().unwrap_or_else(|e| e.into_inner()).extend(mine);
+    samples
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .extend(mine);
 }

@@ -220,8 +220,16 @@ mod tests {
         let t = Instant::now();
         let s = Duration::from_secs(1);
         let ms = Duration::from_millis;
-        assert_eq!(between_ticks(t, t, s), t + ms(500), "due: the next midpoint");
-        assert_eq!(between_ticks(t + ms(600), t, s), t + ms(1500), "not before earliest");
+        assert_eq!(
+            between_ticks(t, t, s),
+            t + ms(500),
+            "due: the next midpoint"
+        );
+        assert_eq!(
+            between_ticks(t + ms(600), t, s),
+            t + ms(1500),
+            "not before earliest"
+        );
         assert_eq!(between_ticks(t + ms(1500), t, s), t + ms(1500));
         assert_eq!(between_ticks(t + ms(2600), t, ms(250)), t + ms(2625));
         assert_eq!(between_ticks(t + s, t, Duration::ZERO), t + s);
