@@ -6,16 +6,15 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use super::alert_actions::{AlertActions, ack_note};
 use super::icons::{Icon, Svg};
 use super::shell::use_ui;
 use super::toasts::notify;
-use crate::api::{self, ALERT_ACTIONS_AVAILABLE};
+use crate::api;
 use crate::format;
 use crate::services::{Live, local_datetime, now_ms, use_clock, use_live, use_settings};
 use crate::state::alerts::{AlertEntry, AlertFilter, kind_label};
 use crate::state::toasts::Tone;
-
-const NEEDS_ENGINE: &str = "needs the alert engine (not on this server yet)";
 
 /// The history with its controls.
 #[component]
@@ -206,61 +205,8 @@ fn EntryRow(e: AlertEntry) -> impl IntoView {
                 })}
                 {can_act.then(|| view! { <AlertActions e=entry.clone() live=live token=settings.admin_token/> })}
             </div>
+            {e.acknowledged.then(|| ack_note(e.ack_by.clone(), e.ack_comment.clone()))}
         </li>
-    }
-}
-
-#[component]
-fn AlertActions(e: AlertEntry, live: Live, token: RwSignal<Option<String>>) -> impl IntoView {
-    let title = if ALERT_ACTIONS_AVAILABLE {
-        ""
-    } else {
-        NEEDS_ENGINE
-    };
-    let id = e.alert_id.clone().unwrap_or_default();
-    let kind = e.kind.clone();
-    let container = e.container.clone();
-    let ack = move |_| {
-        let id = id.clone();
-        spawn_local(async move {
-            let (tone, text) = match api::ack_alert(&id, "dashboard", "").await {
-                Ok(_) => (Tone::Ok, "Acknowledged".to_string()),
-                Err(err) => (Tone::Bad, err.to_string()),
-            };
-            notify(
-                live,
-                format!("ack/{id}/{}", now_ms()),
-                tone,
-                "Acknowledge",
-                &text,
-            );
-        });
-    };
-    let silence = move |_| {
-        let (kind, container) = (kind.clone(), container.clone());
-        let t = token.get_untracked();
-        spawn_local(async move {
-            let (tone, text) =
-                match api::silence(&kind, container.as_deref(), 60, t.as_deref()).await {
-                    Ok(_) => (Tone::Ok, "Silenced for 1 hour".to_string()),
-                    Err(err) => (Tone::Bad, err.to_string()),
-                };
-            notify(
-                live,
-                format!("silence/{kind}/{}", now_ms()),
-                tone,
-                "Silence",
-                &text,
-            );
-        });
-    };
-    view! {
-        <button class="link-btn" data-testid="ack" disabled=!ALERT_ACTIONS_AVAILABLE title=title on:click=ack>
-            "Acknowledge"
-        </button>
-        <button class="link-btn" data-testid="silence" disabled=!ALERT_ACTIONS_AVAILABLE title=title on:click=silence>
-            <Svg icon=Icon::Mute/>"Silence 1h"
-        </button>
     }
 }
 

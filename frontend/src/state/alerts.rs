@@ -19,7 +19,7 @@ use crate::format::parse_ts_ms;
 
 #[path = "alerts_entry.rs"]
 mod entry;
-use entry::alert_entry;
+use entry::{alert_entry, non_empty};
 
 /// Entries kept in the history.
 pub const HISTORY_CAP: usize = 300;
@@ -48,6 +48,11 @@ pub struct AlertEntry {
     /// Someone acknowledged the alert (an `alert_update` from the alert engine).
     #[serde(default)]
     pub acknowledged: bool,
+    /// Who acknowledged it, and their comment (empty comments are `None`).
+    #[serde(default)]
+    pub ack_by: Option<String>,
+    #[serde(default)]
+    pub ack_comment: Option<String>,
     /// A silence matched it on the server: kept in the history, never toasted.
     #[serde(default)]
     pub silenced: bool,
@@ -192,7 +197,11 @@ impl AlertsState {
             match self.entries.iter_mut().find(|e| e.key == entry.key) {
                 Some(e) => {
                     e.read |= entry.read;
-                    e.acknowledged |= entry.acknowledged;
+                    if entry.acknowledged {
+                        e.acknowledged = true;
+                        e.ack_by = entry.ack_by.or(e.ack_by.take());
+                        e.ack_comment = entry.ack_comment.or(e.ack_comment.take());
+                    }
                 }
                 None => self.insert(entry),
             }
@@ -276,11 +285,14 @@ impl AlertsState {
                 .filter(|e| named(e))
                 .for_each(|e| e.read = true),
             "read_all" => self.mark_all_read(),
-            "acknowledged" => self
-                .entries
-                .iter_mut()
-                .filter(|e| named(e))
-                .for_each(|e| e.acknowledged = true),
+            "acknowledged" => {
+                let (by, comment) = (non_empty(data, "by"), non_empty(data, "comment"));
+                self.entries.iter_mut().filter(|e| named(e)).for_each(|e| {
+                    e.acknowledged = true;
+                    e.ack_by.clone_from(&by);
+                    e.ack_comment.clone_from(&comment);
+                });
+            }
             "silence_created" | "silence_expired" => {
                 self.silences_version += 1;
                 return true;

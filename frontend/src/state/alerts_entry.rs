@@ -46,6 +46,13 @@ pub(super) fn alert_entry(
         state,
         read: flag("read"),
         acknowledged: flag("acknowledged"),
+        ack_by: a.get("ack").and_then(|ack| non_empty(ack, "by")),
+        ack_comment: a.get("ack").and_then(|ack| non_empty(ack, "comment")),
         silenced: flag("silenced"),
     }
+}
+
+/// A string field with something in it besides blanks.
+pub(super) fn non_empty(v: &Value, key: &str) -> Option<String> {
+    text(v, key).filter(|t| !t.trim().is_empty())
 }

@@ -84,7 +84,8 @@ fn shown_toasts_survive_a_reload_server_alerts_come_from_the_server() {
     );
     // The server's history brings the alert back with its read flag; the replay then changes nothing.
     let item = json!({"level": "error", "type": "high_cpu", "message": "CPU 95% on kato", "alert_id": "a1",
-        "state": "firing", "event_id": "m1", "timestamp": T0, "read": true, "acknowledged": true});
+        "state": "firing", "event_id": "m1", "timestamp": T0, "read": true, "acknowledged": true,
+        "ack": {"by": "ana", "comment": "known: nightly batch", "at": T0}});
     assert!(reloaded.load_history(std::slice::from_ref(&item), t0() + 6000.0));
     assert!(!reloaded.load_history(&[item], t0() + 6000.0), "idempotent");
     assert!(reloaded.toasts.visible.is_empty(), "history never toasts");
@@ -97,6 +98,11 @@ fn shown_toasts_survive_a_reload_server_alerts_come_from_the_server() {
     assert_eq!(reloaded.unread(), 0);
     assert_eq!(reloaded.alert_id_of(&alert).as_deref(), Some("a1"));
     assert!(reloaded.entries[0].acknowledged);
+    assert_eq!(reloaded.entries[0].ack_by.as_deref(), Some("ana"));
+    assert_eq!(
+        reloaded.entries[0].ack_comment.as_deref(),
+        Some("known: nightly batch")
+    );
     reloaded.clear();
     assert!(reloaded.entries.is_empty());
 }
@@ -189,16 +195,19 @@ fn alert_updates_from_other_tabs_mark_read_acknowledge_and_clear() {
     s.apply(&alert_msg("m2", 2, "a2", "firing", "warning"), t0());
     assert!(s.apply(&update("read", json!({"alert_id": "a1"})), t0()));
     assert_eq!(s.unread(), 1);
-    assert!(s.apply(&update("acknowledged", json!({"alert_ids": ["a2"]})), t0()));
-    assert!(
+    let ack = json!({"alert_id": "a2", "by": "ana", "comment": "  "});
+    assert!(s.apply(&update("acknowledged", ack.clone()), t0()));
+    let a2 = |s: &AlertsState| {
         s.entries
             .iter()
-            .any(|e| e.alert_id.as_deref() == Some("a2") && e.acknowledged)
-    );
-    assert!(
-        !s.apply(&update("acknowledged", json!({"alert_ids": ["a2"]})), t0()),
-        "idempotent"
-    );
+            .find(|e| e.alert_id.as_deref() == Some("a2"))
+            .cloned()
+            .unwrap()
+    };
+    assert!(a2(&s).acknowledged);
+    assert_eq!(a2(&s).ack_by.as_deref(), Some("ana"));
+    assert_eq!(a2(&s).ack_comment, None, "a blank comment is no comment");
+    assert!(!s.apply(&update("acknowledged", ack), t0()), "idempotent");
     assert!(s.apply(&update("read_all", json!({})), t0()));
     assert_eq!(s.unread(), 0);
     assert!(s.apply(&update("silence_created", json!({"id": "s1"})), t0()));

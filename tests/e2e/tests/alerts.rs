@@ -1,6 +1,6 @@
-//! The alert engine in the browser: a server-side alert (KATO restarted) marked read and acknowledged in one tab
-//! shows read and acknowledged in another tab at once (the server's `alert_update`), and after a reload (the
-//! server's history).
+//! The alert engine in the browser: a server-side alert (KATO restarted) marked read and acknowledged (with a
+//! name and a comment, in the form under the entry) in one tab shows read and acknowledged, by whom and why, in
+//! another tab at once (the server's `alert_update`), and after a reload (the server's history).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -64,18 +64,49 @@ async fn read_and_acknowledge_reach_every_tab_and_survive_a_reload() {
     })
     .await
     .unwrap();
+    // Acknowledge with a name and a comment: the form under the entry.
     a.click(&format!("{entry} [data-testid=ack]"))
         .await
         .unwrap();
+    for (field, value) in [
+        ("ack-by", "ana"),
+        ("ack-text", "known: restart after deploy"),
+    ] {
+        let set: bool = a
+            .eval(&format!(
+                "(() => {{ const el = document.querySelector(\"{entry} [data-testid={field}]\"); \
+                 if (!el) return false; el.value = '{value}'; \
+                 el.dispatchEvent(new Event('input', {{ bubbles: true }})); return true; }})()"
+            ))
+            .await
+            .unwrap();
+        assert!(set, "the acknowledge form has its {field} field");
+    }
+    a.click(&format!("{entry} [data-testid=ack-submit]"))
+        .await
+        .unwrap();
+    let note = format!("{entry} [data-testid=ack-note]");
     wait_for(
         Duration::from_secs(5),
-        "tab B to show it acknowledged",
+        "tab B to show it acknowledged, by whom and why",
         || async {
-            Ok((b.count(&format!("{entry} .state-acknowledged")).await? == 1).then_some(()))
+            if b.count(&format!("{entry} .state-acknowledged")).await? != 1 {
+                return Ok(None);
+            }
+            Ok(b.text(&note).await?)
         },
     )
     .await
+    .map(|text| {
+        assert!(text.contains("Acknowledged by ana"), "{text}");
+        assert!(text.contains("known: restart after deploy"), "{text}");
+    })
     .unwrap();
+    assert_eq!(
+        count(&a, &format!("{entry} [data-testid=ack-form]")).await,
+        0,
+        "the form closes once the server took it"
+    );
 
     b.reload().await.unwrap();
     wait_for(
@@ -91,6 +122,11 @@ async fn read_and_acknowledge_reach_every_tab_and_survive_a_reload() {
     )
     .await
     .unwrap();
+    let text = b.text(&note).await.unwrap().unwrap_or_default();
+    assert!(
+        text.contains("by ana") && text.contains("known: restart after deploy"),
+        "who and why come back with the server's history: {text:?}"
+    );
     browser.close().await;
     stack.stop().await;
 }
