@@ -93,7 +93,7 @@ async fn read_and_acknowledge_reach_every_tab_and_survive_a_reload() {
             if b.count(&format!("{entry} .state-acknowledged")).await? != 1 {
                 return Ok(None);
             }
-            Ok(b.text(&note).await?)
+            b.text(&note).await
         },
     )
     .await
