@@ -51,6 +51,27 @@ async fn settle(tab: &Tab) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Opens the acknowledge form of the first firing alert on the Alerts page, fills it, shoots it, then sends it
+/// (so the light-theme shots show the acknowledgement).
+async fn ack_form(tab: &Tab) -> anyhow::Result<()> {
+    const ENTRY: &str =
+        "[data-testid=alert-history-page] [data-testid=history-entry]:has([data-testid=ack])";
+    tab.click(&format!("{ENTRY} [data-testid=ack]")).await?;
+    tab.eval::<serde_json::Value>(&format!(
+        "(() => {{ const set = (f, v) => {{ const el = document.querySelector(\"{ENTRY} [data-testid=\" + f + \"]\"); \
+         el.value = v; el.dispatchEvent(new Event('input', {{ bubbles: true }})); }}; \
+         set('ack-by', 'ana (on call)'); set('ack-text', 'Known: KATO was redeployed at 14:02, watching it.'); \
+         return true; }})()"
+    ))
+    .await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    shot(tab, "alert-ack-form-dark", true).await?;
+    tab.click(&format!("{ENTRY} [data-testid=ack-submit]"))
+        .await?;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    Ok(())
+}
+
 async fn first_data_ms(stack: &Stack, warm: Option<&Browser>) -> anyhow::Result<(f64, f64)> {
     let owned;
     let browser = match warm {
@@ -147,6 +168,9 @@ async fn main() -> anyhow::Result<()> {
         tab.goto(&stack.url("/alerts")).await?;
         settle(&tab).await?;
         shot(&tab, &format!("alerts-{mode}"), true).await?;
+        if mode == "dark" {
+            ack_form(&tab).await?;
+        }
         tab.click("[data-testid=bell]").await?;
         tokio::time::sleep(Duration::from_millis(500)).await;
         shot(&tab, &format!("alert-drawer-{mode}"), false).await?;
