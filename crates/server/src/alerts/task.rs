@@ -82,7 +82,7 @@ fn restart(frame: &EventFrame) -> Option<Signal> {
     if frame.topic != Topic::KatoEvents {
         return None;
     }
-    let v: Value = serde_json::from_str(frame.text.as_str()).ok()?;
+    let v: Value = serde_json::from_str(&frame.text).ok()?;
     (v["event_type"] == "kato_restarted").then(|| signals::restarted(&v["data"]))
 }
 

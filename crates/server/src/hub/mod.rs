@@ -16,7 +16,6 @@ use std::{
     time::{Duration, Instant},
 };
 
-use axum::extract::ws::Utf8Bytes;
 use chrono::Utc;
 use kato_dashboard_core::protocol::{ServerMsg, Topic};
 use serde_json::Value;
@@ -80,7 +79,7 @@ pub struct ReplayBuffers([ReplayBuffer; 3]);
 #[derive(Default)]
 struct Extras {
     archives: [Option<Arc<dyn EventArchive>>; 3],
-    sticky: [Option<Utf8Bytes>; 3],
+    sticky: [Option<Arc<str>>; 3],
 }
 
 fn event_slot(topic: Topic) -> Option<usize> {
@@ -186,7 +185,7 @@ impl HubHandle {
     }
 
     /// Sets (or clears) the frame every client subscribing to `topic` receives first.
-    pub fn set_sticky(&self, topic: Topic, frame: Option<Utf8Bytes>) {
+    pub fn set_sticky(&self, topic: Topic, frame: Option<Arc<str>>) {
         let mut extras = self
             .extras
             .write()
@@ -197,7 +196,7 @@ impl HubHandle {
     }
 
     /// The sticky frame of `topic`.
-    pub fn sticky(&self, topic: Topic) -> Option<Utf8Bytes> {
+    pub fn sticky(&self, topic: Topic) -> Option<Arc<str>> {
         let extras = self
             .extras
             .read()

@@ -3,7 +3,6 @@
 
 use std::{collections::VecDeque, sync::Arc, time::Duration};
 
-use axum::extract::ws::Utf8Bytes;
 use chrono::{DateTime, Utc};
 use kato_dashboard_core::protocol::Topic;
 
@@ -17,15 +16,15 @@ pub struct EventFrame {
     /// When it was published.
     pub at: DateTime<Utc>,
     /// The JSON text sent to clients.
-    pub text: Utf8Bytes,
+    pub text: Arc<str>,
     /// The same text as a WebSocket frame, built once for every client.
     pub wire: bytes::Bytes,
 }
 
 impl EventFrame {
     /// An event and its frame.
-    pub fn new(topic: Topic, seq: u64, at: DateTime<Utc>, text: Utf8Bytes) -> Self {
-        let wire = crate::ws::frame::text(text.as_str());
+    pub fn new(topic: Topic, seq: u64, at: DateTime<Utc>, text: Arc<str>) -> Self {
+        let wire = crate::ws::frame::text(&text);
         Self {
             topic,
             seq,

@@ -306,7 +306,7 @@ impl Peer {
         s.last_tick = s.last_tick.max(tick.number);
         for topic in Topic::EVENTS {
             if let Some(text) = self.hub.sticky(topic).filter(|_| subs.contains(topic)) {
-                self.send_text(s, FrameKind::of_topic(topic), text.as_str());
+                self.send_text(s, FrameKind::of_topic(topic), &text);
             }
         }
     }
