@@ -103,7 +103,7 @@ impl AppState {
             kato_dashboard_browse_qdrant::QdrantBrowserConfig {
                 grpc_url: config.qdrant_grpc(),
                 timeout: QDRANT_TIMEOUT,
-                api_key: None,
+                api_key: config.qdrant_api_key.clone(),
             },
         )
         .map_err(|e| {

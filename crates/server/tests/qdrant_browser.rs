@@ -323,3 +323,33 @@ async fn qdrant_down_is_503_with_the_reason_not_an_empty_200() {
     assert_eq!(health["upstreams"]["qdrant"]["status"], "down", "{health}");
     dash.stop().await;
 }
+
+#[tokio::test]
+async fn a_qdrant_with_an_api_key_is_browsed_with_qdrant_api_key_and_refused_without() {
+    const KEY: &str = "qdrant-api-key-e2e";
+    let qdrant = QdrantTestServer::start_with_api_key(Some(KEY)).unwrap();
+    let kato = format!("http://127.0.0.1:{}", closed_port().await);
+    let url = qdrant.url();
+
+    // Without the key: the UI is told why, and the browser's calls fail with Qdrant's reason, never a 200.
+    let without = Dashboard::start(&kato, &[("QDRANT_GRPC_URL", url.as_str())]).await;
+    let (_, features) = without.get("/api/v1/databases/features").await;
+    assert_eq!(features["qdrant"]["available"], false, "{features}");
+    let reason = features["qdrant"]["reason"].as_str().unwrap_or_default();
+    assert!(reason.contains("api-key"), "{features}");
+    let (status, body) = without.get(&format!("{BASE}/collections")).await;
+    assert!(status >= 400, "{status} {body}");
+    assert!(body.to_string().contains("api-key"), "{body}");
+
+    // With it: everything answers.
+    let with = Dashboard::start(
+        &kato,
+        &[("QDRANT_GRPC_URL", url.as_str()), ("QDRANT_API_KEY", KEY)],
+    )
+    .await;
+    let (_, features) = with.get("/api/v1/databases/features").await;
+    assert_eq!(features["qdrant"]["available"], true, "{features}");
+    let (status, body) = with.get(&format!("{BASE}/collections")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["total"], 4);
+}

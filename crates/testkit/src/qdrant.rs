@@ -61,6 +61,13 @@ impl std::fmt::Debug for QdrantTestServer {
 impl QdrantTestServer {
     /// Starts it with the KATO fixture and returns once it accepts connections.
     pub fn start() -> Result<Self> {
+        Self::start_with_api_key(None)
+    }
+
+    /// The same, answering only calls that carry `api-key: KEY` (others get `UNAUTHENTICATED`, as Qdrant does)
+    /// when `api_key` is set.
+    pub fn start_with_api_key(api_key: Option<&str>) -> Result<Self> {
+        let api_key: Option<Arc<str>> = api_key.map(Arc::from);
         let io = |what: &str| {
             let what = what.to_owned();
             move |source| Error::Io { what, source }
@@ -82,7 +89,7 @@ impl QdrantTestServer {
         let (ready_tx, ready_rx) = mpsc::channel::<std::result::Result<(), String>>();
         let thread = std::thread::Builder::new()
             .name("qdrant-test-server".into())
-            .spawn(move || serve(listener, svc, stop, ready_tx))
+            .spawn(move || serve(listener, svc, api_key, stop, ready_tx))
             .map_err(io("spawning the Qdrant test server thread"))?;
         match ready_rx.recv_timeout(Duration::from_secs(10)) {
             Ok(Ok(())) => Ok(Self {
@@ -158,12 +165,29 @@ impl Drop for QdrantTestServer {
     }
 }
 
+/// Refuses calls without the right `api-key` when one is required.
+fn api_key_check(
+    api_key: Option<Arc<str>>,
+) -> impl Fn(tonic::Request<()>) -> std::result::Result<tonic::Request<()>, Status> + Clone {
+    move |req: tonic::Request<()>| {
+        let given = req.metadata().get("api-key").and_then(|v| v.to_str().ok());
+        match &api_key {
+            Some(key) if given != Some(key.as_ref()) => {
+                Err(Status::unauthenticated("Invalid api-key"))
+            }
+            _ => Ok(req),
+        }
+    }
+}
+
 fn serve(
     listener: std::net::TcpListener,
     svc: service::Service,
+    api_key: Option<Arc<str>>,
     stop: tokio::sync::oneshot::Receiver<()>,
     ready: mpsc::Sender<std::result::Result<(), String>>,
 ) {
+    let check = api_key_check(api_key);
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -184,9 +208,12 @@ fn serve(
         };
         let _ = ready.send(Ok(()));
         let server = tonic::transport::Server::builder()
-            .add_service(QdrantServer::new(svc.clone()))
-            .add_service(CollectionsServer::new(svc.clone()))
-            .add_service(PointsServer::new(svc))
+            .add_service(QdrantServer::with_interceptor(svc.clone(), check.clone()))
+            .add_service(CollectionsServer::with_interceptor(
+                svc.clone(),
+                check.clone(),
+            ))
+            .add_service(PointsServer::with_interceptor(svc, check))
             .serve_with_incoming(tonic::transport::server::TcpIncoming::from(listener));
         // No graceful shutdown: it would wait for clients' idle HTTP/2 connections, whose tasks may live on the
         // very runtime that is blocked in `drop`. Leaving `block_on` and dropping this runtime closes them all.

@@ -242,11 +242,15 @@ mod tests {
         let c = Config::load(env(&[
             ("ADMIN_TOKEN", "supersecret"),
             ("REDIS_URL", "redis://:pw@r:6379"),
+            ("QDRANT_API_KEY", "qdrant-key-123"),
         ]))
         .unwrap();
+        assert_eq!(c.qdrant_api_key.as_deref(), Some("qdrant-key-123"));
         let shown = format!("{c:?}");
         assert!(
-            !shown.contains("supersecret") && !shown.contains(":pw@"),
+            !shown.contains("supersecret")
+                && !shown.contains(":pw@")
+                && !shown.contains("qdrant-key-123"),
             "{shown}"
         );
     }

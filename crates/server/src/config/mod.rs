@@ -93,6 +93,8 @@ pub struct Config {
     pub qdrant_url: String,
     /// Qdrant's gRPC endpoint for the browser. Unset: `qdrant_url` with its REST port 6333 turned into 6334.
     pub qdrant_grpc_url: Option<String>,
+    /// Qdrant's API key (sent as `api-key` on every call of the Qdrant browser), when Qdrant needs one.
+    pub qdrant_api_key: Option<String>,
     /// KATO's Redis (sessions live here).
     pub redis_url: String,
     /// Legacy name of `database_read_only`.
@@ -211,6 +213,7 @@ impl Default for Config {
             mongo_url: "mongodb://mongodb:27017".into(),
             qdrant_url: "http://qdrant:6333".into(),
             qdrant_grpc_url: None,
+            qdrant_api_key: None,
             redis_url: "redis://redis:6379".into(),
             mongo_read_only: None,
             database_read_only: None,

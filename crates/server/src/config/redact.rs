@@ -4,7 +4,12 @@ use serde_json::Value;
 use url::Url;
 
 /// Keys whose whole value is secret.
-const SECRET_KEYS: &[&str] = &["admin_token", "admin_password", "secret_key"];
+const SECRET_KEYS: &[&str] = &[
+    "admin_token",
+    "admin_password",
+    "secret_key",
+    "qdrant_api_key",
+];
 
 /// Replaces secrets in a serialized config object in place.
 pub(super) fn redact_config(value: &mut Value) {
