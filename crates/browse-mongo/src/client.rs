@@ -47,6 +47,13 @@ impl MongoBrowser {
     async fn connected(&self) -> Result<&Connected> {
         self.client
             .get_or_try_init(|| async {
+                if self.url.trim_start().starts_with("mongodb+srv://") {
+                    return Err(MongoBrowseError::Unavailable(
+                        "MONGO_URL is not usable: mongodb+srv:// (a DNS seed list) is not supported; list the \
+                         hosts instead: mongodb://host1:27017,host2:27017/?replicaSet=NAME"
+                            .into(),
+                    ));
+                }
                 let mut options = ClientOptions::parse(self.url.as_ref()).await.map_err(|e| {
                     MongoBrowseError::Unavailable(format!("MONGO_URL is not usable: {e}"))
                 })?;
@@ -156,5 +163,15 @@ mod tests {
         let port = l.local_addr().unwrap().port();
         assert_eq!(all_refused(&[("127.0.0.1".into(), port)]).await, None);
         assert_eq!(all_refused(&[]).await, None);
+    }
+
+    #[tokio::test]
+    async fn a_dns_seed_list_url_is_refused_with_the_reason_without_any_lookup() {
+        let browser = MongoBrowser::new("mongodb+srv://cluster0.invalid/kato");
+        let err = browser.ping().await.unwrap_err().to_string();
+        assert!(
+            err.contains("mongodb+srv:// (a DNS seed list) is not supported"),
+            "{err}"
+        );
     }
 }
