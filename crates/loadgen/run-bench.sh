@@ -11,6 +11,8 @@
 #   bytes     1 client on metrics,containers,sessions: bytes per update, full and with deltas
 #   c100 c1000 c10000   N live clients on every topic
 #   stalled   1000 live + 1000 stalled clients
+#   stalled-pairs  PAIRS (default 5) alternating runs of c1000 and stalled, then the p99 of each, pair by pair, and
+#             the medians: one pair is too noisy to show a 10 % effect on this machine
 #   c10000idle 10,000 clients subscribed to nothing (heartbeats only): RSS per idle connection
 # Env: DURATION (steady seconds, default 60), OUT (results dir, default /tmp/kato-bench-<time>),
 #      CARGO_TARGET_DIR (default ~/.cache/kato-dashboard/target), NO_BUILD=1 to skip the build,
@@ -140,6 +142,20 @@ fanout_summary() { # Prometheus histogram lines → "server fan-out: mean, share
             printf "\n" }' "$1"
 }
 
+pairs_summary() { # dir, pairs → live p99 without and with stalled clients, pair by pair, and the medians
+  python3 - "$1" "$2" <<'PY'
+import json, statistics, sys
+out, n = sys.argv[1], int(sys.argv[2])
+p99 = lambda name: json.load(open(f"{out}/{name}.json"))["latency"]["p99_ms"]
+pairs = [(p99(f"c1000-{i}"), p99(f"stalled-{i}")) for i in range(1, n + 1)]
+for i, (a, b) in enumerate(pairs, 1):
+    print(f"pair {i}: c1000 p99 {a:.1f} ms, stalled p99 {b:.1f} ms ({(b / a - 1) * 100:+.0f} %)")
+ma, mb = statistics.median(a for a, _ in pairs), statistics.median(b for _, b in pairs)
+mr = statistics.median(b / a - 1 for a, b in pairs) * 100
+print(f"medians: c1000 {ma:.1f} ms, stalled {mb:.1f} ms ({(mb / ma - 1) * 100:+.0f} %); median pair {mr:+.0f} %")
+PY
+}
+
 {
   echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "host: $(uname -srm), nproc $(nproc)"
@@ -178,6 +194,17 @@ for sc in "${SCENARIOS[@]}"; do
       load stalled --url "$DASH_WS" -n 1000 --stalled 1000 --rate 1000 --idle 10 --duration "$DURATION" \
         --server-pid "$DASH_PID"
       stop_dashboard ;;
+    stalled-pairs)
+      for i in $(seq 1 "${PAIRS:-5}"); do
+        start_dashboard "c1000-$i"
+        load "c1000-$i" --url "$DASH_WS" -n 1000 --rate 1000 --idle 10 --duration "$DURATION" --server-pid "$DASH_PID"
+        stop_dashboard
+        start_dashboard "stalled-$i"
+        load "stalled-$i" --url "$DASH_WS" -n 1000 --stalled 1000 --rate 1000 --idle 10 --duration "$DURATION" \
+          --server-pid "$DASH_PID"
+        stop_dashboard
+      done
+      pairs_summary "$OUT" "${PAIRS:-5}" | tee "$OUT/stalled-pairs.txt" >&2 ;;
     stalled-rcvbuf-default) # the same with the stalled sockets' receive buffers left at the kernel default
       start_dashboard "$sc"
       load "$sc" --url "$DASH_WS" -n 1000 --stalled 1000 --stalled-rcvbuf 0 --rate 1000 --idle 10 \
