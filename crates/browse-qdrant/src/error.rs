@@ -37,7 +37,7 @@ impl BrowseError {
                 let message = status.message().to_owned();
                 // qdrant-client reports a failed connection as `Internal: Failed to connect to …`.
                 if is_transport(&message) {
-                    return Self::Unavailable(message);
+                    return Self::Unavailable(readable_transport(&message));
                 }
                 match status.code() {
                     Code::NotFound => Self::NotFound(format!("{what} not found")),
@@ -77,4 +77,61 @@ fn is_transport(message: &str) -> bool {
         || m.contains("connect error")
         || m.contains("connection refused")
         || m.contains("dns error")
+}
+
+/// qdrant-client words a failed connection as `Failed to connect to URL: <tonic's Debug output>`; this keeps the
+/// URL and the innermost readable cause (the OS or resolver message), e.g. `Failed to connect to
+/// http://qdrant:6334/: Connection refused`. Anything else is returned unchanged.
+fn readable_transport(message: &str) -> String {
+    let Some((head, detail)) = message.split_once(": ") else {
+        return message.to_owned();
+    };
+    if !detail.contains('(') {
+        return message.to_owned();
+    }
+    // The last quoted string after `message: ` or `error: ` is the cause a person can read; else the first quoted
+    // string (e.g. "dns error").
+    let quoted = |key: &str| {
+        detail.rmatch_indices(key).find_map(|(i, _)| {
+            let rest = &detail[i + key.len()..];
+            rest.split_once('"').map(|(q, _)| q.to_owned())
+        })
+    };
+    let cause = quoted("message: \"")
+        .or_else(|| quoted("error: \""))
+        .or_else(|| detail.split('"').nth(1).map(str::to_owned));
+    match cause {
+        Some(c) if !c.is_empty() => format!("{head}: {c}"),
+        _ => message.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connection_failures_read_like_sentences() {
+        let dns = "Failed to connect to http://qdrant:6334/: tonic::transport::Error(Transport, \
+            ConnectError(ConnectError(\"dns error\", Custom { kind: Uncategorized, error: \"failed to lookup address \
+            information: Name or service not known\" })))";
+        assert_eq!(
+            readable_transport(dns),
+            "Failed to connect to http://qdrant:6334/: failed to lookup address information: Name or service not known"
+        );
+        let refused = "Failed to connect to http://127.0.0.1:1/: tonic::transport::Error(Transport, \
+            ConnectError(ConnectError(\"tcp connect error\", Os { code: 111, kind: ConnectionRefused, message: \
+            \"Connection refused\" })))";
+        assert_eq!(
+            readable_transport(refused),
+            "Failed to connect to http://127.0.0.1:1/: Connection refused"
+        );
+        let bare = "Failed to connect to http://q:6334/: tonic::transport::Error(Transport, hyper::Error(Io))";
+        assert_eq!(
+            readable_transport(bare),
+            bare,
+            "no readable cause: unchanged"
+        );
+        assert_eq!(readable_transport("transport error"), "transport error");
+    }
 }
