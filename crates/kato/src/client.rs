@@ -197,9 +197,23 @@ impl KatoClient {
         }
         KatoError::Unreachable {
             url: redacted(&config.base_url),
-            reason: error_chain(e),
+            reason: transport_reason(e),
         }
     }
+}
+
+/// Why a request got no answer, for a person: a failed connection is "cannot connect: " and the innermost cause
+/// (the OS or resolver message, e.g. "Connection refused (os error 111)"), since the URL is shown beside it
+/// anyway; anything else is the whole chain.
+fn transport_reason(e: &reqwest::Error) -> String {
+    if !e.is_connect() {
+        return error_chain(e);
+    }
+    let mut innermost: &(dyn std::error::Error + 'static) = e;
+    while let Some(s) = innermost.source() {
+        innermost = s;
+    }
+    format!("cannot connect: {innermost}")
 }
 
 /// `e` and its sources, e.g. "error sending request: client error (Connect): Connection

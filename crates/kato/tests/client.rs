@@ -83,9 +83,14 @@ async fn timeout_covers_a_stalled_body() {
 async fn connection_refused_is_unavailable() {
     let addr = refused_port().await;
     let url = url::Url::parse(&format!("http://{addr}")).unwrap();
-    let kato = KatoClient::new(KatoClientConfig::new(url)).unwrap();
+    let kato = KatoClient::new(KatoClientConfig::new(url.clone())).unwrap();
     let err = kato.session_count().await.unwrap_err();
     assert!(matches!(err, KatoError::Unreachable { .. }), "{err}");
+    // The reason is the OS's, short: the URL is already in the message.
+    assert_eq!(
+        err.to_string(),
+        format!("KATO is unreachable at {url}: cannot connect: Connection refused (os error 111)")
+    );
     assert!(err.is_unavailable() && !err.is_timeout() && !err.is_client_error());
     assert_eq!(err.http_status_hint(), 503);
     let stats = kato.request_stats();
