@@ -137,7 +137,6 @@ pub async fn run(exe: &std::path::Path, s: FloorSettings) -> anyhow::Result<Floo
     }
     let cpu_after = procfs::sample(None)?;
     let _ = child.wait();
-    let total_ticks = f64::from(s.ticks + 1);
     let fields: Vec<f64> = summary
         .split_whitespace()
         .filter_map(|f| f.parse().ok())
@@ -145,14 +144,13 @@ pub async fn run(exe: &std::path::Path, s: FloorSettings) -> anyhow::Result<Floo
     let &[write_ms_median, writer_cpu_ms, would_block] = fields.as_slice() else {
         bail!("the writer reported {summary:?}");
     };
-    let reader_ticks = cpu_after.cpu_ticks.saturating_sub(cpu_before.cpu_ticks);
     let expected = s.pairs as u64 * u64::from(s.ticks + 1);
     let mut samples = std::mem::take(&mut *samples.lock().unwrap_or_else(|e| e.into_inner()));
     Ok(FloorReport {
         latency: LatencySummary::from_micros(&mut samples),
         write_ms_median,
         writer_cpu_ms,
-        reader_cpu_ms: reader_ticks as f64 * 1000.0 / procfs::clk_tck() as f64 / total_ticks,
+        reader_cpu_ms: cpu_ms_per_tick(&cpu_before, &cpu_after, s.ticks + 1),
         would_block: would_block as u64,
         missing: expected.saturating_sub(received.load(Ordering::Relaxed)),
     })
@@ -192,13 +190,18 @@ pub fn serve_writer(s: FloorSettings, out: &mut impl Write) -> anyhow::Result<()
     let mut measured = took.split_off(1);
     measured.sort_unstable();
     let median_ms = measured.get(measured.len() / 2).copied().unwrap_or(0) as f64 / 1000.0;
-    let cpu_ticks = cpu_after.cpu_ticks.saturating_sub(cpu_before.cpu_ticks);
-    let cpu_ms = cpu_ticks as f64 * 1000.0 / procfs::clk_tck() as f64 / f64::from(s.ticks + 1);
+    let cpu_ms = cpu_ms_per_tick(&cpu_before, &cpu_after, s.ticks + 1);
     writeln!(out, "{median_ms:.3} {cpu_ms:.3} {blocked}")?;
     out.flush()?;
     // Let the readers drain before the sockets close.
     std::thread::sleep(Duration::from_millis(500));
     Ok(())
+}
+
+/// This process's CPU (user + kernel) between two samples, in ms per tick.
+fn cpu_ms_per_tick(before: &procfs::ProcSample, after: &procfs::ProcSample, ticks: u32) -> f64 {
+    let used = after.cpu_ticks.saturating_sub(before.cpu_ticks);
+    used as f64 * 1000.0 / procfs::clk_tck() as f64 / f64::from(ticks)
 }
 
 /// Deals the server ends out to `n` writers, round robin.

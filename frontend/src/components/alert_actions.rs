@@ -8,11 +8,10 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::icons::{Icon, Svg};
-use super::toasts::notify;
+use super::toasts::notify_outcome;
 use crate::api::{self, ALERT_ACTIONS_AVAILABLE};
-use crate::services::{Live, now_ms, storage};
+use crate::services::{Live, storage};
 use crate::state::alerts::AlertEntry;
-use crate::state::toasts::Tone;
 
 const NEEDS_ENGINE: &str = "needs the alert engine (not on this server yet)";
 /// Where the last name used to acknowledge is kept.
@@ -47,18 +46,9 @@ pub fn AlertActions(e: AlertEntry, live: Live, token: RwSignal<Option<String>>) 
         let (kind, container) = (kind.clone(), container.clone());
         let t = token.get_untracked();
         spawn_local(async move {
-            let (tone, text) =
-                match api::silence(&kind, container.as_deref(), 60, t.as_deref()).await {
-                    Ok(_) => (Tone::Ok, "Silenced for 1 hour".to_string()),
-                    Err(err) => (Tone::Bad, err.to_string()),
-                };
-            notify(
-                live,
-                format!("silence/{kind}/{}", now_ms()),
-                tone,
-                "Silence",
-                &text,
-            );
+            let result = api::silence(&kind, container.as_deref(), 60, t.as_deref()).await;
+            let key = format!("silence/{kind}");
+            notify_outcome(live, &key, "Silence", &result, "Silenced for 1 hour");
         });
     };
     view! {
@@ -100,20 +90,11 @@ fn AckForm(
         spawn_local(async move {
             let result = api::ack_alert(&id, &who, &why).await;
             sending.set(false);
-            let (tone, text) = match result {
-                Ok(_) => {
-                    done();
-                    (Tone::Ok, format!("Acknowledged by {who}"))
-                }
-                Err(err) => (Tone::Bad, err.to_string()),
-            };
-            notify(
-                live,
-                format!("ack/{id}/{}", now_ms()),
-                tone,
-                "Acknowledge",
-                &text,
-            );
+            if result.is_ok() {
+                done();
+            }
+            let ok = format!("Acknowledged by {who}");
+            notify_outcome(live, &format!("ack/{id}"), "Acknowledge", &result, &ok);
         });
     };
     view! {

@@ -26,6 +26,22 @@ pub fn notify(live: Live, key: String, tone: Tone, title: &str, body: &str) {
     });
 }
 
+/// A toast for the outcome of a server call: `ok` when it succeeded, the error's text when not. `key` gets a
+/// timestamp, so repeated calls each show.
+pub fn notify_outcome<T, E: std::fmt::Display>(
+    live: Live,
+    key: &str,
+    title: &str,
+    result: &Result<T, E>,
+    ok: &str,
+) {
+    let (tone, text) = match result {
+        Ok(_) => (Tone::Ok, ok.to_owned()),
+        Err(e) => (Tone::Bad, e.to_string()),
+    };
+    notify(live, format!("{key}/{}", now_ms()), tone, title, &text);
+}
+
 /// The stack.
 #[component]
 pub fn ToastStack() -> impl IntoView {

@@ -9,11 +9,10 @@ use serde_json::Value;
 use crate::api::{self, ALERT_ACTIONS_AVAILABLE};
 use crate::components::alert_history::AlertHistory;
 use crate::components::cards::{Banner, Panel};
-use crate::components::toasts::notify;
+use crate::components::toasts::notify_outcome;
 use crate::format::parse_ts_ms;
 use crate::pages::dashboard_parts::{CurrentAlerts, KatoTimelinePanel};
-use crate::services::{local_datetime, now_ms, use_live, use_settings};
-use crate::state::toasts::Tone;
+use crate::services::{local_datetime, use_live, use_settings};
 use crate::ws::use_topics;
 
 /// The page.
@@ -82,16 +81,13 @@ fn Silences() -> impl IntoView {
     let expire = move |id: String| {
         let token = settings.admin_token.get_untracked();
         spawn_local(async move {
-            let (tone, text) = match api::expire_silence(&id, token.as_deref()).await {
-                Ok(_) => (Tone::Ok, "Silence expired".to_string()),
-                Err(e) => (Tone::Bad, e.to_string()),
-            };
-            notify(
+            let result = api::expire_silence(&id, token.as_deref()).await;
+            notify_outcome(
                 live,
-                format!("expire/{id}/{}", now_ms()),
-                tone,
+                &format!("expire/{id}"),
                 "Silence",
-                &text,
+                &result,
+                "Silence expired",
             );
         });
     };

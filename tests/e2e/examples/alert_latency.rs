@@ -49,13 +49,7 @@ async fn main() -> anyhow::Result<()> {
     let tab = browser.blank().await?;
     tab.on_new_document(TOAST_PROBE).await?;
     tab.goto(&stack.url("/")).await?;
-    wait_for(Duration::from_secs(20), "the page's socket", || async {
-        let state: Option<String> = tab
-            .eval("document.querySelector('[data-testid=conn-status]')?.dataset.state ?? null")
-            .await?;
-        Ok((state.as_deref() == Some("open")).then_some(()))
-    })
-    .await?;
+    tab.wait_connected(Duration::from_secs(20)).await?;
 
     let ws_url = stack.url("/ws").replacen("http", "ws", 1);
     let (mut ws, _) = tokio_tungstenite::connect_async(ws_url.as_str()).await?;

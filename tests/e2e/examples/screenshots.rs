@@ -39,13 +39,7 @@ async fn theme(tab: &Tab, name: &str) -> anyhow::Result<()> {
 }
 
 async fn settle(tab: &Tab) -> anyhow::Result<()> {
-    wait_for(Duration::from_secs(20), "live data", || async {
-        let state: Option<String> = tab
-            .eval("document.querySelector('[data-testid=conn-status]')?.dataset.state ?? null")
-            .await?;
-        Ok((state.as_deref() == Some("open")).then_some(()))
-    })
-    .await?;
+    tab.wait_connected(Duration::from_secs(20)).await?;
     // Let the first frames render and the charts draw (the app updates once a second).
     tokio::time::sleep(Duration::from_millis(1500)).await;
     Ok(())

@@ -138,6 +138,21 @@ pub struct Tab {
 }
 
 impl Tab {
+    /// Waits until the app's connection indicator says its WebSocket is open.
+    pub async fn wait_connected(&self, within: Duration) -> anyhow::Result<()> {
+        crate::wait_for(
+            within,
+            "the connection indicator to say connected",
+            || async {
+                let state: Option<String> = self
+                .eval("document.querySelector('[data-testid=conn-status]')?.dataset.state ?? null")
+                .await?;
+                Ok((state.as_deref() == Some("open")).then_some(()))
+            },
+        )
+        .await
+    }
+
     /// Evaluates a JavaScript expression and reads its (JSON) value.
     pub async fn eval<T: DeserializeOwned>(&self, js: &str) -> anyhow::Result<T> {
         let result = self

@@ -14,14 +14,7 @@ const SERVER_ALERT: &str =
 
 async fn open(browser: &Browser, stack: &Stack) -> Tab {
     let tab = browser.open(&stack.url("/alerts")).await.unwrap();
-    wait_for(LOAD, "the socket to be open", || async {
-        let state: Option<String> = tab
-            .eval("document.querySelector('[data-testid=conn-status]')?.dataset.state ?? null")
-            .await?;
-        Ok((state.as_deref() == Some("open")).then_some(()))
-    })
-    .await
-    .unwrap();
+    tab.wait_connected(LOAD).await.unwrap();
     tab
 }
 

@@ -14,22 +14,13 @@ const LOAD: Duration = Duration::from_secs(20);
 /// Opens `path` and waits until the socket is open and KATO's first reading is on screen.
 async fn open_live(browser: &Browser, stack: &Stack, path: &str) -> anyhow::Result<Tab> {
     let tab = browser.open(&stack.url(path)).await?;
-    wait_connected(&tab, LOAD).await?;
+    tab.wait_connected(LOAD).await?;
     Ok(tab)
 }
 
 async fn conn_state(tab: &Tab) -> anyhow::Result<Option<String>> {
     tab.eval("document.querySelector('[data-testid=conn-status]')?.dataset.state ?? null")
         .await
-}
-
-async fn wait_connected(tab: &Tab, within: Duration) -> anyhow::Result<()> {
-    wait_for(
-        within,
-        "the connection indicator to say connected",
-        || async { Ok((conn_state(tab).await?.as_deref() == Some("open")).then_some(())) },
-    )
-    .await
 }
 
 /// The sub-line of the requests card ("N requests in total"): changes with every KATO reading.
@@ -260,7 +251,7 @@ async fn a_dismissed_toast_stays_dismissed_after_more_events_and_a_reload() {
         .unwrap();
     // A reload replays the server's recent events: none of them toasts again.
     tab.reload().await.unwrap();
-    wait_connected(&tab, LOAD).await.unwrap();
+    tab.wait_connected(LOAD).await.unwrap();
     // The timeline is not stored: it fills from the server's replay of its recent KATO events.
     wait_for(LOAD, "the replayed KATO events", || async {
         let n = tab.count("[data-testid=kato-timeline] li.tl").await?;
@@ -329,7 +320,7 @@ async fn read_state_survives_a_reload() {
     let unread_before = unread().await.unwrap();
     assert!(unread_before >= 1, "the other entries are still unread");
     tab.reload().await.unwrap();
-    wait_connected(&tab, LOAD).await.unwrap();
+    tab.wait_connected(LOAD).await.unwrap();
     wait_for(LOAD, "the entry, still read, after the reload", || async {
         Ok((tab.count(&format!("{entry}[data-read=true]")).await? == 1).then_some(()))
     })
@@ -346,7 +337,7 @@ async fn read_state_survives_a_reload() {
     .await
     .unwrap();
     tab.reload().await.unwrap();
-    wait_connected(&tab, LOAD).await.unwrap();
+    tab.wait_connected(LOAD).await.unwrap();
     assert_eq!(tab.count("[data-testid=unread-badge]").await.unwrap(), 0);
     browser.close().await;
     stack.stop().await;
@@ -371,7 +362,7 @@ async fn the_page_recovers_after_a_server_restart() {
     .unwrap();
     stack.start_dashboard(addr).await.unwrap();
     // The browser reconnects to the new server on its own (backoff, then resume).
-    wait_connected(&tab, Duration::from_secs(40)).await.unwrap();
+    tab.wait_connected(Duration::from_secs(40)).await.unwrap();
     let after = wait_for(LOAD, "the request counter after the restart", || {
         total_requests(&tab)
     })

@@ -16,19 +16,8 @@ const SILENCE: &str = "[data-testid=silences] [data-testid=silence-entry]";
 
 async fn open(browser: &Browser, stack: &Stack) -> Tab {
     let tab = browser.open(&stack.url("/alerts")).await.unwrap();
-    connected(&tab).await;
+    tab.wait_connected(LOAD).await.unwrap();
     tab
-}
-
-async fn connected(tab: &Tab) {
-    wait_for(LOAD, "the socket to be open", || async {
-        let state: Option<String> = tab
-            .eval("document.querySelector('[data-testid=conn-status]')?.dataset.state ?? null")
-            .await?;
-        Ok((state.as_deref() == Some("open")).then_some(()))
-    })
-    .await
-    .unwrap();
 }
 
 async fn dismiss_toasts(tab: &Tab) {
@@ -95,7 +84,7 @@ async fn admins_silence_an_alert_and_expire_the_silence_in_every_tab() {
     .await
     .unwrap();
     a.reload().await.unwrap();
-    connected(&a).await;
+    a.wait_connected(LOAD).await.unwrap();
     wait_for(LOAD, "the alert after the reload", || async {
         Ok((a.count(FIRING).await? == 1).then_some(()))
     })

@@ -16,7 +16,7 @@ use std::{
 use bytes::Bytes;
 use tokio::{
     sync::{broadcast::error::RecvError, mpsc},
-    time::{Instant, Sleep},
+    time::Instant,
 };
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
@@ -138,7 +138,7 @@ async fn shard(
                     let tick_instant = Instant::now().checked_sub(since).unwrap_or_else(Instant::now);
                     // Half a gap of slack, or jitter would skip a midpoint now and then.
                     let earliest = last_housekeeping + housekeeping.saturating_sub(gap / 2);
-                    reschedule(&mut due, between_ticks(earliest, tick_instant, gap));
+                    due.as_mut().reset(between_ticks(earliest, tick_instant, gap));
                 }
             }
             event = events.recv() => match event {
@@ -159,7 +159,7 @@ async fn shard(
                 peers.retain(|p| p.housekeep(now, &beat));
                 loads[index].fetch_sub(before - peers.len(), Ordering::Relaxed);
                 last_housekeeping = now;
-                reschedule(&mut due, now + housekeeping);
+                due.as_mut().reset(now + housekeeping);
             }
         }
     }
@@ -182,12 +182,6 @@ async fn sweep(peers: &[Arc<Peer>], tick: &Tick, limits: &WsLimits) {
     limits.traffic.sent_many(FrameKind::State, frames, bytes);
     if let Ok(took) = (chrono::Utc::now() - tick.at).to_std() {
         limits.traffic.fanout_seconds.observe(took);
-    }
-}
-
-fn reschedule(due: &mut std::pin::Pin<Box<Sleep>>, at: Instant) {
-    if due.deadline() != at {
-        due.as_mut().reset(at);
     }
 }
 
