@@ -1,4 +1,4 @@
-//! Every recorded KATO response in `../shared/kato-fixtures` must parse into its model and
+//! Every recorded KATO response in `tests/fixtures/kato` must parse into its model and
 //! land in the right variant.
 //!
 //! The mapping from file name to model is exhaustive: a fixture with no mapping fails the
@@ -16,13 +16,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 fn fixtures_dir() -> PathBuf {
-    match std::env::var_os("KATO_FIXTURES_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/kato-fixtures"
-        )),
-    }
+    kato_dashboard_testkit::kato_fixtures_dir()
 }
 
 /// All `*.json` / `*.jsonl` files below `root`, sorted, minus the excluded ones.

@@ -3,7 +3,7 @@
 //! Serves the same REST paths and `/ws/events` WebSocket as the real KATO service, in two
 //! flavours, with living behaviour and scripted incidents, so that the dashboard's demo and
 //! tests have a realistic upstream. Every answer is checked against responses recorded from the
-//! real KATO (`tests/contract.rs`, fixtures in `shared/kato-fixtures`).
+//! real KATO (`tests/contract.rs`, fixtures in `tests/fixtures/kato`).
 //!
 //! It depends on no other workspace crate: it builds its JSON itself, so it stays an
 //! independent stand-in for the real service.

@@ -8,6 +8,7 @@
 //!   `yes`, idle `sleep`, stopped), removed on drop.
 //! * [`RedisServer`]: a private `redis-server` on a free port.
 //! * [`MongoServer`]: a private `nx-27017` (MongoDB wire protocol, PyPI, installed into a venv on first use).
+//! * [`kato_fixtures_dir`]: the recorded KATO responses and store dumps in `tests/fixtures/kato`.
 //! * [`free_port`], [`wait_until`], [`wait_for`]: waiting for a condition with a deadline, never a
 //!   fixed sleep.
 //!
@@ -17,6 +18,7 @@
 
 mod containers;
 mod daemon;
+mod fixtures;
 mod image;
 mod mongo;
 mod process;
@@ -27,7 +29,8 @@ mod wait;
 pub use containers::TestContainers;
 pub use daemon::DockerDaemon;
 pub use image::{BUSYBOX_TAG, busybox_image};
-pub use mongo::{MongoServer, ensure_nx27017, kato_fixtures_dir, venv_dir};
+pub use fixtures::kato_fixtures_dir;
+pub use mongo::{MongoServer, ensure_nx27017, venv_dir};
 pub use redis::RedisServer;
 pub use wait::{free_port, wait_for, wait_until};
 

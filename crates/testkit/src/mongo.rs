@@ -9,6 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::fixtures::kato_fixtures_dir;
 use crate::process::{log_tail, run};
 use crate::wait::free_port;
 use crate::{Error, Result};
@@ -60,19 +61,6 @@ pub fn venv_dir() -> PathBuf {
     }
     let home = std::env::var_os("HOME").map_or_else(|| PathBuf::from("/tmp"), PathBuf::from);
     home.join(".cache/kato-dashboard/venv")
-}
-
-/// `shared/kato-fixtures` beside the workspace (or `KATO_FIXTURES_DIR`).
-pub fn kato_fixtures_dir() -> PathBuf {
-    std::env::var_os("KATO_FIXTURES_DIR").map_or_else(
-        || {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../../shared/kato-fixtures"
-            ))
-        },
-        PathBuf::from,
-    )
 }
 
 /// Creates the venv and installs `nx-27017` unless it is already there.

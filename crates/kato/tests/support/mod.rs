@@ -4,7 +4,6 @@
 use axum::Router;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::time::Duration;
 use tokio::sync::oneshot;
 use url::Url;
@@ -62,17 +61,8 @@ pub async fn within<T>(secs: u64, what: &str, fut: impl Future<Output = T>) -> T
         .unwrap_or_else(|_| panic!("timed out after {secs}s waiting for {what}"))
 }
 
-/// A recorded KATO body from `../shared/kato-fixtures` (or `$KATO_FIXTURES_DIR`).
+/// A recorded KATO body from `tests/fixtures/kato` (or `$KATO_FIXTURES_DIR`).
 pub fn fixture(rel: &str) -> String {
-    let dir = std::env::var_os("KATO_FIXTURES_DIR").map_or_else(
-        || {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../../shared/kato-fixtures"
-            ))
-        },
-        PathBuf::from,
-    );
-    let path = dir.join(rel);
+    let path = kato_dashboard_testkit::kato_fixtures_dir().join(rel);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }

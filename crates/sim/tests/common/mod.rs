@@ -11,17 +11,9 @@ use kato_dashboard_sim::Sim;
 use kato_dashboard_sim::json::Json;
 use tokio_tungstenite::tungstenite::Message;
 
-/// `KATO_FIXTURES_DIR`, or `shared/kato-fixtures` next to the workspace.
+/// `KATO_FIXTURES_DIR`, or `tests/fixtures/kato` of this repository.
 pub fn fixtures_dir() -> PathBuf {
-    std::env::var_os("KATO_FIXTURES_DIR").map_or_else(
-        || {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../../shared/kato-fixtures"
-            ))
-        },
-        PathBuf::from,
-    )
+    kato_dashboard_testkit::kato_fixtures_dir()
 }
 
 /// Reads a fixture as an order-preserving [`Json`].

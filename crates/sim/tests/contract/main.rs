@@ -6,7 +6,7 @@
 //! order, and Python `json.dumps` byte format). A fixture file that no comparison covers fails
 //! the test. Failures name the folder, the fixture file and the JSON path.
 //!
-//! Fixtures: `KATO_FIXTURES_DIR`, else `shared/kato-fixtures` beside the workspace.
+//! Fixtures: `KATO_FIXTURES_DIR`, else `tests/fixtures/kato` of this repository.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 
 #[path = "../common/mod.rs"]
