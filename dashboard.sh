@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # KATO Dashboard control script.
 #
-#   ./dashboard.sh demo      build if needed, start the KATO simulator (+ a private Redis when redis-server exists)
-#                            and the dashboard on port 3000, print the URL
+#   ./dashboard.sh demo      build if needed, start the KATO simulator, a private Redis, KATO's recorded MongoDB and
+#                            Qdrant, demo containers (where Docker runs) and the dashboard on port 3000, print the URL
 #   ./dashboard.sh test      install what the tests need, then fmt + clippy + wasm check + every test
 #   ./dashboard.sh help      everything else
 #
@@ -133,8 +133,8 @@ build_frontend() {
 
 build() {
   ensure_rust
-  say "building kato-dashboard and kato-sim (release)"
-  cargo build --release -p kato-dashboard-server -p kato-dashboard-sim
+  say "building kato-dashboard, kato-sim and kato-demo-stores (release)"
+  cargo build --release -p kato-dashboard-server -p kato-dashboard-sim -p kato-dashboard-testkit --bins
   build_frontend
 }
 
@@ -142,7 +142,7 @@ bin() { echo "$CARGO_TARGET_DIR/$PROFILE_DIR/$1"; }
 
 needs_build() {
   local b; b="$(bin kato-dashboard)"
-  [ ! -x "$b" ] || [ ! -x "$(bin kato-sim)" ] && return 0
+  [ ! -x "$b" ] || [ ! -x "$(bin kato-sim)" ] || [ ! -x "$(bin kato-demo-stores)" ] && return 0
   [ -n "$(find crates Cargo.toml Cargo.lock -newer "$b" -type f 2>/dev/null | head -n1)" ]
 }
 
@@ -184,8 +184,9 @@ wait_http() {
 cmd_demo() {
   needs_build && build
   build_frontend
+  mkdir -p "$RUN_DIR"
   local redis_url=""
-  if command -v redis-server >/dev/null; then
+  if command -v redis-server >/dev/null || ensure_pkgs_or_warn redis-server:redis-server; then
     mkdir -p "$RUN_DIR/redis"
     start_bg demo-redis redis-server --port "$DEMO_REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$RUN_DIR/redis"
     redis_url="redis://127.0.0.1:$DEMO_REDIS_PORT"
@@ -194,14 +195,68 @@ cmd_demo() {
   fi
   start_bg kato-sim "$(bin kato-sim)" --port "$SIM_PORT" --host 127.0.0.1 --flavour "${SIM_FLAVOUR:-v1}" \
     --scenario "${SIM_SCENARIO:-steady}" ${redis_url:+--redis-url "$redis_url"}
+  demo_stores
+  demo_docker
   wait_http "http://127.0.0.1:$SIM_PORT/health" 20 || die "kato-sim did not come up; see $RUN_DIR/kato-sim.log"
-  HOST="${HOST:-127.0.0.1}" PORT="$PORT" KATO_API_URL="http://127.0.0.1:$SIM_PORT" \
-    REDIS_URL="${redis_url:-${REDIS_URL:-redis://127.0.0.1:6379}}" DATA_DIR="${DATA_DIR:-$RUN_DIR/data}" \
-    start_bg dashboard "$(bin kato-dashboard)"
+  # From the run folder, so a .env written for a real KATO in the clone does not leak into the demo.
+  (cd "$RUN_DIR" && HOST="${HOST:-127.0.0.1}" PORT="$PORT" KATO_API_URL="http://127.0.0.1:$SIM_PORT" \
+    REDIS_URL="${redis_url:-redis://127.0.0.1:1}" DATA_DIR="${DATA_DIR:-$RUN_DIR/data}" STATIC_DIR="$ROOT/frontend/dist" \
+    MONGO_URL="$DEMO_MONGO_URL" QDRANT_URL="$DEMO_QDRANT_URL" QDRANT_GRPC_URL="$DEMO_QDRANT_URL" \
+    DOCKER_ENABLED="$DEMO_DOCKER_ENABLED" MONITORED_CONTAINERS="$DEMO_CONTAINERS" \
+    start_bg dashboard "$(bin kato-dashboard)")
   wait_http "http://127.0.0.1:$PORT/api/v1/health" 20 || die "the dashboard did not come up; see $RUN_DIR/dashboard.log"
   say "KATO simulator: http://127.0.0.1:$SIM_PORT  (flavour ${SIM_FLAVOUR:-v1}, scenario ${SIM_SCENARIO:-steady})"
   say "KATO Dashboard: http://127.0.0.1:$PORT"
-  say "logs: ./dashboard.sh logs    stop: ./dashboard.sh stop"
+  say "logs: ./dashboard.sh logs [dashboard|kato-sim|demo-stores|demo-docker]    stop: ./dashboard.sh stop"
+}
+
+# ensure_pkgs_or_warn CMD:PACKAGE ... — like ensure_pkgs, but a failed install is a warning (the demo goes on).
+ensure_pkgs_or_warn() { (ensure_pkgs "$@") || { warn "could not install: $*"; return 1; }; }
+
+# demo_stores — KATO's recorded MongoDB and Qdrant (tests/fixtures/kato) on loopback ports, for the Databases pages.
+DEMO_MONGO_PORT="${DEMO_MONGO_PORT:-27117}"
+DEMO_QDRANT_PORT="${DEMO_QDRANT_PORT:-6434}"
+DEMO_MONGO_URL="mongodb://127.0.0.1:1"
+DEMO_QDRANT_URL="http://127.0.0.1:1"
+demo_stores() {
+  if ensure_pkgs_or_warn python3:python3 && { dpkg -s python3-venv >/dev/null 2>&1 || ensure_pkgs_or_warn __python3_venv__:python3-venv; } \
+      && (ensure_nx27017); then
+    KATO_FIXTURES_DIR="$ROOT/tests/fixtures/kato" start_bg demo-stores "$(bin kato-demo-stores)" \
+      --mongo-port "$DEMO_MONGO_PORT" --qdrant-port "$DEMO_QDRANT_PORT"
+    local deadline=$((SECONDS + 60))
+    until grep -q '^ready$' "$RUN_DIR/demo-stores.log" 2>/dev/null; do
+      if ! is_running demo-stores || [ $SECONDS -ge $deadline ]; then
+        warn "the demo's MongoDB and Qdrant did not start (see $RUN_DIR/demo-stores.log): the Databases pages will say so"
+        return 0
+      fi
+      sleep 0.2
+    done
+    DEMO_MONGO_URL="mongodb://127.0.0.1:$DEMO_MONGO_PORT"
+    DEMO_QDRANT_URL="http://127.0.0.1:$DEMO_QDRANT_PORT"
+  else
+    warn "no Python venv for the MongoDB stand-in: the Databases pages will show MongoDB and Qdrant as down"
+  fi
+}
+
+# demo_docker — where a Docker engine answers: the demo's own containers (scripts/demo-containers.sh), watched
+# alone; elsewhere container monitoring is off and the dashboard says so.
+DEMO_DOCKER_ENABLED=false
+DEMO_CONTAINERS=""
+demo_docker() {
+  if ! command -v docker >/dev/null || ! docker info >/dev/null 2>&1; then
+    say "no Docker engine answers here: the demo runs with container monitoring off"
+    return 0
+  fi
+  { dpkg -s busybox-static >/dev/null 2>&1 || ensure_pkgs_or_warn __busybox_static__:busybox-static; } || return 0
+  local names
+  if ! names="$(scripts/demo-containers.sh up 2>"$RUN_DIR/demo-docker.log")"; then
+    warn "could not start the demo containers (see $RUN_DIR/demo-docker.log): container monitoring is off"
+    return 0
+  fi
+  start_bg demo-docker scripts/demo-containers.sh cycle
+  DEMO_DOCKER_ENABLED=true
+  DEMO_CONTAINERS="$names"
+  say "demo containers on the local Docker engine: $names"
 }
 
 cmd_start() {
@@ -213,7 +268,14 @@ cmd_start() {
   say "KATO Dashboard: http://127.0.0.1:$PORT"
 }
 
-cmd_stop() { stop_one dashboard; stop_one kato-sim; stop_one demo-redis; }
+cmd_stop() {
+  stop_one dashboard; stop_one kato-sim; stop_one demo-redis; stop_one demo-stores
+  if [ -f "$(pidfile demo-docker)" ]; then
+    stop_one demo-docker
+    docker info >/dev/null 2>&1 && scripts/demo-containers.sh down && say "removed the demo containers"
+  fi
+  return 0
+}
 
 # report_upstreams — after a start: one clear line per upstream that is down (KATO, Docker, Redis, …).
 report_upstreams() {
@@ -302,7 +364,7 @@ cmd_clean() {
 
 cmd_status() {
   local rc=0
-  for name in dashboard kato-sim demo-redis; do
+  for name in dashboard kato-sim demo-redis demo-stores demo-docker; do
     if is_running "$name"; then echo "$name: running (pid $(cat "$(pidfile "$name")"))"; else echo "$name: not running"; fi
   done
   local body
@@ -343,13 +405,15 @@ usage() {
   cat <<EOF
 usage: ./dashboard.sh <command>
 
-  demo            build if needed; start the KATO simulator, a private Redis (if redis-server exists) and the
-                  dashboard on port $PORT; print the URL (env: SIM_FLAVOUR=v1|v3, SIM_SCENARIO=idle|steady|incidents)
+  demo            build if needed; start the KATO simulator, a private Redis, KATO's recorded MongoDB and Qdrant
+                  (ports $DEMO_MONGO_PORT, $DEMO_QDRANT_PORT), the demo's own containers where a Docker engine answers,
+                  and the dashboard on port $PORT, all on 127.0.0.1; print the URL
+                  (env: SIM_FLAVOUR=v1|v3, SIM_SCENARIO=idle|steady|incidents)
   start           start the dashboard against the KATO in .env / the environment
   stop            stop everything this script started
   restart         stop, then start
   status          processes and the dashboard's health (fails unless /api/v1/health answers 2xx)
-  logs [name]     follow a log: dashboard (default), kato-sim, demo-redis
+  logs [name]     follow a log: dashboard (default), kato-sim, demo-redis, demo-stores, demo-docker
   build           build the release binaries and the web app
   build-web       build only the web app (frontend/dist), when a source changed
   clean           stop, remove run state and the built web app

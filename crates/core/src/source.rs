@@ -1,5 +1,6 @@
 //! The state of one upstream source (KATO, Docker, Redis, …) as every collector reports it and every message
-//! shows it: `ok`, or `unavailable` with the reason and since when. An upstream never fails silently.
+//! shows it: `ok`, `unavailable` with the reason and since when, or `off` when the operator switched it off
+//! (no data is expected, so nothing about it is an outage). An upstream never fails silently.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -17,6 +18,11 @@ pub enum SourceState {
         /// Start of the outage.
         since: DateTime<Utc>,
     },
+    /// Switched off by the configuration (e.g. `DOCKER_ENABLED=false`): no data, and none expected.
+    Off {
+        /// What switched it off, in words an operator can act on.
+        reason: String,
+    },
 }
 
 impl SourceState {
@@ -25,11 +31,19 @@ impl SourceState {
         matches!(self, Self::Ok)
     }
 
+    /// Why there is no data (`None` while data flows).
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            Self::Ok => None,
+            Self::Unavailable { reason, .. } | Self::Off { reason } => Some(reason),
+        }
+    }
+
     /// The next state after a failure at `now`: keeps the original `since` while the outage lasts.
     pub fn failed(&self, reason: impl Into<String>, now: DateTime<Utc>) -> Self {
         let since = match self {
             Self::Unavailable { since, .. } => *since,
-            Self::Ok => now,
+            Self::Ok | Self::Off { .. } => now,
         };
         Self::Unavailable {
             reason: reason.into(),
@@ -57,5 +71,13 @@ mod tests {
         );
         assert_eq!(serde_json::to_value(&s).unwrap()["state"], "unavailable");
         assert!(SourceState::Ok.is_ok());
+        let off = SourceState::Off {
+            reason: "DOCKER_ENABLED=false".into(),
+        };
+        assert!(!off.is_ok());
+        assert_eq!(
+            serde_json::to_value(&off).unwrap(),
+            serde_json::json!({"state": "off", "reason": "DOCKER_ENABLED=false"})
+        );
     }
 }

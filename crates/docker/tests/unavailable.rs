@@ -12,10 +12,7 @@ use support::{event_until, snapshot_until};
 use tokio_util::sync::CancellationToken;
 
 fn reason(s: &kato_dashboard_docker::ContainersSnapshot) -> String {
-    match &s.docker {
-        kato_dashboard_core::source::SourceState::Unavailable { reason, .. } => reason.clone(),
-        kato_dashboard_core::source::SourceState::Ok => String::new(),
-    }
+    s.docker.reason().unwrap_or_default().to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

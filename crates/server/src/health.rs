@@ -120,9 +120,7 @@ fn docker_health(docker: &kato_dashboard_docker::DockerHandle) -> UpstreamHealth
                 .insert("missing".into(), serde_json::json!(snapshot.missing));
             up
         }
-        kato_dashboard_core::source::SourceState::Unavailable { reason, .. } => {
-            UpstreamHealth::down("collector", reason.clone())
-        }
+        state => UpstreamHealth::down("collector", state.reason().unwrap_or_default()),
     }
 }
 

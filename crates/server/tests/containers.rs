@@ -1,6 +1,6 @@
-//! Container stats through the whole server against a real Docker engine (the running one, or a private dockerd
-//! the testkit starts): the `containers` topic, container up/down as `kato_event`s within a second, the REST
-//! endpoints limited to monitored containers, and Docker being unavailable shown plainly.
+//! Container stats through the whole server against a real Docker engine (a private dockerd the
+//! testkit starts; never the host's): the `containers` topic, container up/down as `kato_event`s within a second, the REST
+//! endpoints limited to monitored containers, and Docker being unavailable or switched off shown plainly.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -143,5 +143,49 @@ async fn docker_unavailable_is_a_503_with_the_reason() {
         update["data"]["containers"]["docker"]["state"], "unavailable",
         "{update}"
     );
+    dash.stop().await;
+}
+
+/// Docker switched off: the `containers` topic says so at once (state `off`, not an outage), the REST endpoint is a
+/// 503 with the same reason, and no container rule fires.
+#[tokio::test]
+async fn docker_switched_off_is_said_once_and_fires_nothing() {
+    let port = closed_port().await;
+    let dash = Dashboard::start(
+        &format!("http://127.0.0.1:{port}"),
+        &[
+            ("DOCKER_ENABLED", "false"),
+            ("MONITORED_CONTAINERS", "kato"),
+        ],
+    )
+    .await;
+    let mut ws = WsClient::connect(&dash.ws_url()).await;
+    ws.send_json(json!({"type": "subscribe", "subscriptions": ["containers"]}))
+        .await;
+    let update = ws.next_of("realtime_update", 2 * SEC).await;
+    let docker = &update["data"]["containers"]["docker"];
+    assert_eq!(docker["state"], "off", "{update}");
+    assert!(
+        docker["reason"]
+            .as_str()
+            .unwrap()
+            .contains("DOCKER_ENABLED=false"),
+        "{update}"
+    );
+    assert_eq!(update["data"]["containers"]["containers"], json!([]));
+    let (status, body) = dash.get("/api/v1/system/container-stats").await;
+    assert_eq!(status, 503, "{body}");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("DOCKER_ENABLED=false"),
+        "{body}"
+    );
+    // Several evaluations later, nothing about containers has fired.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let (_, active) = dash.get("/api/v1/alerts/active").await;
+    let text = active.to_string();
+    assert!(!text.contains("container_"), "{text}");
     dash.stop().await;
 }

@@ -33,13 +33,15 @@ fn find_upwards(start: &Path) -> Option<PathBuf> {
 }
 
 #[cfg(test)]
+#[allow(clippy::expect_used)]
 mod tests {
     use super::*;
 
     #[test]
     fn the_repository_fixtures_are_found_from_any_package() {
         let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-        let found = find_upwards(&here.join("src")).expect("tests/fixtures/kato above crates/testkit");
+        let found =
+            find_upwards(&here.join("src")).expect("tests/fixtures/kato above crates/testkit");
         assert!(found.join("_index.json").is_file(), "{}", found.display());
         assert!(found.join("stores-d1391ac/mongodb").is_dir());
         assert!(found.join("stores-c584167/clickhouse").is_dir());

@@ -1,8 +1,8 @@
 //! Test fixtures for the KATO Dashboard's integration tests: real services on loopback or unix
 //! sockets, each cleaned up on `Drop`.
 //!
-//! * [`DockerDaemon`]: the engine at `DOCKER_HOST` / `/var/run/docker.sock` when one answers,
-//!   else a private `dockerd` (vfs, no bridge, no iptables) in a temp dir.
+//! * [`DockerDaemon`]: a private `dockerd` (vfs, no bridge, no iptables) in a temp dir; never the
+//!   host's engine, even when one answers on `/var/run/docker.sock`.
 //! * [`busybox_image`]: a ~2 MB image `docker import`ed from Debian's `busybox-static`.
 //! * [`TestContainers`]: containers with `--network none` named with a per-test prefix (busy
 //!   `yes`, idle `sleep`, stopped), removed on drop.
@@ -28,8 +28,8 @@ mod wait;
 
 pub use containers::TestContainers;
 pub use daemon::DockerDaemon;
-pub use image::{BUSYBOX_TAG, busybox_image};
 pub use fixtures::kato_fixtures_dir;
+pub use image::{BUSYBOX_TAG, busybox_image};
 pub use mongo::{MongoServer, ensure_nx27017, venv_dir};
 pub use redis::RedisServer;
 pub use wait::{free_port, wait_for, wait_until};

@@ -151,13 +151,17 @@ impl Drop for DirLock {
 impl MongoServer {
     /// Installs (if needed) and starts an empty server, waiting until it accepts connections.
     pub fn start() -> Result<Self> {
+        Self::start_on(free_port()?)
+    }
+
+    /// The same on a given loopback port (the demo's MongoDB).
+    pub fn start_on(port: u16) -> Result<Self> {
         let program = ensure_nx27017()?;
         let venv = venv_dir();
         let dir = tempfile::tempdir().map_err(|source| Error::Io {
             what: "temp dir for nx-27017".into(),
             source,
         })?;
-        let port = free_port()?;
         let log_path = dir.path().join("nx-27017.log");
         let stdout =
             std::fs::File::create(dir.path().join("stdout.log")).map_err(|source| Error::Io {

@@ -67,12 +67,17 @@ impl QdrantTestServer {
     /// The same, answering only calls that carry `api-key: KEY` (others get `UNAUTHENTICATED`, as Qdrant does)
     /// when `api_key` is set.
     pub fn start_with_api_key(api_key: Option<&str>) -> Result<Self> {
+        Self::start_on(0, api_key)
+    }
+
+    /// On a given loopback port (0: any free one), e.g. the demo's Qdrant.
+    pub fn start_on(port: u16, api_key: Option<&str>) -> Result<Self> {
         let api_key: Option<Arc<str>> = api_key.map(Arc::from);
         let io = |what: &str| {
             let what = what.to_owned();
             move |source| Error::Io { what, source }
         };
-        let listener = std::net::TcpListener::bind("127.0.0.1:0")
+        let listener = std::net::TcpListener::bind(("127.0.0.1", port))
             .map_err(io("binding the Qdrant test server"))?;
         listener
             .set_nonblocking(true)

@@ -184,7 +184,7 @@ pub fn Dashboard() -> impl IntoView {
                     <Banner tone="bad" title=format!("KATO is unreachable: {reason}")
                         detail=since.and_then(|s| format::parse_ts_ms(&s)).map(|t| format!("since {} ({})", local_datetime(t), format::ago(t, clock.now()))).unwrap_or_default()/>
                 }),
-                Availability::Ok => None,
+                Availability::Ok | Availability::Off { .. } => None,
             })}
             <Show when=move || live.metrics.with(|m| m.view.as_ref().is_some_and(|v| v.via_http)) && !ws.status.get().is_open()>
                 <Banner tone="warn" title="Live connection lost — showing KATO figures polled over HTTP".to_string()

@@ -57,9 +57,12 @@ pub fn ContainersPanel() -> impl IntoView {
                 if !received() {
                     return view! { <Empty icon=Icon::Server text="No container data yet: waiting for the Docker collector.".into()/> }.into_any();
                 }
+                if let Some(Availability::Off { reason }) = docker() {
+                    return view! { <Empty icon=Icon::Server text=format!("Container monitoring is off: {reason}.")/> }.into_any();
+                }
                 let outage = docker().and_then(|d| match d {
                     Availability::Unavailable { reason, since } => Some((reason, since)),
-                    Availability::Ok => None,
+                    Availability::Ok | Availability::Off { .. } => None,
                 });
                 let cards = list();
                 let stale_note = if cards.is_empty() { "" } else { "; the figures below are the last known" };

@@ -126,7 +126,7 @@ pub fn Sessions() -> impl IntoView {
     };
     let redis_down = move || {
         summary().and_then(|s| s.redis).and_then(|r| match r {
-            Availability::Unavailable { reason, .. } => Some(reason),
+            Availability::Unavailable { reason, .. } | Availability::Off { reason } => Some(reason),
             Availability::Ok => None,
         })
     };

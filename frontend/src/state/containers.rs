@@ -315,4 +315,21 @@ mod tests {
         s.apply(&json!({"containers": [], "docker": {"state": "ok"}}), 6.0);
         assert!(s.cpu_by_name.is_empty() && s.containers.is_empty() && s.received);
     }
+
+    #[test]
+    fn docker_switched_off_on_the_server_is_not_an_outage() {
+        let mut s = ContainersState::default();
+        s.apply(
+            &json!({"containers": [], "aggregated": {}, "missing": [],
+                    "docker": {"state": "off", "reason": "container monitoring is off (DOCKER_ENABLED=false)"}}),
+            1.0,
+        );
+        let docker = s.docker.as_ref().expect("a docker state");
+        assert!(docker.is_off() && !docker.is_ok());
+        assert_eq!(
+            docker.reason(),
+            Some("container monitoring is off (DOCKER_ENABLED=false)")
+        );
+        assert!(s.received && s.containers.is_empty());
+    }
 }

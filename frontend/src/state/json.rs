@@ -28,11 +28,15 @@ pub fn flag(v: &Value, path: &str) -> Option<bool> {
     at(v, path).and_then(Value::as_bool)
 }
 
-/// A `SourceState` (`{"state":"ok"}` / `{"state":"unavailable","reason","since"}`) at `path`.
+/// A `SourceState` (`{"state":"ok"}` / `{"state":"unavailable","reason","since"}` / `{"state":"off","reason"}`)
+/// at `path`.
 pub fn source(v: &Value, path: &str) -> Option<Availability> {
     let s = at(v, path)?;
     match s.get("state").and_then(Value::as_str)? {
         "ok" => Some(Availability::Ok),
+        "off" => Some(Availability::Off {
+            reason: text(s, "reason").unwrap_or_else(|| "switched off".into()),
+        }),
         _ => Some(Availability::Unavailable {
             reason: text(s, "reason").unwrap_or_else(|| "no reason given".into()),
             since: text(s, "since"),
@@ -52,6 +56,11 @@ pub enum Availability {
         /// Start of the outage.
         since: Option<String>,
     },
+    /// Switched off on the server: no data, and none expected (not an outage).
+    Off {
+        /// What switched it off.
+        reason: String,
+    },
 }
 
 impl Availability {
@@ -60,12 +69,17 @@ impl Availability {
         matches!(self, Availability::Ok)
     }
 
-    /// The reason, when unavailable.
+    /// The reason, when unavailable or off.
     pub fn reason(&self) -> Option<&str> {
         match self {
             Availability::Ok => None,
-            Availability::Unavailable { reason, .. } => Some(reason),
+            Availability::Unavailable { reason, .. } | Availability::Off { reason } => Some(reason),
         }
+    }
+
+    /// Whether the server switched this source off (as opposed to an outage).
+    pub fn is_off(&self) -> bool {
+        matches!(self, Availability::Off { .. })
     }
 }
 

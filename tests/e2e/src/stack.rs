@@ -40,6 +40,8 @@ impl Dashboard {
     ) -> anyhow::Result<Self> {
         let data = tempfile::tempdir().context("a temporary alert store folder")?;
         let data_dir = data.path().display().to_string();
+        // Hermetic: never the host's Docker engine. Docker is off unless the test names its own engine.
+        let docker = extra.iter().any(|(k, _)| *k == "DOCKER_HOST").to_string();
         let env: HashMap<String, String> = [
             ("DATA_DIR", data_dir.as_str()),
             ("KATO_API_URL", kato_url),
@@ -56,6 +58,7 @@ impl Dashboard {
             // The tests' KATO outages last about a second: alert on them at once (the default waits 5 s).
             ("ALERT_RULES", "kato_unreachable.pending=0"),
             ("STATIC_DIR", &dist.display().to_string()),
+            ("DOCKER_ENABLED", docker.as_str()),
         ]
         .into_iter()
         .chain(extra.iter().copied())

@@ -194,6 +194,19 @@ impl ContainersSnapshot {
         }
     }
 
+    /// The snapshot when container monitoring is switched off: empty, `docker` off with `reason`.
+    pub fn off(reason: impl Into<String>, now: DateTime<Utc>) -> Self {
+        Self::build(
+            Vec::new(),
+            Vec::new(),
+            SourceState::Off {
+                reason: reason.into(),
+            },
+            HostInfo::default(),
+            now,
+        )
+    }
+
     /// The snapshot before Docker was reached: empty, and `docker` unavailable with `reason`.
     pub fn unavailable(reason: impl Into<String>, now: DateTime<Utc>) -> Self {
         Self::build(

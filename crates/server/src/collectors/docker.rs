@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use kato_dashboard_core::{
-    docker::ContainerEvent,
+    docker::{ContainerEvent, ContainersSnapshot},
     protocol::{ServerMsg, Topic},
     time::rfc3339,
 };
@@ -34,6 +34,21 @@ pub fn docker_config(config: &Config) -> DockerConfig {
     }
 }
 
+/// With `DOCKER_ENABLED=false`: publishes once that container monitoring is off, so every client says so at
+/// once instead of waiting for a collector that never comes (and no container rule fires).
+pub async fn publish_off(hub: HubHandle) {
+    let snapshot = ContainersSnapshot::off(
+        "container monitoring is off on this server (DOCKER_ENABLED=false)",
+        Utc::now(),
+    );
+    match serde_json::to_value(&snapshot) {
+        Ok(value) => {
+            hub.publish_state(Topic::Containers, value).await;
+        }
+        Err(e) => tracing::error!(error = %e, "cannot serialize the container snapshot"),
+    }
+}
+
 /// Starts the collector and returns its handle (for REST) after wiring it to the hub.
 pub fn spawn(
     config: &Config,
@@ -49,7 +64,7 @@ pub fn spawn(
 }
 
 async fn forward(
-    mut snapshots: tokio::sync::watch::Receiver<kato_dashboard_core::docker::ContainersSnapshot>,
+    mut snapshots: tokio::sync::watch::Receiver<ContainersSnapshot>,
     mut events: tokio::sync::broadcast::Receiver<ContainerEvent>,
     hub: HubHandle,
     cancel: CancellationToken,

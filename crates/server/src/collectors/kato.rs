@@ -229,10 +229,7 @@ pub async fn run_metrics(
 }
 
 fn source_reason(source: &SourceState) -> String {
-    match source {
-        SourceState::Ok => String::new(),
-        SourceState::Unavailable { reason, .. } => reason.clone(),
-    }
+    source.reason().unwrap_or_default().to_owned()
 }
 
 fn derived(

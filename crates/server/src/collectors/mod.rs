@@ -80,6 +80,9 @@ pub fn spawn_all(
     let docker = config
         .docker_enabled
         .then(|| Arc::new(docker::spawn(config, hub.clone(), cancel.clone(), tracker)));
+    if !config.docker_enabled {
+        tracker.spawn(docker::publish_off(hub.clone()));
+    }
     Collected {
         sessions: view_rx,
         sessions_input: sessions_tx,

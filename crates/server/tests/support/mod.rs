@@ -39,6 +39,9 @@ impl Dashboard {
         for (k, v) in extra {
             env.insert((*k).into(), (*v).into());
         }
+        // Hermetic: never the host's Docker engine. Docker is off unless the test names its own engine.
+        let docker = env.contains_key("DOCKER_HOST").to_string();
+        env.entry("DOCKER_ENABLED".into()).or_insert(docker);
         // Each dashboard gets its own alert store unless the test shares one (restart tests).
         let data = if env.contains_key("DATA_DIR") || env.contains_key("ALERT_DATA_DIR") {
             None
