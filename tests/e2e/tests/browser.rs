@@ -75,7 +75,7 @@ async fn the_dashboard_loads_and_its_numbers_change_live() {
     })
     .await
     .unwrap();
-    // No Docker engine in this setup: said plainly, with the reason, not shown as zeros.
+    // Docker is off in this setup: said plainly, with the reason, not shown as zeros or as an outage.
     let containers = wait_for(
         LOAD,
         "the containers panel to say why it is empty",
@@ -83,12 +83,14 @@ async fn the_dashboard_loads_and_its_numbers_change_live() {
             Ok(tab
                 .text("[data-testid=containers]")
                 .await?
-                .filter(|t| t.contains("Docker unavailable:")))
+                .filter(|t| t.contains("Container monitoring is off:")))
         },
     )
     .await
     .unwrap();
     assert!(!containers.contains("0 running"), "{containers}");
+    assert!(containers.contains("DOCKER_ENABLED=false"), "{containers}");
+    assert!(!containers.contains("Docker unavailable"), "{containers}");
     browser.close().await;
     stack.stop().await;
 }
