@@ -1,4 +1,7 @@
 //! `kato-dashboard`: loads the configuration, sets up logging, binds and serves until SIGINT/SIGTERM.
+//! `kato-dashboard healthcheck` instead probes a running dashboard and exits 0 or 1 ([`healthcheck`]).
+
+mod healthcheck;
 
 use std::sync::Arc;
 
@@ -6,8 +9,18 @@ use anyhow::Context;
 use kato_dashboard_server::{Config, config::LoadOptions, run, shutdown, telemetry};
 use tokio_util::sync::CancellationToken;
 
+fn main() -> anyhow::Result<()> {
+    if std::env::args_os()
+        .nth(1)
+        .is_some_and(|a| a == "healthcheck")
+    {
+        std::process::exit(healthcheck::main());
+    }
+    serve()
+}
+
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn serve() -> anyhow::Result<()> {
     let config = Config::load(LoadOptions::default()).context("loading configuration")?;
     telemetry::init(&config)
         .map_err(anyhow::Error::msg)
