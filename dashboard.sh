@@ -294,26 +294,65 @@ for name, up in (h.get("upstreams") or {}).items():
 # --- docker compose mode (--docker) --------------------------------------------------------------------------
 KATO_NETWORK="${KATO_NETWORK:-kato_kato-network}"
 IMAGE="${KATO_DASHBOARD_IMAGE:-kato-dashboard:latest}"
+# The compose project (docker-compose 1.29 knows no top-level `name:`): containers, volumes and networks are
+# kato-dashboard_…, whichever folder the clone is in.
+export COMPOSE_PROJECT_NAME="${COMPOSE_PROJECT_NAME:-kato-dashboard}"
 
+# compose ARGS... — Compose v2 (`docker compose`) when the CLI has it, else Debian's docker-compose 1.29.
 compose() {
   if docker compose version >/dev/null 2>&1; then docker compose "$@"
   elif command -v docker-compose >/dev/null; then docker-compose "$@"
-  else die "neither 'docker compose' nor 'docker-compose' is installed"; fi
+  else die "neither 'docker compose' nor 'docker-compose' is installed (Debian: apt-get install docker-compose)"; fi
 }
 
+# docker_build ARGS... — `docker build` with BuildKit (the Dockerfile uses cache mounts and build-time stage
+# selection): `docker buildx` when the CLI has it, else a CLI older than 23 with BuildKit built in (Debian's
+# docker.io: /usr/bin/docker). DOCKER_HOST applies to either.
+docker_build() {
+  if docker buildx version >/dev/null 2>&1; then docker buildx build --load "$@"; return; fi
+  local cli v
+  for cli in docker /usr/bin/docker; do
+    command -v "$cli" >/dev/null 2>&1 || continue
+    v="$("$cli" version --format '{{.Client.Version}}' 2>/dev/null || true)"
+    if [ -n "$v" ] && [ "${v%%.*}" -lt 23 ] 2>/dev/null; then DOCKER_BUILDKIT=1 "$cli" build "$@"; return; fi
+  done
+  die "no docker CLI with BuildKit: install the buildx plugin, or Debian's docker.io (its docker 20.10 has BuildKit built in)"
+}
+
+# docker_ready — the engine at DOCKER_HOST answers; exports what docker-compose.yml reads: DOCKER_SOCKET (the
+# engine's unix socket, mounted read-only), DOCKER_GID (its group) and KATO_DASHBOARD_ENV_FILE.
 docker_ready() {
   command -v docker >/dev/null || die "docker is not installed (Debian: apt-get install docker.io)"
-  docker info >/dev/null 2>&1 || die "the Docker engine does not answer (is dockerd running, and may $(id -un) use its socket?)"
-  local sock="${DOCKER_SOCKET:-/var/run/docker.sock}"
-  [ -S "$sock" ] || die "no Docker socket at $sock to mount into the dashboard"
+  docker info >/dev/null 2>&1 || die "the Docker engine at ${DOCKER_HOST:-unix:///var/run/docker.sock} does not answer \
+(is dockerd running, and may $(id -un) use its socket?)"
+  local sock=/var/run/docker.sock
+  case "${DOCKER_HOST:-}" in unix://*) sock="${DOCKER_HOST#unix://}" ;; esac
+  export DOCKER_SOCKET="${DOCKER_SOCKET:-$sock}"
+  [ -S "$DOCKER_SOCKET" ] || die "no Docker socket at $DOCKER_SOCKET to mount into the dashboard (set DOCKER_SOCKET)"
   # The container reaches the read-only socket through the socket's group; its mode is never changed.
-  export DOCKER_GID="${DOCKER_GID:-$(stat -c %g "$sock")}"
+  export DOCKER_GID="${DOCKER_GID:-$(stat -c %g "$DOCKER_SOCKET")}"
+  # Compose needs an existing env file: .env, else an empty one (defaults and the compose file apply).
+  if [ -z "${KATO_DASHBOARD_ENV_FILE:-}" ]; then
+    if [ -f "$ROOT/.env" ]; then
+      export KATO_DASHBOARD_ENV_FILE="$ROOT/.env"
+    else
+      mkdir -p "$RUN_DIR"; : >"$RUN_DIR/empty.env"
+      export KATO_DASHBOARD_ENV_FILE="$RUN_DIR/empty.env"
+    fi
+  fi
 }
 
+# docker_image [force] — builds $IMAGE unless it exists (always with force). RUST_IMAGE, RUNTIME_IMAGE and
+# ARTIFACTS pass through as build arguments, DOCKER_BUILD_NETWORK as --network (e.g. host, for crates.io).
 docker_image() {
   if [ "${1:-}" = force ] || ! docker image inspect "$IMAGE" >/dev/null 2>&1; then
-    say "building the image $IMAGE (multi-stage Dockerfile)"
-    docker build -t "$IMAGE" "$ROOT"
+    local args=() a
+    for a in RUST_IMAGE RUNTIME_IMAGE ARTIFACTS; do
+      if [ -n "${!a:-}" ]; then args+=(--build-arg "$a=${!a}"); fi
+    done
+    if [ -n "${DOCKER_BUILD_NETWORK:-}" ]; then args+=(--network "$DOCKER_BUILD_NETWORK"); fi
+    say "building the image $IMAGE (Dockerfile${args[*]:+; ${args[*]}})"
+    docker_build "${args[@]}" -t "$IMAGE" "$ROOT"
   fi
   say "image $IMAGE: $(docker image inspect -f '{{.Size}}' "$IMAGE" | awk '{printf "%.1f MB", $1/1e6}')"
 }
@@ -325,7 +364,7 @@ start KATO first (its docker-compose creates it), set KATO_NETWORK, or try './da
   docker ps --format '{{.Names}}' | grep -qx kato || warn "no running container named 'kato' on this engine: the dashboard will show KATO as unreachable"
   docker_image
   compose up -d kato-dashboard
-  wait_http "http://127.0.0.1:${DASHBOARD_PORT:-$PORT}/api/v1/health" 60 || die "the dashboard container is not healthy: ./dashboard.sh logs --docker"
+  wait_http "http://127.0.0.1:${DASHBOARD_PORT:-$PORT}/api/v1/health" 60 || die "the dashboard container does not answer: ./dashboard.sh logs --docker"
   PORT="${DASHBOARD_PORT:-$PORT}" report_upstreams
   say "KATO Dashboard: http://127.0.0.1:${DASHBOARD_PORT:-$PORT}"
 }
@@ -334,8 +373,14 @@ docker_demo() {
   docker_ready
   docker_image
   compose --profile demo up -d kato-dashboard-demo kato-sim
-  wait_http "http://127.0.0.1:${DASHBOARD_PORT:-$PORT}/api/v1/health" 60 || die "the demo is not healthy: ./dashboard.sh logs --docker"
+  wait_http "http://127.0.0.1:${DASHBOARD_PORT:-$PORT}/api/v1/health" 60 || die "the demo does not answer: ./dashboard.sh logs --docker"
   say "KATO Dashboard (demo, simulated KATO): http://127.0.0.1:${DASHBOARD_PORT:-$PORT}"
+}
+
+# docker_stop — `compose down`: the containers and the demo network go, the volumes (alert history) stay.
+docker_stop() {
+  docker_ready
+  compose --profile demo down --remove-orphans
 }
 
 docker_status() {
@@ -347,6 +392,13 @@ docker_status() {
   else
     echo "health: FAILED ($body)"; return 1
   fi
+}
+
+# ensure_deploy_deps — what the deploy test (tests/e2e/tests/deploy.rs) needs beside a Docker engine:
+# docker-compose 1.29, mmdebstrap, binutils (strip) and the base images' rootfs tarballs (made once, then cached).
+ensure_deploy_deps() {
+  ensure_pkgs docker-compose:docker-compose mmdebstrap:mmdebstrap objcopy:binutils iptables:iptables
+  tests/deploy/base-images.sh build
 }
 
 cmd_clean() {
@@ -386,6 +438,7 @@ cmd_test() {
   ensure_test_deps
   ensure_pkgs chromium:chromium
   ensure_frontend_tools
+  ensure_deploy_deps
   say "cargo fmt --check"
   cargo fmt --all -- --check
   say "cargo clippy -D warnings"
@@ -437,8 +490,8 @@ if [ "$DOCKER_MODE" = 1 ]; then
   case "${1:-help}" in
     demo) docker_demo ;;
     start) docker_start ;;
-    stop) docker_ready; compose --profile demo stop ;;
-    restart) docker_ready; compose --profile demo stop; docker_start ;;
+    stop) docker_stop ;;
+    restart) docker_stop; docker_start ;;
     status) docker_status ;;
     logs) shift; docker_ready; compose --profile demo logs -f --tail 100 "$@" ;;
     build) docker_ready; docker_image force ;;
