@@ -58,7 +58,7 @@ pub fn ContainersPanel() -> impl IntoView {
                     return view! { <Empty icon=Icon::Server text="No container data yet: waiting for the Docker collector.".into()/> }.into_any();
                 }
                 if let Some(Availability::Off { reason }) = docker() {
-                    return view! { <Empty icon=Icon::Server text=format!("Container monitoring is off: {reason}.")/> }.into_any();
+                    return view! { <Empty icon=Icon::Server text=format!("Container monitoring is off on this server ({reason}).")/> }.into_any();
                 }
                 let outage = docker().and_then(|d| match d {
                     Availability::Unavailable { reason, since } => Some((reason, since)),

@@ -321,15 +321,12 @@ mod tests {
         let mut s = ContainersState::default();
         s.apply(
             &json!({"containers": [], "aggregated": {}, "missing": [],
-                    "docker": {"state": "off", "reason": "container monitoring is off (DOCKER_ENABLED=false)"}}),
+                    "docker": {"state": "off", "reason": "DOCKER_ENABLED=false"}}),
             1.0,
         );
         let docker = s.docker.as_ref().expect("a docker state");
         assert!(docker.is_off() && !docker.is_ok());
-        assert_eq!(
-            docker.reason(),
-            Some("container monitoring is off (DOCKER_ENABLED=false)")
-        );
+        assert_eq!(docker.reason(), Some("DOCKER_ENABLED=false"));
         assert!(s.received && s.containers.is_empty());
     }
 }

@@ -2,7 +2,8 @@
 //! headless Chromium, one screenshot each into `docs/screenshots/demo-*.png` (dark theme, desktop width), and a
 //! line per page saying what it shows, so a person can check the demo shows the whole product.
 //!
-//! `./dashboard.sh demo && cargo run -p kato-dashboard-e2e --example demo_tour [-- BASE_URL]`
+//! `./dashboard.sh demo && cargo run -p kato-dashboard-e2e --example demo_tour [-- BASE_URL [NAME_PREFIX]]`
+//! (a prefix other than `demo` renames the shots, e.g. `demo-no-docker-dashboard.png`).
 
 use std::{path::PathBuf, time::Duration};
 
@@ -22,12 +23,15 @@ const PAGES: [(&str, &str); 6] = [
 ];
 
 async fn visit(tab: &Tab, base: &str, name: &str, path: &str) -> anyhow::Result<()> {
+    let prefix = std::env::args().nth(2).unwrap_or_else(|| "demo".into());
+    let name = name.replacen("demo", &prefix, 1);
     tab.goto(&format!("{base}{path}")).await?;
     tab.wait_connected(Duration::from_secs(20)).await?;
     // The app updates once a second and the database pages load on open: let both settle before the shot.
     tokio::time::sleep(Duration::from_millis(2500)).await;
     let png = tab.screenshot(true).await?;
     let file = PathBuf::from(OUT).join(format!("{name}.png"));
+    let name = name.as_str();
     std::fs::write(&file, png).with_context(|| format!("writing {}", file.display()))?;
     let text: String = tab
         .eval("(document.querySelector('main') || document.body).innerText.replace(/\\s+/g, ' ').slice(0, 300)")
@@ -57,7 +61,15 @@ async fn main() -> anyhow::Result<()> {
         .eval("fetch('/api/v1/sessions?limit=1').then(r => r.json()).then(b => (b.sessions || [])[0]?.session_id ?? null)")
         .await?;
     match first {
-        Some(id) => visit(&tab, &base, "demo-session-detail", &format!("/sessions/{id}")).await?,
+        Some(id) => {
+            visit(
+                &tab,
+                &base,
+                "demo-session-detail",
+                &format!("/sessions/{id}"),
+            )
+            .await?
+        }
         None => println!("demo-session-detail: no session to show"),
     }
     browser.close().await;

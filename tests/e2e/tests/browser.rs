@@ -83,7 +83,7 @@ async fn the_dashboard_loads_and_its_numbers_change_live() {
             Ok(tab
                 .text("[data-testid=containers]")
                 .await?
-                .filter(|t| t.contains("Container monitoring is off:")))
+                .filter(|t| t.contains("Container monitoring is off on this server")))
         },
     )
     .await

@@ -37,10 +37,7 @@ pub fn docker_config(config: &Config) -> DockerConfig {
 /// With `DOCKER_ENABLED=false`: publishes once that container monitoring is off, so every client says so at
 /// once instead of waiting for a collector that never comes (and no container rule fires).
 pub async fn publish_off(hub: HubHandle) {
-    let snapshot = ContainersSnapshot::off(
-        "container monitoring is off on this server (DOCKER_ENABLED=false)",
-        Utc::now(),
-    );
+    let snapshot = ContainersSnapshot::off("DOCKER_ENABLED=false", Utc::now());
     match serde_json::to_value(&snapshot) {
         Ok(value) => {
             hub.publish_state(Topic::Containers, value).await;
