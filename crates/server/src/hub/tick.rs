@@ -97,6 +97,42 @@ impl Tick {
         Some(out)
     }
 
+    /// The `realtime_update` a (re)subscribing client needs: the full value of each topic of `set` whose current
+    /// version it has not received yet (`sent`, updated in place). `None` when it has them all, so a client
+    /// that re-subscribes after every frame (the old React client does) is not answered with the same data
+    /// again. When every subscribed topic is new to it, this is the tick's prebuilt frame.
+    pub fn catch_up(&self, set: TopicSet, sent: &mut [u64; 3]) -> Option<Bytes> {
+        let mut missing = TopicSet::EMPTY;
+        let mut known = false;
+        for topic in set.state_topics().iter() {
+            let (Some(i), Some(value)) = (state_slot(topic), self.topic(topic)) else {
+                continue;
+            };
+            if value.version == sent[i] {
+                known = true;
+            } else {
+                missing.insert(topic);
+                sent[i] = value.version;
+            }
+        }
+        if missing.is_empty() {
+            return None;
+        }
+        if !known {
+            return self.wire(set).cloned();
+        }
+        let mut data = String::new();
+        for topic in missing.state_topics().iter() {
+            if let Some(value) = self.topic(topic) {
+                push_member(&mut data, topic, &value.full);
+            }
+        }
+        Some(crate::ws::frame::text(&format!(
+            "{},\"data\":{{{data}}}}}",
+            header(&self.timestamp, self.number)
+        )))
+    }
+
     /// Marks every subscribed topic as sent in full (after a full frame went out).
     pub fn mark_sent(&self, set: TopicSet, sent: &mut [u64; 3]) {
         for topic in set.state_topics().iter() {

@@ -7,6 +7,7 @@ pub mod conn;
 pub mod fanout;
 pub mod frame;
 pub mod handshake;
+pub mod legacy;
 pub mod peer;
 pub mod state;
 

@@ -283,29 +283,38 @@ impl Peer {
 
     fn send_tick(&self, s: &mut PeerState, tick: &Tick) -> usize {
         s.last_tick = tick.number;
-        let subs = s.conn.subs;
+        let subs = s.conn.delivery(std::time::Instant::now());
         if s.conn.deltas {
             match tick.delta_frame(subs, &mut s.conn.sent_versions) {
                 Some(text) => self.write(s, frame::text(&text)),
                 None => 0,
             }
         } else {
+            // What the client now has, so a re-subscribe does not send it again.
+            tick.mark_sent(subs, &mut s.conn.sent_versions);
             tick.wire(subs).map_or(0, |f| self.write(s, f.clone()))
         }
     }
 
-    /// The current state of every subscribed state topic, then each subscribed event topic's sticky frame.
+    /// What a (re)subscribe owes the client: the current value of each subscribed state topic it has not received
+    /// yet, then each subscribed event topic's sticky frame (the alerts firing now) unless it already got that
+    /// very frame. Nothing is sent twice because a client subscribed again (the old React client re-subscribes
+    /// after every frame it receives, and would otherwise loop with the server).
     pub fn send_snapshot(&self, s: &mut PeerState) {
         let tick = self.hub.latest();
-        let subs = s.conn.subs;
-        if let Some(wire) = tick.wire(subs) {
-            let n = self.write(s, wire.clone());
+        let subs = s.conn.delivery(std::time::Instant::now());
+        if let Some(wire) = tick.catch_up(subs, &mut s.conn.sent_versions) {
+            let n = self.write(s, wire);
             self.limits.traffic.sent(FrameKind::State, n);
-            tick.mark_sent(subs, &mut s.conn.sent_versions);
         }
         s.last_tick = s.last_tick.max(tick.number);
         for topic in Topic::EVENTS {
-            if let Some(text) = self.hub.sticky(topic).filter(|_| subs.contains(topic)) {
+            if !subs.contains(topic) {
+                continue;
+            }
+            if let Some(text) = self.hub.sticky(topic)
+                && s.conn.sticky_is_new(topic, &text)
+            {
                 self.send_text(s, FrameKind::of_topic(topic), &text);
             }
         }

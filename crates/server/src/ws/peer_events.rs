@@ -14,7 +14,11 @@ impl Peer {
     pub fn on_event(&self, event: &EventFrame) -> usize {
         let mut s = self.lock();
         let i = slot(event.topic);
-        if !s.conn.subs.contains(event.topic) {
+        if !s
+            .conn
+            .delivery(std::time::Instant::now())
+            .contains(event.topic)
+        {
             s.next_seq[i] = s.next_seq[i].max(event.seq + 1);
             return 0;
         }
@@ -32,8 +36,9 @@ impl Peer {
     /// The shard missed events: every subscribed event topic catches up from the replay buffer.
     pub fn on_lagged(&self) {
         let mut s = self.lock();
+        let delivery = s.conn.delivery(std::time::Instant::now());
         for topic in Topic::EVENTS {
-            if s.conn.subs.contains(topic) {
+            if delivery.contains(topic) {
                 self.catch_up(&mut s, topic, "lagged");
             }
         }

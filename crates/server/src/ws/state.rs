@@ -1,11 +1,13 @@
 //! The decisions of one `/ws` connection, without I/O: what a client frame means, which topics it gets, where
 //! its event cursors stand. The connection loop (`conn.rs`) carries the resulting actions out.
 
-use std::collections::BTreeMap;
+use std::{collections::BTreeMap, sync::Arc, time::Instant};
 
 use kato_dashboard_core::protocol::{
     ClientMsg, ErrorCode, ProtocolError, ServerMsg, Topic, TopicSet, parse_client_frame,
 };
+
+use super::legacy::RecentSets;
 
 /// Consecutive bad frames after which the connection is closed with 1008.
 pub const MAX_BAD_FRAMES: u32 = 20;
@@ -39,8 +41,16 @@ pub struct ConnState {
     pub selective: bool,
     /// Whether the client opted into delta updates.
     pub deltas: bool,
-    /// Versions of each state topic last sent (for deltas).
+    /// Versions of each state topic the client has received (for deltas, and so a re-subscribe only sends
+    /// what it lacks). Kept across `subscribe` frames and changes of the set.
     pub sent_versions: [u64; 3],
+    /// The sticky frame of each event topic last sent (the firing alerts): sent once per change, not per
+    /// `subscribe`.
+    sent_sticky: [Option<Arc<str>>; 3],
+    /// Whether the client spoke the new protocol (`features`, `resume`, `unsubscribe`); until then it is
+    /// treated as the old dashboard's client (see `legacy.rs`).
+    extended: bool,
+    recent: RecentSets,
     bad_frames: u32,
 }
 
@@ -53,8 +63,34 @@ impl ConnState {
             selective,
             deltas: false,
             sent_versions: [0; 3],
+            sent_sticky: Default::default(),
+            extended: false,
+            recent: RecentSets::default(),
             bad_frames: 0,
         }
+    }
+
+    /// The topics delivered at `now`: the subscribed ones, and for an old client also those its last
+    /// `subscribe` frames dropped a moment ago.
+    pub fn delivery(&self, now: Instant) -> TopicSet {
+        if self.extended {
+            self.subs
+        } else {
+            self.recent.with_held(self.subs, now)
+        }
+    }
+
+    /// Whether `frame`, the sticky frame of `topic`, is one this client has not been sent yet; records it.
+    pub fn sticky_is_new(&mut self, topic: Topic, frame: &Arc<str>) -> bool {
+        let Some(slot) = Topic::EVENTS.iter().position(|t| *t == topic) else {
+            return false;
+        };
+        let last = &mut self.sent_sticky[slot];
+        if last.as_ref().is_some_and(|l| Arc::ptr_eq(l, frame)) {
+            return false;
+        }
+        *last = Some(frame.clone());
+        true
     }
 
     /// Handles a text frame.
@@ -98,12 +134,13 @@ impl ConnState {
             ClientMsg::Subscribe(names) => {
                 let (set, unknown) = self.resolve(&names);
                 if self.selective {
+                    self.recent.replaced(self.subs, set, Instant::now());
                     self.subs = set;
                 }
-                self.sent_versions = [0; 3];
                 vec![Action::Send(self.ack(unknown)), Action::Snapshot]
             }
             ClientMsg::Unsubscribe(names) => {
+                self.extended = true;
                 let (set, unknown) = self.resolve(&names);
                 if self.selective {
                     for t in set.iter() {
@@ -112,8 +149,12 @@ impl ConnState {
                 }
                 vec![Action::Send(self.ack(unknown))]
             }
-            ClientMsg::Resume(last) => self.resume(last),
+            ClientMsg::Resume(last) => {
+                self.extended = true;
+                self.resume(last)
+            }
             ClientMsg::Features { deltas } => {
+                self.extended = true;
                 self.deltas = deltas;
                 self.sent_versions = [0; 3];
                 vec![Action::Send(ServerMsg::Features { deltas })]
