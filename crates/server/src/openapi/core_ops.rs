@@ -214,6 +214,48 @@ pub const OPS: &[Op] = &[
         upstream: Upstream::Remote,
     },
     get(
+        "/api/v1/sessions/statistics/overview",
+        "sessions",
+        "Session keys in Redis by status",
+        "The old dashboard's shape: `redis_total`, `redis_active` (with a TTL), `redis_idle` (kept without a TTL), \
+         `redis_expired` (without a TTL, past the stored `expires_at`), plus `redis_index_keys` and `live_sessions`.",
+        &[],
+        Upstream::Remote,
+    ),
+    get(
+        "/api/v1/sessions/redis-keys/diagnostic",
+        "sessions",
+        "Every key under kato:session:",
+        "`{keys: [{redis_key, node_name, status, session_reference, ttl_seconds, expires, type}], total}`, soonest \
+         expiry first; at most 10,000 keys (`truncated`).",
+        &[],
+        Upstream::Remote,
+    ),
+    Op {
+        method: "post",
+        path: "/api/v1/sessions/redis-keys/cleanup",
+        tag: "sessions",
+        summary: "Remove orphaned session keys",
+        description: "Removes session keys without a TTL that KATO says it does not know (checked with \
+                      `/sessions/{id}/exists`, which never extends a TTL); KATO's index keys and live sessions are \
+                      never touched. `dry_run=true` lists them and needs no token. Admin only otherwise; audited.",
+        params: &[query("dry_run", "boolean", "List what would be removed, remove nothing")],
+        body: None,
+        admin: true,
+        upstream: Upstream::Remote,
+    },
+    Op {
+        method: "post",
+        path: "/api/v1/sessions/bulk-delete",
+        tag: "sessions",
+        summary: "Delete several sessions",
+        description: "Each through KATO's API, like the single delete. At most 500 ids. Admin only; audited.",
+        params: &[],
+        body: Some("`{\"session_ids\": [\"session-…\"]}`"),
+        admin: true,
+        upstream: Upstream::Remote,
+    },
+    get(
         "/api/v1/sessions/{id}/stm",
         "sessions",
         "A session's short-term memory",

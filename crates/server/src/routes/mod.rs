@@ -9,13 +9,14 @@ mod mongo;
 mod openapi;
 mod qdrant;
 mod redis_browser;
+mod session_keys;
 mod sessions;
 pub(crate) mod system;
 
 use axum::{
     Router,
     http::{HeaderValue, Method, Uri},
-    routing::get,
+    routing::{get, post},
 };
 use tower_http::{cors::CorsLayer, limit::RequestBodyLimitLayer, trace::TraceLayer};
 
@@ -40,6 +41,16 @@ pub fn router(state: AppState) -> Router {
         .route("/system/container-stats/{name}", get(containers::one))
         .route("/sessions/count", get(system::session_count))
         .route("/sessions", get(sessions::list))
+        .route(
+            "/sessions/statistics/overview",
+            get(session_keys::statistics),
+        )
+        .route(
+            "/sessions/redis-keys/diagnostic",
+            get(session_keys::diagnostic),
+        )
+        .route("/sessions/redis-keys/cleanup", post(session_keys::cleanup))
+        .route("/sessions/bulk-delete", post(session_keys::bulk_delete))
         .route(
             "/sessions/{id}",
             get(sessions::detail).delete(sessions::delete),
