@@ -53,7 +53,8 @@ ensure_test_deps() {
   ensure_rust
   # Real services the tests start themselves: Redis and a Docker engine, whose test images are a static busybox
   # (Debian's plain `busybox` is dynamically linked and does not run inside an image).
-  ensure_pkgs redis-server:redis-server curl:curl dockerd:docker.io
+  # nginx: the reverse proxy in front of /ws in the proxy tests (its Debian package starts nothing here).
+  ensure_pkgs redis-server:redis-server curl:curl dockerd:docker.io nginx:nginx-light
   dpkg -s busybox-static >/dev/null 2>&1 || ensure_pkgs __busybox_static__:busybox-static
   # MongoDB for the browser tests: nx-27017 (a MongoDB wire-protocol server from PyPI) in a venv.
   ensure_pkgs python3:python3

@@ -46,8 +46,11 @@ pub async fn run(
     tracing::info!(%addr, kato = %config.kato_api_url, "kato-dashboard listening");
     let grace = config::secs(config.shutdown_grace_seconds);
     let shutdown = cancel.clone();
-    let server = axum::serve(listener, app.into_make_service())
-        .with_graceful_shutdown(async move { shutdown.cancelled().await });
+    let server = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move { shutdown.cancelled().await });
     tokio::select! {
         result = server => result?,
         () = async { cancel.cancelled().await; tokio::time::sleep(grace.max(Duration::from_millis(100))).await } => {

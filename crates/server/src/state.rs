@@ -41,6 +41,8 @@ pub struct AppState {
     pub collected: Collected,
     /// `/ws` connection limits and counters.
     pub ws_limits: Arc<WsLimits>,
+    /// Which pages may open `/ws` (Origin allow-list, trusted reverse proxies).
+    pub ws_origin: Arc<crate::ws::origin::OriginPolicy>,
     /// The shards that push ticks and events to `/ws` clients.
     pub fanout: crate::ws::Fanout,
     /// Cancelled on shutdown.
@@ -82,6 +84,11 @@ impl AppState {
         let collected =
             collectors::spawn_all(&config, &kato, redis.clone(), &hub, &cancel, &tracker);
         let ws_limits = Arc::new(WsLimits::new(config.ws_max_connections));
+        let ws_origin = Arc::new(crate::ws::origin::OriginPolicy::new(
+            config.ws_origin_list(),
+            // Validated when the configuration was loaded.
+            crate::ws::origin::parse_trusted(&config.trusted_proxies).unwrap_or_default(),
+        ));
         let fanout = crate::ws::Fanout::spawn(
             &hub,
             crate::ws::Fanout::default_shards(),
@@ -122,6 +129,7 @@ impl AppState {
             alerts,
             collected,
             ws_limits,
+            ws_origin,
             fanout,
             cancel,
             tracker,

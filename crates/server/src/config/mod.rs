@@ -136,6 +136,9 @@ pub struct Config {
     pub ws_max_connections: usize,
     /// Comma-separated browser origins allowed to open `/ws` besides the page's own (`*` = any). Empty: CORS_ORIGINS.
     pub ws_allowed_origins: String,
+    /// Reverse proxies (addresses or CIDR ranges, comma-separated) whose `X-Forwarded-Host`/`Forwarded` the `/ws`
+    /// Origin check believes.
+    pub trusted_proxies: String,
     /// Seconds between unsolicited heartbeats and protocol pings; a peer silent for two periods is dropped.
     pub ws_heartbeat_seconds: f64,
     /// Seconds a client's backlog may wait for its socket before the client counts as stalled and is disconnected.
@@ -232,6 +235,7 @@ impl Default for Config {
             broadcast_interval: 1.0,
             ws_max_connections: 20_000,
             ws_allowed_origins: String::new(),
+            trusted_proxies: String::new(),
             ws_heartbeat_seconds: 15.0,
             ws_send_timeout_seconds: 10.0,
             ws_replay_buffer_size: 1000,
@@ -365,6 +369,8 @@ impl Config {
     /// Checks values that types alone cannot.
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.bind_addr()?;
+        crate::ws::origin::parse_trusted(&self.trusted_proxies)
+            .map_err(|e| ConfigError::invalid("trusted_proxies", e))?;
         if !matches!(self.kato_api_url.scheme(), "http" | "https") {
             return Err(ConfigError::invalid(
                 "kato_api_url",

@@ -239,7 +239,11 @@ pub const OPS: &[Op] = &[
         description: "Removes session keys without a TTL that KATO says it does not know (checked with \
                       `/sessions/{id}/exists`, which never extends a TTL); KATO's index keys and live sessions are \
                       never touched. `dry_run=true` lists them and needs no token. Admin only otherwise; audited.",
-        params: &[query("dry_run", "boolean", "List what would be removed, remove nothing")],
+        params: &[query(
+            "dry_run",
+            "boolean",
+            "List what would be removed, remove nothing",
+        )],
         body: None,
         admin: true,
         upstream: Upstream::Remote,

@@ -8,6 +8,7 @@ pub mod fanout;
 pub mod frame;
 pub mod handshake;
 pub mod legacy;
+pub mod origin;
 pub mod peer;
 pub mod state;
 
@@ -18,7 +19,6 @@ use std::sync::{
 
 use axum::{
     extract::{Request, State},
-    http::{HeaderMap, header},
     response::{IntoResponse, Response},
 };
 use kato_dashboard_core::protocol::{Topic, TopicSet};
@@ -90,7 +90,11 @@ pub async fn upgrade(State(state): State<AppState>, mut req: Request) -> Respons
             .into_response();
     }
     let limits = &state.ws_limits;
-    if let Err(reason) = origin_allowed(req.headers(), config) {
+    let peer_ip = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    if let Err(reason) = state.ws_origin.check(req.headers(), peer_ip) {
         limits.refused.fetch_add(1, Ordering::Relaxed);
         return ApiError::Forbidden(reason).into_response();
     }
@@ -148,30 +152,4 @@ pub async fn upgrade(State(state): State<AppState>, mut req: Request) -> Respons
         drop(permit);
     });
     handshake::switching_protocols(&accept)
-}
-
-/// Browsers send `Origin`; other clients do not. Allowed: no Origin, the page's own origin (same host), and
-/// the configured origins (`WS_ALLOWED_ORIGINS`, else `CORS_ORIGINS`).
-fn origin_allowed(headers: &HeaderMap, config: &crate::Config) -> Result<(), String> {
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
-        return Ok(());
-    };
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
-    if !host.is_empty() && origin_host.eq_ignore_ascii_case(host) {
-        return Ok(());
-    }
-    if config
-        .ws_origin_list()
-        .iter()
-        .any(|o| o == "*" || o.eq_ignore_ascii_case(origin))
-    {
-        return Ok(());
-    }
-    Err(format!(
-        "origin {origin} is not allowed; add it to WS_ALLOWED_ORIGINS"
-    ))
 }
