@@ -11,13 +11,15 @@
 #                                          and libgcc-s1 unpacked (no dpkg, no shell, no docs, no gconv), the CA
 #                                          bundle (tonic, the Qdrant gRPC client, reads the system roots for an
 #                                          https QDRANT_URL; reqwest and the MongoDB driver carry webpki roots),
-#                                          /etc/passwd with the image's user 10001, /tmp. ≈ 13 MB.
+#                                          /etc/passwd with the image's user 10001, /tmp. ≈ 3.5 MB.
 #   kato-dashboard-base/rust:bookworm      Debian bookworm (minbase) with build-essential, pkg-config, brotli, gzip,
-#                                          ca-certificates; this machine's Rust toolchain (`rustc --print sysroot`,
-#                                          with the x86_64 and wasm32-unknown-unknown std and rust-lld; no docs,
-#                                          clippy or rustfmt) in /usr/local/rust; and the wasm-bindgen of the version
-#                                          in Cargo.lock in $KATO_DASHBOARD_TOOLS=/opt/kato-dashboard/tools, where
-#                                          `./dashboard.sh build` looks for it. ≈ 1 GB.
+#                                          ca-certificates and this machine's CA bundle (cargo reaches crates.io
+#                                          through whatever this machine trusts); this machine's Rust toolchain
+#                                          (`rustc --print sysroot`, with the x86_64 and wasm32-unknown-unknown std
+#                                          and rust-lld; no docs, clippy or rustfmt) in /usr/local/rust; and the
+#                                          wasm-bindgen of the version in Cargo.lock in
+#                                          $KATO_DASHBOARD_TOOLS=/opt/kato-dashboard/tools, where `./dashboard.sh
+#                                          build` looks for it. ≈ 1 GB.
 #
 # The rootfs tarballs live in ~/.cache/kato-dashboard/images (KATO_DASHBOARD_CACHE overrides the parent), named by
 # a hash of everything that went into them (the recipe below, the Debian suite and mirrors, the CA bundle, the Rust
@@ -81,9 +83,12 @@ customize_runtime() {
     "$r"/lib/x86_64-linux-gnu/gconv "$r"/lib/x86_64-linux-gnu/audit "$r"/usr/libexec "$r"/var/lib/dpkg \
     "$r"/var/lib/apt "$r"/var/cache/apt "$r"/var/cache/ldconfig "$r"/var/log "$r"/etc/apt "$r"/etc/dpkg \
     "$r"/etc/ld.so.conf.d "$r"/etc/fstab "$r"/etc/hostname "$r"/etc/resolv.conf "$r"/dev/*
-  # Debugging and profiling preloads nothing links against.
+  # The binaries need libc, libm, libgcc_s and the loader (`objdump -p … | grep NEEDED`); nsswitch.conf names only
+  # files and dns (built into libc since glibc 2.34). Debugging and profiling preloads, the vector math library,
+  # NIS and Hesiod go.
   local lib
-  for lib in libmemusage.so libpcprofile.so libc_malloc_debug.so.0 libthread_db.so.1 libBrokenLocale.so.1; do
+  for lib in libmemusage.so libpcprofile.so libc_malloc_debug.so.0 libthread_db.so.1 libBrokenLocale.so.1 \
+      libmvec.so.1 libnsl.so.1 libnss_hesiod.so.2 libnss_compat.so.2; do
     rm -f "$r"/lib/x86_64-linux-gnu/"$lib" "$r"/usr/lib/x86_64-linux-gnu/"$lib"
   done
   # The loader's default path covers the multiarch folders; no ld.so.cache (nothing runs ldconfig here).
@@ -119,6 +124,7 @@ rust_inputs() {
   local s; s="$(sysroot)"
   ls "$s/lib/rustlib"
   cat "$s"/lib/rustlib/manifest-* | sha256sum
+  sha256sum /etc/ssl/certs/ca-certificates.crt | cut -d' ' -f1
   sha256sum "$(wasm_bindgen)" | cut -d' ' -f1
 }
 
@@ -142,6 +148,8 @@ customize_rust() {
     --exclude=./bin/clippy-driver --exclude=./bin/cargo-fmt --exclude=./bin/rustfmt --exclude='./bin/rust-gdb*' \
     --exclude=./bin/rust-lldb --exclude=./bin/rustdoc . | tar -C "$r"/usr/local/rust -xf -
   cp "$(wasm_bindgen)" "$r"/opt/kato-dashboard/tools/bin/wasm-bindgen
+  # This machine's trust store, as for the host's own cargo (a TLS-inspecting proxy's CA, say).
+  cp /etc/ssl/certs/ca-certificates.crt "$r"/etc/ssl/certs/ca-certificates.crt
   rm -rf "$r"/var/lib/apt/lists/* "$r"/var/cache/apt/*.bin
 }
 

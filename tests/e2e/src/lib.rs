@@ -3,11 +3,13 @@
 //! CDP with chromiumoxide (no chromedriver).
 //!
 //! The web app must be built (`./dashboard.sh build` → `frontend/dist`); without it every test fails and says so.
-//! Nothing here sleeps for synchronisation: [`wait_for`] polls a condition until a deadline.
+//! Nothing here sleeps for synchronisation: [`wait_for`] polls a condition until a deadline. [`deploy`] is the
+//! harness of the deploy test (the Docker image and the compose deployment on a private engine).
 
 #![allow(clippy::expect_used)]
 
 pub mod browser;
+pub mod deploy;
 pub mod stack;
 
 use std::{future::Future, path::PathBuf, time::Duration};
