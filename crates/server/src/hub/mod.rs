@@ -4,6 +4,7 @@
 //! shards read ticks from a `watch` (so a slow client coalesces to the latest) and events from a `broadcast` backed
 //! by replay buffers (so nothing is lost silently).
 
+pub mod catch_up;
 pub mod history;
 mod replay;
 mod tick;

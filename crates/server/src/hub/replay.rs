@@ -45,8 +45,12 @@ pub enum Replay {
         /// Sequence number the client can continue from.
         resume_from: u64,
     },
-    /// The client claims a sequence number this server never issued (it restarted): start again at 1.
-    Ahead,
+    /// The client claims a sequence number this server never issued (it restarted): start again from
+    /// `resume_from`, the oldest event still held (1 when the buffer still holds the first).
+    Ahead {
+        /// Sequence number the client continues from.
+        resume_from: u64,
+    },
 }
 
 /// Bounded history of one topic.
@@ -104,14 +108,19 @@ impl ReplayBuffer {
     /// Every event with a sequence number greater than `after`, if the buffer still holds them all.
     pub fn after(&mut self, after: u64, now: DateTime<Utc>) -> Replay {
         self.expire(now);
+        let oldest = self
+            .items
+            .front()
+            .map_or(self.last_seq.saturating_add(1), |f| f.seq);
         if after > self.last_seq {
-            return Replay::Ahead;
+            return Replay::Ahead {
+                resume_from: oldest,
+            };
         }
         if after == self.last_seq {
             return Replay::Events(Vec::new());
         }
-        let oldest = self.items.front().map_or(self.last_seq + 1, |f| f.seq);
-        if oldest > after + 1 {
+        if oldest > after.saturating_add(1) {
             return Replay::Gap {
                 resume_from: oldest,
             };
@@ -159,7 +168,11 @@ mod tests {
         assert_eq!(seqs(b.after(2, t0)), vec![3, 4, 5]);
         assert_eq!(seqs(b.after(5, t0)), Vec::<u64>::new());
         assert!(matches!(b.after(1, t0), Replay::Gap { resume_from: 3 }));
-        assert!(matches!(b.after(9, t0), Replay::Ahead));
+        assert!(matches!(b.after(9, t0), Replay::Ahead { resume_from: 3 }));
+        assert!(matches!(
+            b.after(u64::MAX, t0),
+            Replay::Ahead { resume_from: 3 }
+        ));
     }
 
     #[test]

@@ -5,7 +5,10 @@ use kato_dashboard_core::protocol::{ServerMsg, Topic};
 
 use super::{Peer, PeerState};
 use crate::{
-    hub::{EventFrame, Replay},
+    hub::{
+        EventFrame,
+        catch_up::{Step, plan},
+    },
     metrics::FrameKind,
 };
 
@@ -44,36 +47,35 @@ impl Peer {
         }
     }
 
-    /// The client resumes `topic` after `after`.
+    /// The client resumes `topic` after `after` (any number: ahead of the server, or `u64::MAX`, included).
     pub fn resume(&self, s: &mut PeerState, topic: Topic, after: u64) {
-        s.next_seq[slot(topic)] = after + 1;
+        s.next_seq[slot(topic)] = after.saturating_add(1);
         self.catch_up(s, topic, "gap");
     }
 
-    /// Sends every buffered event from the cursor on, or a `resync` when some are gone.
-    fn catch_up(&self, s: &mut PeerState, topic: Topic, reason: &str) {
+    /// Sends what the client lacks (see [`crate::hub::catch_up`]): buffered events, after a `resync` where some
+    /// are gone. The cursor ends where live delivery continues, so no later event is ever skipped.
+    fn catch_up(&self, s: &mut PeerState, topic: Topic, reason: &'static str) {
         let i = slot(topic);
-        let mut after = s.next_seq[i].saturating_sub(1);
-        for _ in 0..2 {
-            let (from_seq, reason) = match self.hub.replay_after(topic, after) {
-                Replay::Events(frames) => {
-                    for f in frames {
-                        s.next_seq[i] = f.seq + 1;
-                        let n = self.write(s, f.wire.clone());
-                        self.limits.traffic.sent(FrameKind::of_topic(topic), n);
-                    }
-                    return;
+        let (steps, cursor) = plan(s.next_seq[i], reason, |after| {
+            self.hub.replay_after(topic, after)
+        });
+        s.next_seq[i] = cursor;
+        for step in steps {
+            match step {
+                Step::Event(f) => {
+                    let n = self.write(s, f.wire.clone());
+                    self.limits.traffic.sent(FrameKind::of_topic(topic), n);
                 }
-                Replay::Gap { resume_from } => (resume_from, reason),
-                Replay::Ahead => (1, "server_restarted"),
-            };
-            let msg = ServerMsg::Resync {
-                topic: topic.as_str().into(),
-                reason: reason.into(),
-                from_seq,
-            };
-            self.send_msg(s, &msg);
-            after = from_seq - 1;
+                Step::Resync { reason, from_seq } => {
+                    let msg = ServerMsg::Resync {
+                        topic: topic.as_str().into(),
+                        reason: reason.into(),
+                        from_seq,
+                    };
+                    self.send_msg(s, &msg);
+                }
+            }
         }
     }
 }

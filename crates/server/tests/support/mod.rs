@@ -23,6 +23,11 @@ pub struct Dashboard {
 impl Dashboard {
     /// Starts the dashboard against `kato_url` with extra settings (upper-case keys, as in the environment).
     pub async fn start(kato_url: &str, extra: &[(&str, &str)]) -> Dashboard {
+        Self::start_on("127.0.0.1:0".parse().unwrap(), kato_url, extra).await
+    }
+
+    /// The same on a given address (the port of a dashboard that stopped: a restart as clients see it).
+    pub async fn start_on(addr: SocketAddr, kato_url: &str, extra: &[(&str, &str)]) -> Dashboard {
         let mut env: HashMap<String, String> = HashMap::from([
             ("KATO_API_URL".into(), kato_url.into()),
             // Nothing listens on port 1: Redis, MongoDB and Qdrant are "down" unless a test says otherwise.
@@ -56,7 +61,7 @@ impl Dashboard {
             env: Some(env),
         })
         .expect("test configuration is valid");
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let listener = TcpListener::bind(addr).await.unwrap();
         let addr = listener.local_addr().unwrap();
         let cancel = CancellationToken::new();
         let task = tokio::spawn(run(Arc::new(config), listener, cancel.clone()));
