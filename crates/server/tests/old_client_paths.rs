@@ -18,7 +18,11 @@ fn shape(path: &str) -> String {
         .join("/")
 }
 
-fn old_calls() -> (Vec<(String, String)>, Vec<(String, String)>) {
+/// (method, path shape) of a call.
+type Call = (String, String);
+
+/// The calls served now, and those the Analytics issue answers.
+fn old_calls() -> (Vec<Call>, Vec<Call>) {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../tests/fixtures/old-dashboard/rest-calls.txt"
