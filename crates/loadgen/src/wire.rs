@@ -92,7 +92,7 @@ impl Ws {
         };
         let request = format!(
             "GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-             Sec-WebSocket-Key: a2F0by1kYXNoYm9hcmQtbG9hZA==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+             Sec-WebSocket-Key: a2F0by1kYXNoLWxvYWQxNg==\r\nSec-WebSocket-Version: 13\r\n\r\n"
         );
         stream
             .write_all(request.as_bytes())

@@ -32,6 +32,9 @@ pub enum ApiError {
     /// Operation refused by configuration (403).
     #[error("{0}")]
     Forbidden(String),
+    /// A WebSocket upgrade asking for a protocol version other than 13 (426, with `Sec-WebSocket-Version: 13`).
+    #[error("{0}")]
+    UpgradeRequired(String),
     /// Upstream cannot be reached (503).
     #[error("{upstream} is unavailable: {reason}")]
     Unavailable {
@@ -70,6 +73,7 @@ impl ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::UpgradeRequired(_) => StatusCode::UPGRADE_REQUIRED,
             Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
             Self::BadGateway { .. } => StatusCode::BAD_GATEWAY,
@@ -182,6 +186,12 @@ impl IntoResponse for ApiError {
             response.headers_mut().insert(
                 "www-authenticate",
                 axum::http::HeaderValue::from_static("Bearer"),
+            );
+        }
+        if status == StatusCode::UPGRADE_REQUIRED {
+            response.headers_mut().insert(
+                "sec-websocket-version",
+                axum::http::HeaderValue::from_static("13"),
             );
         }
         response

@@ -19,6 +19,8 @@ use super::{
 pub enum End {
     /// The client closed or went away.
     ClientClosed,
+    /// The client sent a close frame with this (valid) status code, which the server's close frame echoes.
+    ClientClose(u16),
     /// No frame (not even a pong) for too long.
     HeartbeatTimeout,
     /// The client did not take its frames: its backlog overflowed or waited longer than the send timeout.
@@ -33,7 +35,7 @@ impl End {
     /// Index into [`crate::metrics::END_REASONS`].
     pub fn reason_index(&self) -> usize {
         match self {
-            End::ClientClosed => 0,
+            End::ClientClosed | End::ClientClose(_) => 0,
             End::HeartbeatTimeout => 1,
             End::Stalled => 2,
             End::Closed(_) => 3,
@@ -45,6 +47,7 @@ impl End {
     fn close_frame(self) -> Option<(u16, &'static str)> {
         match self {
             End::ClientClosed => Some((1000, "")),
+            End::ClientClose(code) => Some((code, "")),
             End::HeartbeatTimeout => Some((1001, "no frame from the client for too long")),
             End::Stalled => None,
             End::Closed(1008) => Some((1008, "too many bad frames")),
@@ -122,7 +125,8 @@ fn on_message(peer: &Peer, msg: Incoming) -> Result<(), End> {
     let mut s = peer.lock();
     Peer::seen(&mut s);
     let actions = match msg {
-        Incoming::Close(_) => return Err(End::ClientClosed),
+        Incoming::Close(Some(code)) => return Err(End::ClientClose(code)),
+        Incoming::Close(None) => return Err(End::ClientClosed),
         Incoming::Ping(payload) => {
             peer.write(&mut s, frame::encode(frame::PONG, &payload));
             return Ok(());

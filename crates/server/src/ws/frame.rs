@@ -162,7 +162,21 @@ impl Decoder {
             126 | 127 => return Ok(None),
             n => (0, u64::from(n)),
         };
+        if len >> 63 != 0 {
+            return Err(FrameError::Protocol(
+                "64-bit length with the most significant bit set",
+            ));
+        }
         let len = usize::try_from(len).map_err(|_| FrameError::TooLarge)?;
+        if buf[0] & 0x08 != 0 {
+            // A control frame: never part of the message being assembled, so only its own bound applies.
+            if len > 125 || buf[0] & 0x80 == 0 {
+                return Err(FrameError::Protocol(
+                    "control frames must be whole and short",
+                ));
+            }
+            return Ok(Some((2 + ext + 4, len)));
+        }
         let buffered = self.partial.as_ref().map_or(0, |(_, p)| p.len());
         if len > self.max || buffered + len > self.max {
             return Err(FrameError::TooLarge);
@@ -186,9 +200,7 @@ impl Decoder {
                 Ok(Some(match opcode {
                     PING => Incoming::Ping(Bytes::from(payload)),
                     PONG => Incoming::Pong,
-                    _ => Incoming::Close(
-                        (payload.len() >= 2).then(|| u16::from_be_bytes([payload[0], payload[1]])),
-                    ),
+                    _ => Incoming::Close(close_code(&payload)?),
                 }))
             }
             TEXT | BINARY => {
@@ -213,6 +225,25 @@ impl Decoder {
                 Ok(None)
             }
             _ => Err(FrameError::Protocol("unknown opcode")),
+        }
+    }
+}
+
+/// The status code of a client's close frame (RFC 6455 §5.5.1, §7.4): none, or a code a peer may send followed by
+/// a UTF-8 reason. A 1-byte payload and codes that are reserved or unassigned (below 1000, 1004–1006, 1015–2999,
+/// 5000 and above) are protocol errors.
+pub fn close_code(payload: &[u8]) -> Result<Option<u16>, FrameError> {
+    match payload {
+        [] => Ok(None),
+        [_] => Err(FrameError::Protocol("a close payload of one byte")),
+        [hi, lo, reason @ ..] => {
+            let code = u16::from_be_bytes([*hi, *lo]);
+            let valid = matches!(code, 1000..=1003 | 1007..=1014 | 3000..=4999);
+            if !valid {
+                return Err(FrameError::Protocol("close code not allowed"));
+            }
+            std::str::from_utf8(reason).map_err(|_| FrameError::BadUtf8)?;
+            Ok(Some(code))
         }
     }
 }

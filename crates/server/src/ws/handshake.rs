@@ -12,8 +12,29 @@ use tokio::net::TcpStream;
 
 const GUID: &[u8] = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
+/// Why an upgrade request is refused.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// Not a valid WebSocket upgrade (400).
+    Bad(String),
+    /// A protocol version other than 13 (426 with `Sec-WebSocket-Version: 13`).
+    Version,
+}
+
+impl From<&str> for Refusal {
+    fn from(reason: &str) -> Self {
+        Refusal::Bad(reason.to_owned())
+    }
+}
+
+impl From<String> for Refusal {
+    fn from(reason: String) -> Self {
+        Refusal::Bad(reason)
+    }
+}
+
 /// Checks an upgrade request; returns the `Sec-WebSocket-Accept` value, or why the request is not one.
-pub fn accept(method: &Method, version: Version, headers: &HeaderMap) -> Result<String, String> {
+pub fn accept(method: &Method, version: Version, headers: &HeaderMap) -> Result<String, Refusal> {
     if method != Method::GET {
         return Err("a WebSocket upgrade must be a GET".into());
     }
@@ -29,15 +50,25 @@ pub fn accept(method: &Method, version: Version, headers: &HeaderMap) -> Result<
     if !has_token(header::CONNECTION, "upgrade") || !has_token(header::UPGRADE, "websocket") {
         return Err("this is the WebSocket endpoint: connect with a WebSocket client".into());
     }
-    if headers
-        .get(header::SEC_WEBSOCKET_VERSION)
-        .is_none_or(|v| v.as_bytes() != b"13")
-    {
-        return Err("Sec-WebSocket-Version must be 13".into());
+    match headers.get(header::SEC_WEBSOCKET_VERSION) {
+        None => return Err("Sec-WebSocket-Version is missing (it must be 13)".into()),
+        Some(v) if v.as_bytes() != b"13" => return Err(Refusal::Version),
+        Some(_) => {}
     }
     let key = headers
         .get(header::SEC_WEBSOCKET_KEY)
         .ok_or("Sec-WebSocket-Key is missing")?;
+    // A nonce: 16 bytes, base64-encoded (RFC 6455 §4.1).
+    let nonce = base64::engine::general_purpose::STANDARD
+        .decode(key.as_bytes())
+        .map_err(|_| "Sec-WebSocket-Key is not base64")?;
+    if nonce.len() != 16 {
+        return Err(format!(
+            "Sec-WebSocket-Key must be 16 bytes in base64 (it decodes to {})",
+            nonce.len()
+        )
+        .into());
+    }
     Ok(accept_value(key.as_bytes()))
 }
 
@@ -87,7 +118,7 @@ mod tests {
     fn plain_gets_and_wrong_versions_are_refused() {
         let mut headers = HeaderMap::new();
         let plain = accept(&Method::GET, Version::HTTP_11, &headers);
-        assert!(plain.unwrap_err().contains("WebSocket client"));
+        assert!(matches!(plain, Err(Refusal::Bad(r)) if r.contains("WebSocket client")));
         headers.insert(
             header::CONNECTION,
             HeaderValue::from_static("keep-alive, Upgrade"),
@@ -98,11 +129,26 @@ mod tests {
             header::SEC_WEBSOCKET_KEY,
             HeaderValue::from_static("dGhlIHNhbXBsZSBub25jZQ=="),
         );
-        assert!(accept(&Method::GET, Version::HTTP_11, &headers).is_err());
+        assert_eq!(
+            accept(&Method::GET, Version::HTTP_11, &headers),
+            Err(Refusal::Version)
+        );
         headers.insert(
             header::SEC_WEBSOCKET_VERSION,
             HeaderValue::from_static("13"),
         );
+        for bad_key in [
+            "not base64!",
+            "c2hvcnQ=",
+            "dGhpcyBub25jZSBpcyB0b28gbG9uZyE=",
+        ] {
+            let mut h = headers.clone();
+            h.insert(header::SEC_WEBSOCKET_KEY, HeaderValue::from_static(bad_key));
+            assert!(
+                matches!(accept(&Method::GET, Version::HTTP_11, &h), Err(Refusal::Bad(r)) if r.contains("Sec-WebSocket-Key")),
+                "{bad_key}"
+            );
+        }
         assert_eq!(
             accept(&Method::GET, Version::HTTP_11, &headers).as_deref(),
             Ok("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=")

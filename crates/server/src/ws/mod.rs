@@ -100,7 +100,15 @@ pub async fn upgrade(State(state): State<AppState>, mut req: Request) -> Respons
     }
     let accept = match handshake::accept(req.method(), req.version(), req.headers()) {
         Ok(accept) => accept,
-        Err(reason) => return ApiError::BadRequest(reason).into_response(),
+        Err(handshake::Refusal::Bad(reason)) => {
+            return ApiError::BadRequest(reason).into_response();
+        }
+        Err(handshake::Refusal::Version) => {
+            return ApiError::UpgradeRequired(
+                "unsupported Sec-WebSocket-Version: this server speaks version 13".into(),
+            )
+            .into_response();
+        }
     };
     let Ok(permit) = limits.permits.clone().try_acquire_owned() else {
         limits.refused.fetch_add(1, Ordering::Relaxed);
