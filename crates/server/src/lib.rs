@@ -12,6 +12,7 @@ pub mod error;
 pub mod extract;
 pub mod health;
 pub mod hub;
+pub mod json_errors;
 pub mod metrics;
 pub mod openapi;
 pub mod routes;

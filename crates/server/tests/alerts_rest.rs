@@ -103,6 +103,8 @@ async fn history_filters_paging_and_bad_parameters() {
         "limit=5000",
         "limit=x",
         "offset=-1",
+        "offset=9223372036854775808",
+        "after_seq=18446744073709551615",
         "severity=bogus",
         "type=nope",
         "state=asleep",

@@ -33,12 +33,20 @@ fn time_param(map: &HashMap<String, String>, key: &str) -> Result<Option<DateTim
         .transpose()
 }
 
+/// A whole-number parameter; at most `i64::MAX`, the largest integer the alert store (SQLite) holds.
 fn number_param(map: &HashMap<String, String>, key: &str) -> Result<Option<u64>, ApiError> {
     map.get(key)
         .filter(|v| !v.is_empty())
         .map(|v| {
             v.parse::<u64>()
-                .map_err(|_| ApiError::BadRequest(format!("{key}: `{v}` is not a whole number")))
+                .ok()
+                .filter(|n| i64::try_from(*n).is_ok())
+                .ok_or_else(|| {
+                    ApiError::BadRequest(format!(
+                        "{key}: `{v}` is not a whole number from 0 to {}",
+                        i64::MAX
+                    ))
+                })
         })
         .transpose()
 }

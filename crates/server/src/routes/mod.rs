@@ -23,7 +23,7 @@ use tower_http::{cors::CorsLayer, limit::RequestBodyLimitLayer, trace::TraceLaye
 use crate::{error::ApiError, state::AppState};
 
 /// Largest request body any endpoint accepts.
-const MAX_BODY_BYTES: usize = 1024 * 1024;
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// Builds the application router.
 pub fn router(state: AppState) -> Router {
@@ -69,6 +69,7 @@ pub fn router(state: AppState) -> Router {
         .route("/docs", get(openapi::docs))
         .fallback(crate::assets::serve)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(crate::json_errors::json_errors))
         .layer(cors)
         .layer(TraceLayer::new_for_http())
         .with_state(state)
