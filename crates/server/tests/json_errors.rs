@@ -74,6 +74,12 @@ async fn framework_errors_are_json_too() {
         }
     }
     let (_, json, _) = call(&dash, reqwest::Method::DELETE, "/api/v1/health", None).await;
-    assert!(json["detail"].as_str().unwrap().contains("DELETE is not allowed"), "{json}");
+    assert!(
+        json["detail"]
+            .as_str()
+            .unwrap()
+            .contains("DELETE is not allowed"),
+        "{json}"
+    );
     dash.stop().await;
 }

@@ -30,8 +30,14 @@ pub fn is_session_key(key: &str) -> bool {
     })
 }
 
-/// Scans every session key.
-pub async fn scan(conn: &mut ConnectionManager) -> redis::RedisResult<Scan> {
+/// Every key matching `pattern` (`SCAN … MATCH`, never `KEYS`) for which `keep` holds, sorted, at most `max`;
+/// and whether it stopped at `max`.
+pub async fn scan_keys<C: redis::aio::ConnectionLike>(
+    conn: &mut C,
+    pattern: &str,
+    max: usize,
+    keep: impl Fn(&str) -> bool,
+) -> redis::RedisResult<(Vec<String>, bool)> {
     let mut keys = Vec::new();
     let mut cursor: u64 = 0;
     let mut truncated = false;
@@ -39,14 +45,14 @@ pub async fn scan(conn: &mut ConnectionManager) -> redis::RedisResult<Scan> {
         let (next, batch): (u64, Vec<String>) = redis::cmd("SCAN")
             .arg(cursor)
             .arg("MATCH")
-            .arg(format!("{SESSION_PREFIX}*"))
+            .arg(pattern)
             .arg("COUNT")
             .arg(SCAN_COUNT)
             .query_async(conn)
             .await?;
-        keys.extend(batch.into_iter().filter(|k| is_session_key(k)));
-        if keys.len() >= MAX_SESSIONS {
-            keys.truncate(MAX_SESSIONS);
+        keys.extend(batch.into_iter().filter(|k| keep(k)));
+        if keys.len() >= max {
+            keys.truncate(max);
             truncated = true;
             break;
         }
@@ -57,6 +63,13 @@ pub async fn scan(conn: &mut ConnectionManager) -> redis::RedisResult<Scan> {
     }
     keys.sort();
     keys.dedup();
+    Ok((keys, truncated))
+}
+
+/// Scans every session key.
+pub async fn scan(conn: &mut ConnectionManager) -> redis::RedisResult<Scan> {
+    let pattern = format!("{SESSION_PREFIX}*");
+    let (keys, truncated) = scan_keys(conn, &pattern, MAX_SESSIONS, is_session_key).await?;
     let mut records = Vec::with_capacity(keys.len());
     for chunk in keys.chunks(BATCH) {
         let mut pipe = redis::pipe();

@@ -6,11 +6,14 @@ use redis::aio::MultiplexedConnection;
 use serde_json::{Value, json};
 
 use super::session_id_of;
-use crate::{collectors::redis_scan::SESSION_PREFIX, error::ApiError, state::AppState};
+use crate::{
+    collectors::redis_scan::{SESSION_PREFIX, scan_keys},
+    error::ApiError,
+    state::AppState,
+};
 
 /// Most keys one pass reads.
 pub const MAX_KEYS: usize = 10_000;
-const SCAN_COUNT: usize = 500;
 const BATCH: usize = 200;
 
 /// What a key under the prefix is.
@@ -94,32 +97,10 @@ fn redis_error(e: redis::RedisError) -> ApiError {
 /// Reads and classifies every key under the prefix (at most [`MAX_KEYS`]).
 pub async fn scan(state: &AppState) -> Result<KeyScan, ApiError> {
     let mut conn = connection(state).await?;
-    let mut names: Vec<String> = Vec::new();
-    let mut cursor: u64 = 0;
-    let mut truncated = false;
-    loop {
-        let (next, batch): (u64, Vec<String>) = redis::cmd("SCAN")
-            .arg(cursor)
-            .arg("MATCH")
-            .arg(format!("{SESSION_PREFIX}*"))
-            .arg("COUNT")
-            .arg(SCAN_COUNT)
-            .query_async(&mut conn)
-            .await
-            .map_err(redis_error)?;
-        names.extend(batch);
-        if names.len() >= MAX_KEYS {
-            names.truncate(MAX_KEYS);
-            truncated = true;
-            break;
-        }
-        cursor = next;
-        if cursor == 0 {
-            break;
-        }
-    }
-    names.sort();
-    names.dedup();
+    let pattern = format!("{SESSION_PREFIX}*");
+    let (names, truncated) = scan_keys(&mut conn, &pattern, MAX_KEYS, |_| true)
+        .await
+        .map_err(redis_error)?;
     let now = Utc::now();
     let mut keys = Vec::with_capacity(names.len());
     for chunk in names.chunks(BATCH) {
