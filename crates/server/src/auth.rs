@@ -15,23 +15,23 @@ pub fn require_admin(
 ) -> Result<(), ApiError> {
     let config = &state.config;
     let Some(expected) = config.admin_token.as_deref() else {
-        tracing::warn!(target: "audit", action, %target, outcome = "refused", "destructive operations are off (no ADMIN_TOKEN)");
+        tracing::warn!(target: "audit", action, target = %crate::telemetry::untrusted(target), outcome = "refused", "destructive operations are off (no ADMIN_TOKEN)");
         return Err(ApiError::Forbidden(
             "destructive operations are off: set ADMIN_TOKEN to enable them".into(),
         ));
     };
     if config.read_only() {
-        tracing::warn!(target: "audit", action, %target, outcome = "refused", "read-only mode");
+        tracing::warn!(target: "audit", action, target = %crate::telemetry::untrusted(target), outcome = "refused", "read-only mode");
         return Err(ApiError::Forbidden(
             "read-only mode is on (DATABASE_READ_ONLY)".into(),
         ));
     }
     let given = token_from(headers);
     if !given.is_some_and(|g| constant_time_eq(g.as_bytes(), expected.as_bytes())) {
-        tracing::warn!(target: "audit", action, %target, outcome = "denied", "missing or wrong admin token");
+        tracing::warn!(target: "audit", action, target = %crate::telemetry::untrusted(target), outcome = "denied", "missing or wrong admin token");
         return Err(ApiError::Unauthorized);
     }
-    tracing::info!(target: "audit", action, %target, outcome = "allowed", "admin operation");
+    tracing::info!(target: "audit", action, target = %crate::telemetry::untrusted(target), outcome = "allowed", "admin operation");
     Ok(())
 }
 

@@ -59,3 +59,30 @@ mod tests {
         );
     }
 }
+
+/// A value from a request (a URL path segment, a name) made safe for a log line: control characters, line breaks
+/// and terminal escapes are written escaped (`\n`, `\u{1b}`), so a request cannot forge a log line or drive
+/// the operator's terminal. Use it for every untrusted field: `target = %untrusted(&id)`.
+pub fn untrusted(value: &str) -> impl std::fmt::Display + '_ {
+    value.escape_debug()
+}
+
+#[cfg(test)]
+mod untrusted_tests {
+    use super::untrusted;
+
+    #[test]
+    fn line_breaks_and_terminal_escapes_are_escaped() {
+        let forged = "x\n2026-12-07T00:00:00Z INFO audit: outcome=allowed\u{1b}[31mred\r";
+        let shown = untrusted(forged).to_string();
+        assert!(
+            !shown.contains('\n') && !shown.contains('\r') && !shown.contains('\u{1b}'),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("\\n") && shown.contains("\\u{1b}"),
+            "{shown}"
+        );
+        assert_eq!(untrusted("session-abc/ü").to_string(), "session-abc/ü");
+    }
+}

@@ -40,7 +40,7 @@ pub(crate) fn require_browser_admin(
     target: &str,
 ) -> Result<(), ApiError> {
     if browsers_read_only(&state.config) {
-        tracing::warn!(target: "audit", action, %target, outcome = "refused", "database browsers are read-only");
+        tracing::warn!(target: "audit", action, target = %crate::telemetry::untrusted(target), outcome = "refused", "database browsers are read-only");
         return Err(ApiError::Forbidden(
             "the database browsers are read-only: set DATABASE_READ_ONLY=false and ADMIN_TOKEN to allow changes"
                 .into(),

@@ -270,7 +270,7 @@ async fn delete_points(
         })
         .collect::<Result<Vec<_>, _>>()?;
     let out = browser(&state)?.delete_points(&name, &ids).await?;
-    tracing::info!(target: "audit", action = "qdrant.delete_points", collection = %name, deleted = out.deleted_count, requested = out.requested_count, "points deleted");
+    tracing::info!(target: "audit", action = "qdrant.delete_points", collection = %crate::telemetry::untrusted(&name), deleted = out.deleted_count, requested = out.requested_count, "points deleted");
     Ok(Json(json!({
         "success": true,
         "deleted_count": out.deleted_count,
@@ -300,7 +300,7 @@ async fn delete_collection(
         )));
     }
     browser(&state)?.delete_collection(&name).await?;
-    tracing::info!(target: "audit", action = "qdrant.drop_collection", collection = %name, "collection dropped");
+    tracing::info!(target: "audit", action = "qdrant.drop_collection", collection = %crate::telemetry::untrusted(&name), "collection dropped");
     Ok(Json(json!({
         "success": true,
         "collection_name": name,
