@@ -165,17 +165,14 @@ impl From<kato_dashboard_browse_redis::RedisBrowseError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
+        // Logged once, rate-limited, by the `error_log` layer; a 500's detail stays out of the answer.
+        let logged = crate::error_log::LoggedError {
+            status: status.as_u16(),
+            detail: self.to_string(),
+        };
         let detail = match &self {
-            Self::Internal(detail) => {
-                tracing::error!(%detail, "internal error");
-                "internal server error".to_owned()
-            }
-            other => {
-                if status.is_server_error() {
-                    tracing::warn!(error = %other, "upstream error");
-                }
-                other.to_string()
-            }
+            Self::Internal(_) => "internal server error".to_owned(),
+            other => other.to_string(),
         };
         let mut body = json!({ "detail": detail });
         if let Some(upstream) = self.upstream() {
@@ -194,6 +191,7 @@ impl IntoResponse for ApiError {
                 axum::http::HeaderValue::from_static("13"),
             );
         }
+        response.extensions_mut().insert(logged);
         response
     }
 }

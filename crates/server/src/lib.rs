@@ -9,6 +9,7 @@ pub mod auth;
 pub mod collectors;
 pub mod config;
 pub mod error;
+pub mod error_log;
 pub mod extract;
 pub mod health;
 pub mod hub;

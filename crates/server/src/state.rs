@@ -43,6 +43,8 @@ pub struct AppState {
     pub ws_limits: Arc<WsLimits>,
     /// Which pages may open `/ws` (Origin allow-list, trusted reverse proxies).
     pub ws_origin: Arc<crate::ws::origin::OriginPolicy>,
+    /// Repeats of the same error answer held back from the log.
+    pub error_log: Arc<crate::error_log::ErrorLog>,
     /// The shards that push ticks and events to `/ws` clients.
     pub fanout: crate::ws::Fanout,
     /// Cancelled on shutdown.
@@ -130,6 +132,7 @@ impl AppState {
             collected,
             ws_limits,
             ws_origin,
+            error_log: Arc::default(),
             fanout,
             cancel,
             tracker,

@@ -70,8 +70,13 @@ pub fn router(state: AppState) -> Router {
         .fallback(crate::assets::serve)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(crate::json_errors::json_errors))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::error_log::log_errors,
+        ))
         .layer(cors)
-        .layer(TraceLayer::new_for_http())
+        // Failures are logged once, rate-limited, by `error_log`; the trace layer only traces.
+        .layer(TraceLayer::new_for_http().on_failure(()))
         .with_state(state)
 }
 
