@@ -12,13 +12,13 @@
 #   RUST_IMAGE     the build stage's base: Rust on Debian bookworm (cargo on PATH; brotli/gzip are installed by
 #                  dashboard.sh when missing; a wasm-bindgen in $KATO_DASHBOARD_TOOLS/bin is used when it has the
 #                  version in Cargo.lock, else it is built once into the cache)
-#   RUNTIME_IMAGE  the runtime base: glibc + libgcc_s (+ CA roots for an https QDRANT_URL)
+#   RUNTIME_IMAGE  the runtime base: any with glibc and libgcc_s (the CA bundle comes with the artifacts)
 #   ARTIFACTS      `build` (default) compiles; `prebuilt` takes prebuilt/kato-dashboard, prebuilt/kato-sim and
 #                  prebuilt/dist/ from the build context instead, and the build stage is never run.
 # Without registry access: tests/deploy/base-images.sh makes both bases from Debian packages (docs/operations.md).
 
 ARG RUST_IMAGE=rust:1-bookworm
-ARG RUNTIME_IMAGE=gcr.io/distroless/cc-debian12
+ARG RUNTIME_IMAGE=debian:bookworm-slim
 ARG ARTIFACTS=build
 
 FROM ${RUST_IMAGE} AS build
@@ -33,8 +33,9 @@ COPY . .
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/cache \
     ./dashboard.sh build \
- && mkdir -p /out/dist /out/data \
+ && mkdir -p /out/dist /out/data /out/certs \
  && cp "$CARGO_TARGET_DIR/release/kato-dashboard" "$CARGO_TARGET_DIR/release/kato-sim" /out/ \
+ && cp /etc/ssl/certs/ca-certificates.crt /out/certs/ \
  && cp -r frontend/dist/. /out/dist/
 
 FROM scratch AS prebuilt
@@ -48,6 +49,8 @@ FROM ${RUNTIME_IMAGE}
 COPY --from=artifacts /out/kato-dashboard /out/kato-sim /usr/local/bin/
 COPY --from=artifacts /out/dist /usr/share/kato-dashboard/dist
 COPY --from=artifacts --chown=10001:10001 /out/data /var/lib/kato-dashboard
+# The builder's CA bundle, so an https QDRANT_URL or KATO_API_URL works on a base without one.
+COPY --from=artifacts /out/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
 ENV HOST=0.0.0.0 \
     PORT=3000 \
     STATIC_DIR=/usr/share/kato-dashboard/dist \

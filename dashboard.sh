@@ -344,7 +344,7 @@ docker_ready() {
 }
 
 # docker_image [force] — builds $IMAGE unless it exists (always with force). RUST_IMAGE, RUNTIME_IMAGE and
-# ARTIFACTS pass through as build arguments, DOCKER_BUILD_NETWORK as --network (e.g. host, for crates.io).
+# ARTIFACTS pass through as build arguments, DOCKER_BUILD_NETWORK as --network (e.g. host, for the Rust package registry).
 docker_image() {
   if [ "${1:-}" = force ] || ! docker image inspect "$IMAGE" >/dev/null 2>&1; then
     local args=() a

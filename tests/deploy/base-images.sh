@@ -13,7 +13,7 @@
 #                                          https QDRANT_URL; reqwest and the MongoDB driver carry webpki roots),
 #                                          /etc/passwd with the image's user 10001, /tmp. ≈ 3.5 MB.
 #   kato-dashboard-base/rust:bookworm      Debian bookworm (minbase) with build-essential, pkg-config, brotli, gzip,
-#                                          ca-certificates and this machine's CA bundle (cargo reaches crates.io
+#                                          ca-certificates and this machine's CA bundle (cargo reaches the Rust package registry
 #                                          through whatever this machine trusts); this machine's Rust toolchain
 #                                          (`rustc --print sysroot`, with the x86_64 and wasm32-unknown-unknown std
 #                                          and rust-lld; no docs, clippy or rustfmt) in /usr/local/rust; and the
@@ -29,7 +29,7 @@
 #
 # Needs root (mmdebstrap in root mode), mmdebstrap (installed with apt-get when missing), and for the builder the
 # wasm-bindgen that `./dashboard.sh build-web` installs (KATO_DASHBOARD_TOOLS, default ~/.cache/kato-dashboard/tools).
-# Env: DEBIAN_MIRROR (default http://deb.debian.org/debian), DEBIAN_SECURITY_MIRROR, DOCKER_HOST, DOCKER (the CLI).
+# Env: DEBIAN_MIRROR and DEBIAN_SECURITY_MIRROR (default: the ones this machine's apt uses), DOCKER_HOST, DOCKER (the CLI).
 set -euo pipefail
 
 SELF="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")"
@@ -38,8 +38,22 @@ CACHE="${KATO_DASHBOARD_CACHE:-$HOME/.cache/kato-dashboard}/images"
 TOOLS="${KATO_DASHBOARD_TOOLS:-$HOME/.cache/kato-dashboard/tools}"
 DOCKER="${DOCKER:-docker}"
 SUITE=bookworm
-MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
-SECURITY_MIRROR="${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}"
+# The mirrors this machine's apt already uses (deb822 .sources files, else sources.list), unless set.
+apt_uri() { # apt_uri SUITE-SUFFIX — the URI apt uses for $SUITE$1
+  local want="$SUITE$1" f
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [ -f "$f" ] || continue
+    awk -v want="$want" 'BEGIN{RS=""} { uri=""; ok=0; n=split($0, l, "\n");
+      for (i=1;i<=n;i++) { if (l[i] ~ /^URIs:/) { split(l[i], u, " "); uri=u[2] }
+        if (l[i] ~ /^Suites:/) { m=split(l[i], s, " "); for (j=2;j<=m;j++) if (s[j]==want) ok=1 } }
+      if (ok && uri != "") { print uri; exit } }' "$f"
+  done | head -n1
+  [ -f /etc/apt/sources.list ] && awk -v want="$want" '$1=="deb" && $3==want {print $2; exit}' /etc/apt/sources.list
+}
+MIRROR="${DEBIAN_MIRROR:-$(apt_uri "" | head -n1)}"
+SECURITY_MIRROR="${DEBIAN_SECURITY_MIRROR:-$(apt_uri -security | head -n1)}"
+[ -n "$MIRROR" ] || { echo "no Debian mirror for $SUITE in this machine's apt sources: set DEBIAN_MIRROR" >&2; exit 1; }
+[ -n "$SECURITY_MIRROR" ] || SECURITY_MIRROR="$MIRROR-security"
 MIRRORS=("deb $MIRROR $SUITE main" "deb $MIRROR $SUITE-updates main" "deb $SECURITY_MIRROR $SUITE-security main")
 RUNTIME_TAG=kato-dashboard-base/runtime:bookworm
 RUST_TAG=kato-dashboard-base/rust:bookworm

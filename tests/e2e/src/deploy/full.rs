@@ -119,7 +119,7 @@ pub fn record(record: &Value) -> anyhow::Result<()> {
 }
 
 /// `./dashboard.sh build --docker` into `tag`: the Dockerfile's build stage on the local builder base (crates from
-/// crates.io through the host network: the private engine has no default bridge), the runtime stage on the local
+/// the Rust package registry through the host network: the private engine has no default bridge), the runtime stage on the local
 /// runtime base. Its duration; the error carries the build log's tail.
 pub fn build(engine: &Engine, tag: &str) -> anyhow::Result<Duration> {
     let started = Instant::now();

@@ -92,8 +92,8 @@ fn newest_mtime(dir: &Path) -> anyhow::Result<SystemTime> {
     Ok(newest)
 }
 
-/// A build context holding only `prebuilt/`: the two binaries stripped (`strip --strip-all`, binutils) and the
-/// web app in `dist`.
+/// A build context holding only `prebuilt/`: the two binaries stripped (`strip --strip-all`, binutils), the
+/// web app in `dist` and this machine's CA bundle in `certs`.
 pub fn prebuilt_context(bins: &[PathBuf; 2], dist: &Path) -> anyhow::Result<tempfile::TempDir> {
     let ctx = tempfile::Builder::new()
         .prefix("kato-deploy-ctx-")
@@ -111,6 +111,12 @@ pub fn prebuilt_context(bins: &[PathBuf; 2], dist: &Path) -> anyhow::Result<temp
         .context("stripping the binaries (apt-get install binutils)")?;
     }
     copy_dir(dist, &prebuilt.join("dist"))?;
+    std::fs::create_dir_all(prebuilt.join("certs"))?;
+    std::fs::copy(
+        "/etc/ssl/certs/ca-certificates.crt",
+        prebuilt.join("certs/ca-certificates.crt"),
+    )
+    .context("this machine's CA bundle (apt-get install ca-certificates)")?;
     Ok(ctx)
 }
 
