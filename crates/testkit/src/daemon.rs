@@ -128,7 +128,12 @@ impl DockerDaemon {
             .map_err(|source| io_err("dockerd log", source))?;
         let mut cmd = Command::new("setsid");
         cmd.arg("dockerd")
-            .args(["--iptables=false", "--ip-masq=false", "--bridge=none"])
+            .args([
+                "--iptables=false",
+                "--ip-masq=false",
+                "--ip-forward=false",
+                "--bridge=none",
+            ])
             .args(["--storage-driver=vfs", "--shutdown-timeout=2"])
             .arg(format!("--data-root={}", root.join("data").display()))
             .arg(format!("--exec-root={}", root.join("exec").display()))
