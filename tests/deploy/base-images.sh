@@ -48,7 +48,10 @@ apt_uri() { # apt_uri SUITE-SUFFIX — the URI apt uses for $SUITE$1
         if (l[i] ~ /^Suites:/) { m=split(l[i], s, " "); for (j=2;j<=m;j++) if (s[j]==want) ok=1 } }
       if (ok && uri != "") { print uri; exit } }' "$f"
   done | head -n1
-  [ -f /etc/apt/sources.list ] && awk -v want="$want" '$1=="deb" && $3==want {print $2; exit}' /etc/apt/sources.list
+  if [ -f /etc/apt/sources.list ]; then
+    awk -v want="$want" '$1=="deb" && $3==want {print $2; exit}' /etc/apt/sources.list
+  fi
+  return 0
 }
 MIRROR="${DEBIAN_MIRROR:-$(apt_uri "" | head -n1)}"
 SECURITY_MIRROR="${DEBIAN_SECURITY_MIRROR:-$(apt_uri -security | head -n1)}"
