@@ -58,7 +58,9 @@ async fn create(kato: &Sim, n: usize, tag: &str) -> Vec<String> {
     ids
 }
 
-/// Resumes with `last_seq`, then reads until `want` session ids were seen; returns (resyncs, seqs, ids).
+/// Resumes with `last_seq`, then reads until `want` session ids were seen after the `resync`; returns (resyncs,
+/// seqs and ids received after the first resync). A live event may arrive between the `subscribe` and the
+/// `resume`; the resync then says to start over from `from_seq`, and everything from there comes again.
 async fn resume(
     dash: &Dashboard,
     last_seq: u64,
@@ -70,13 +72,13 @@ async fn resume(
     ws.send_json(json!({"type": "resume", "last_seq": {"session_events": last_seq}}))
         .await;
     let (mut resyncs, mut seqs, mut ids) = (Vec::new(), Vec::new(), Vec::new());
-    while !want.iter().all(|w| ids.contains(w)) {
+    while resyncs.is_empty() || !want.iter().all(|w| ids.contains(w)) {
         let Some(support::ws::Frame::Json(msg)) = ws.next_frame(3 * SEC).await else {
             panic!("stream ended or went silent; resyncs {resyncs:?}, seqs {seqs:?}, ids {ids:?}");
         };
         match msg["type"].as_str().unwrap() {
             "resync" => resyncs.push(msg),
-            "session_event" if msg["event_type"] == "session_created" => {
+            "session_event" if msg["event_type"] == "session_created" && !resyncs.is_empty() => {
                 seqs.push(msg["seq"].as_u64().unwrap());
                 ids.push(msg["data"]["session_id"].as_str().unwrap().to_owned());
             }
