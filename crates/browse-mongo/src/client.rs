@@ -25,10 +25,15 @@ struct Connected {
 }
 
 /// The browser. Cloning shares the one driver client (and its connection pool).
+///
+/// It reads only KATO's knowledge bases (databases holding a `*_kb` collection) unless more are allowed with
+/// [`MongoBrowser::with_databases`]: another application sharing the MongoDB stays out of reach.
 #[derive(Clone, Debug)]
 pub struct MongoBrowser {
     url: Arc<str>,
     client: Arc<OnceCell<Connected>>,
+    /// Databases allowed besides KATO's knowledge bases (`*`: every database but MongoDB's own).
+    allowed: Arc<[String]>,
 }
 
 impl MongoBrowser {
@@ -37,7 +42,19 @@ impl MongoBrowser {
         Self {
             url: url.into(),
             client: Arc::new(OnceCell::new()),
+            allowed: Arc::from(Vec::new()),
         }
+    }
+
+    /// Also allows these databases (`MONGO_DATABASES`; `*` allows every database but `admin`/`config`/`local`).
+    pub fn with_databases(mut self, names: Vec<String>) -> Self {
+        self.allowed = names.into();
+        self
+    }
+
+    /// Whether `name` is allowed without being a knowledge base.
+    pub(crate) fn allow_listed(&self, name: &str) -> bool {
+        self.allowed.iter().any(|a| a == "*" || a == name)
     }
 
     pub(crate) async fn client(&self) -> Result<&Client> {
@@ -78,9 +95,22 @@ impl MongoBrowser {
             .await
     }
 
+    /// A database the browser may read: one of KATO's knowledge bases (a `*_kb` collection), or allowed by
+    /// [`MongoBrowser::with_databases`]. Any other is "not found", with the setting that would allow it.
     pub(crate) async fn db(&self, name: &str) -> Result<Database> {
         let name = crate::filter::database(name)?;
-        Ok(self.client().await?.database(name))
+        let db = self.client().await?.database(name);
+        if self.allow_listed(name) {
+            return Ok(db);
+        }
+        let collections = run(db.list_collection_names()).await?;
+        if collections.iter().any(|c| c.ends_with("_kb")) {
+            return Ok(db);
+        }
+        Err(MongoBrowseError::NotFound(format!(
+            "database `{name}` is not one of KATO's knowledge bases (it has no *_kb collection); \
+             MONGO_DATABASES={name} lets the browser read it"
+        )))
     }
 
     /// Answers `Ok` when MongoDB answers a `ping`; the error says why not.

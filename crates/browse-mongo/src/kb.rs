@@ -46,7 +46,8 @@ pub struct CollectionInfo {
 }
 
 impl MongoBrowser {
-    /// Databases that hold at least one `*_kb` collection, never `admin`/`config`/`local`.
+    /// Databases that hold at least one `*_kb` collection, and those allowed by `MONGO_DATABASES`; never
+    /// `admin`/`config`/`local`.
     pub async fn knowledge_bases(&self) -> Result<Vec<KnowledgeBase>> {
         let client = self.client().await?;
         let mut names = run(client.list_database_names()).await?;
@@ -54,8 +55,12 @@ impl MongoBrowser {
         names.sort();
         let mut out = Vec::new();
         for name in names {
-            let collections = self.collection_names(&name).await?;
-            if !collections.iter().any(|c| c.ends_with("_kb")) {
+            let collections = match self.collection_names(&name).await {
+                Ok(c) => c,
+                Err(MongoBrowseError::NotFound(_)) => continue,
+                Err(e) => return Err(e),
+            };
+            if !collections.iter().any(|c| c.ends_with("_kb")) && !self.allow_listed(&name) {
                 continue;
             }
             let db = self.db(&name).await?;

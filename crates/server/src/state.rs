@@ -106,7 +106,8 @@ impl AppState {
             cancel.clone(),
         ));
         let alerts = crate::alerts::start(&config, &hub, &cancel, &tracker)?;
-        let mongo = kato_dashboard_browse_mongo::MongoBrowser::new(&config.mongo_url);
+        let mongo = kato_dashboard_browse_mongo::MongoBrowser::new(&config.mongo_url)
+            .with_databases(crate::config::split_list(&config.mongo_databases));
         let redis_browser = kato_dashboard_browse_redis::RedisBrowser::new(&config.redis_url);
         let qdrant = kato_dashboard_browse_qdrant::QdrantBrowser::new(
             kato_dashboard_browse_qdrant::QdrantBrowserConfig {

@@ -232,3 +232,65 @@ async fn mongodb_down_is_503_within_the_selection_timeout() {
 fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
+
+/// Another application's database on the same MongoDB is out of reach, listed or named, with or without the
+/// token — until `MONGO_DATABASES` allows it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_katos_knowledge_bases_unless_allowed() {
+    let shop = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(shop.path().join("shop")).unwrap();
+    std::fs::write(
+        shop.path().join("shop/customers.json"),
+        r#"[{"name": "Ada", "card": "4111-1111"}]"#,
+    )
+    .unwrap();
+    for allowed in ["", "shop"] {
+        let (mongo, dash) = setup(&[ADMIN, &[("MONGO_DATABASES", allowed)]].concat()).await;
+        assert_eq!(mongo.load(shop.path()).unwrap(), 1);
+        let (status, list) = call(
+            &dash,
+            Method::GET,
+            "/api/v1/databases/mongodb/processors",
+            None,
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{list}");
+        let listed = list.to_string().contains("\"shop\"");
+        let (status, body) = call(
+            &dash,
+            Method::GET,
+            "/api/v1/databases/mongodb/shop/collections/customers/documents",
+            Some(TOKEN),
+            None,
+        )
+        .await;
+        if allowed.is_empty() {
+            assert!(!listed, "{list}");
+            assert_eq!(status, 404, "{body}");
+            assert!(
+                body["detail"]
+                    .as_str()
+                    .unwrap()
+                    .contains("MONGO_DATABASES=shop"),
+                "{body}"
+            );
+            assert!(!body.to_string().contains("4111"), "{body}");
+        } else {
+            assert!(listed, "{list}");
+            assert_eq!(status, 200, "{body}");
+            assert!(body.to_string().contains("Ada"), "{body}");
+        }
+        // KATO's own knowledge bases are always there.
+        let (status, _) = call(
+            &dash,
+            Method::GET,
+            &format!("/api/v1/databases/mongodb/{DB}/collections"),
+            None,
+            None,
+        )
+        .await;
+        assert_eq!(status, 200);
+        dash.stop().await;
+    }
+}

@@ -89,6 +89,9 @@ pub struct Config {
     // --- databases ----------------------------------------------------------------------------------------
     /// KATO's MongoDB.
     pub mongo_url: String,
+    /// Databases the MongoDB browser may read besides KATO's knowledge bases (comma-separated; `*` = all but
+    /// MongoDB's own).
+    pub mongo_databases: String,
     /// KATO's Qdrant.
     pub qdrant_url: String,
     /// Qdrant's gRPC endpoint for the browser. Unset: `qdrant_url` with its REST port 6333 turned into 6334.
@@ -214,6 +217,7 @@ impl Default for Config {
             docker_compose_project: None,
             docker_rescan_interval_seconds: 10.0,
             mongo_url: "mongodb://mongodb:27017".into(),
+            mongo_databases: String::new(),
             qdrant_url: "http://qdrant:6333".into(),
             qdrant_grpc_url: None,
             qdrant_api_key: None,
