@@ -32,6 +32,9 @@ pub enum ApiError {
     /// Operation refused by configuration (403).
     #[error("{0}")]
     Forbidden(String),
+    /// A state-changing request that is neither JSON nor carries a custom header (415; see `csrf.rs`).
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     /// A WebSocket upgrade asking for a protocol version other than 13 (426, with `Sec-WebSocket-Version: 13`).
     #[error("{0}")]
     UpgradeRequired(String),
@@ -74,6 +77,7 @@ impl ApiError {
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::UpgradeRequired(_) => StatusCode::UPGRADE_REQUIRED,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
             Self::BadGateway { .. } => StatusCode::BAD_GATEWAY,

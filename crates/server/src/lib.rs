@@ -8,6 +8,7 @@ pub mod assets;
 pub mod auth;
 pub mod collectors;
 pub mod config;
+pub mod csrf;
 pub mod error;
 pub mod error_log;
 pub mod extract;

@@ -285,7 +285,7 @@ async fn the_store_survives_a_restart_without_refiring_and_resume_gets_missed_ev
         Method::POST,
         &format!("/api/v1/alerts/{alert_id}/read"),
         None,
-        None,
+        Some(json!({})),
     )
     .await;
     assert!(read["seq"].as_u64().unwrap() > ack_seq, "{read}");

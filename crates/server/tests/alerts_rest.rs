@@ -149,13 +149,20 @@ async fn bookkeeping_reaches_every_tab_and_destructive_calls_need_the_token() {
         Method::POST,
         &format!("/api/v1/alerts/{id}/read"),
         None,
-        None,
+        Some(json!({})),
     )
     .await;
     assert_eq!(status, 200, "{body}");
     let m = update(&mut other, "read").await;
     assert_eq!(m["data"]["alert_id"], id.as_str());
-    let (status, _) = call(&dash, Method::POST, "/api/v1/alerts/nope/read", None, None).await;
+    let (status, _) = call(
+        &dash,
+        Method::POST,
+        "/api/v1/alerts/nope/read",
+        None,
+        Some(json!({})),
+    )
+    .await;
     assert_eq!(status, 404);
 
     let (status, body) = call(
@@ -187,7 +194,14 @@ async fn bookkeeping_reaches_every_tab_and_destructive_calls_need_the_token() {
 
     // Reminders make it unread again; read-all names it.
     let _ = next_item(&mut tab, 5 * SEC, "a reminder", |i| i["state"] == "repeat").await;
-    let (status, body) = call(&dash, Method::POST, "/api/v1/alerts/read-all", None, None).await;
+    let (status, body) = call(
+        &dash,
+        Method::POST,
+        "/api/v1/alerts/read-all",
+        None,
+        Some(json!({})),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     let m = update(&mut other, "read_all").await;
     assert!(
@@ -331,7 +345,14 @@ async fn destructive_calls_are_off_without_an_admin_token() {
         );
     }
     // Bookkeeping works without a token.
-    let (status, _) = call(&dash, Method::POST, "/api/v1/alerts/read-all", None, None).await;
+    let (status, _) = call(
+        &dash,
+        Method::POST,
+        "/api/v1/alerts/read-all",
+        None,
+        Some(json!({})),
+    )
+    .await;
     assert_eq!(status, 200);
     dash.stop().await;
 }

@@ -142,6 +142,8 @@ pub struct Config {
     /// Reverse proxies (addresses or CIDR ranges, comma-separated) whose `X-Forwarded-Host`/`Forwarded` the `/ws`
     /// Origin check believes.
     pub trusted_proxies: String,
+    /// `Host` names the server answers (comma-separated, `*` or empty = any), against DNS rebinding.
+    pub allowed_hosts: String,
     /// Seconds between unsolicited heartbeats and protocol pings; a peer silent for two periods is dropped.
     pub ws_heartbeat_seconds: f64,
     /// Seconds a client's backlog may wait for its socket before the client counts as stalled and is disconnected.
@@ -240,6 +242,7 @@ impl Default for Config {
             ws_max_connections: 20_000,
             ws_allowed_origins: String::new(),
             trusted_proxies: String::new(),
+            allowed_hosts: String::new(),
             ws_heartbeat_seconds: 15.0,
             ws_send_timeout_seconds: 10.0,
             ws_replay_buffer_size: 1000,

@@ -69,6 +69,10 @@ pub fn router(state: AppState) -> Router {
         .route("/docs", get(openapi::docs))
         .fallback(crate::assets::serve)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::csrf::guard,
+        ))
         .layer(axum::middleware::from_fn(crate::json_errors::json_errors))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
