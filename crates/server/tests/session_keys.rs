@@ -6,7 +6,7 @@
 
 mod support;
 
-use kato_dashboard_sim::{Flavour, Sim, SimConfig};
+use kato_dashboard_sim::{Flavour, Sim};
 use kato_dashboard_testkit::RedisServer;
 use serde_json::{Value, json};
 use support::Dashboard;
@@ -36,14 +36,7 @@ async fn post(dash: &Dashboard, path: &str, token: Option<&str>, body: Value) ->
 }
 
 async fn setup(flavour: Flavour) -> (RedisServer, Sim, Dashboard, Vec<String>) {
-    let redis = RedisServer::start().expect("redis-server starts");
-    let config = SimConfig {
-        redis_url: Some(redis.url()),
-        ..SimConfig::idle(flavour)
-    };
-    let kato = Sim::start(config, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
+    let (redis, kato) = support::kato_with_redis(flavour).await;
     let dash = Dashboard::start(
         &kato.base_url(),
         &[

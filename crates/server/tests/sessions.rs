@@ -8,7 +8,7 @@ mod support;
 
 use std::time::Duration;
 
-use kato_dashboard_sim::{Flavour, Sim, SimConfig};
+use kato_dashboard_sim::{Flavour, Sim};
 use kato_dashboard_testkit::RedisServer;
 use serde_json::json;
 use support::{Dashboard, wait_for, ws::WsClient};
@@ -16,15 +16,7 @@ use support::{Dashboard, wait_for, ws::WsClient};
 const SEC: Duration = Duration::from_secs(1);
 
 async fn setup(flavour: Flavour, extra: &[(&str, &str)]) -> (RedisServer, Sim, Dashboard) {
-    let redis = RedisServer::start()
-        .expect("redis-server starts (install it: apt-get install redis-server)");
-    let config = SimConfig {
-        redis_url: Some(redis.url()),
-        ..SimConfig::idle(flavour)
-    };
-    let kato = Sim::start(config, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
+    let (redis, kato) = support::kato_with_redis(flavour).await;
     let mut env = vec![("REDIS_URL", redis.url())];
     env.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();

@@ -141,3 +141,19 @@ pub async fn closed_port() -> u16 {
     let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
     l.local_addr().unwrap().port()
 }
+
+/// A quiet kato-sim of `flavour` keeping its sessions in a private redis-server, as KATO does.
+pub async fn kato_with_redis(
+    flavour: kato_dashboard_sim::Flavour,
+) -> (kato_dashboard_testkit::RedisServer, kato_dashboard_sim::Sim) {
+    let redis = kato_dashboard_testkit::RedisServer::start()
+        .expect("redis-server starts (install it: apt-get install redis-server)");
+    let config = kato_dashboard_sim::SimConfig {
+        redis_url: Some(redis.url()),
+        ..kato_dashboard_sim::SimConfig::idle(flavour)
+    };
+    let kato = kato_dashboard_sim::Sim::start(config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    (redis, kato)
+}
