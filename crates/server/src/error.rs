@@ -38,6 +38,12 @@ pub enum ApiError {
     /// A WebSocket upgrade asking for a protocol version other than 13 (426, with `Sec-WebSocket-Version: 13`).
     #[error("{0}")]
     UpgradeRequired(String),
+    /// A request URI longer than the server takes (414).
+    #[error("{0}")]
+    UriTooLong(String),
+    /// A request head (request line and headers) larger than the server takes (431).
+    #[error("{0}")]
+    HeadTooLarge(String),
     /// Upstream cannot be reached (503).
     #[error("{upstream} is unavailable: {reason}")]
     Unavailable {
@@ -78,6 +84,8 @@ impl ApiError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::UpgradeRequired(_) => StatusCode::UPGRADE_REQUIRED,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::UriTooLong(_) => StatusCode::URI_TOO_LONG,
+            Self::HeadTooLarge(_) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
             Self::BadGateway { .. } => StatusCode::BAD_GATEWAY,
@@ -92,6 +100,38 @@ impl ApiError {
             | Self::BadGateway { upstream, .. } => Some(upstream),
             _ => None,
         }
+    }
+
+    /// The JSON body: `{"detail": …}`, plus `upstream` for upstream failures; a 500's detail stays out of it.
+    fn body(&self) -> serde_json::Value {
+        let detail = match self {
+            Self::Internal(_) => "internal server error".to_owned(),
+            other => other.to_string(),
+        };
+        let mut body = json!({ "detail": detail });
+        if let Some(upstream) = self.upstream() {
+            body["upstream"] = json!(upstream);
+        }
+        body
+    }
+
+    /// The whole HTTP/1.1 answer, for the connection layer that answers before any router runs
+    /// ([`crate::serve`]); the connection closes after it.
+    pub fn to_http1_close(&self) -> Vec<u8> {
+        let status = self.status();
+        let body = self.body().to_string();
+        let retry = if status == StatusCode::SERVICE_UNAVAILABLE {
+            "retry-after: 5\r\n"
+        } else {
+            ""
+        };
+        format!(
+            "HTTP/1.1 {} {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n{retry}\r\n{body}",
+            status.as_u16(),
+            status.canonical_reason().unwrap_or(""),
+            body.len(),
+        )
+        .into_bytes()
     }
 }
 
@@ -174,15 +214,7 @@ impl IntoResponse for ApiError {
             status: status.as_u16(),
             detail: self.to_string(),
         };
-        let detail = match &self {
-            Self::Internal(_) => "internal server error".to_owned(),
-            other => other.to_string(),
-        };
-        let mut body = json!({ "detail": detail });
-        if let Some(upstream) = self.upstream() {
-            body["upstream"] = json!(upstream);
-        }
-        let mut response = (status, Json(body)).into_response();
+        let mut response = (status, Json(self.body())).into_response();
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 "www-authenticate",

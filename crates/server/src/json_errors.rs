@@ -1,22 +1,33 @@
 //! Every error answer is JSON `{"detail": …}`. Handlers return [`ApiError`](crate::error::ApiError), which is
 //! JSON already; this layer converts the answers the framework produces by itself — 405 from the router, 413 from
 //! the body limit, 400 when a query string or path parameter does not parse — so no client ever meets plain text
-//! or an empty error body.
+//! or an empty error body. It also answers 414 to a URI over [`crate::serve::MAX_URI_BYTES`]; what hyper refuses
+//! before any router runs (431, malformed heads) gets its JSON body in [`crate::serve::conn`].
 
 use axum::{
     body::Body,
     extract::Request,
     http::{HeaderValue, StatusCode, header},
     middleware::Next,
-    response::Response,
+    response::{IntoResponse, Response},
 };
 use serde_json::json;
+
+use crate::error::ApiError;
 
 /// Longest framework message kept as the detail.
 const MAX_DETAIL: usize = 1000;
 
 /// The middleware.
 pub async fn json_errors(req: Request, next: Next) -> Response {
+    let uri_len = req.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
+    if uri_len > crate::serve::MAX_URI_BYTES {
+        return ApiError::UriTooLong(format!(
+            "request URI too long: {uri_len} bytes, at most {}",
+            crate::serve::MAX_URI_BYTES
+        ))
+        .into_response();
+    }
     let (method, path) = (req.method().clone(), req.uri().path().to_owned());
     let response = next.run(req).await;
     let status = response.status();

@@ -18,6 +18,7 @@ pub mod json_errors;
 pub mod metrics;
 pub mod openapi;
 pub mod routes;
+pub mod serve;
 pub mod shutdown;
 pub mod state;
 pub mod telemetry;
@@ -44,18 +45,13 @@ pub async fn run(
             "legacy setting has no effect; destructive operations use ADMIN_TOKEN"
         );
     }
-    let app = routes::router(state);
+    let app = routes::router(state.clone());
     let addr = listener.local_addr()?;
     tracing::info!(%addr, kato = %config.kato_api_url, "kato-dashboard listening");
     let grace = config::secs(config.shutdown_grace_seconds);
-    let shutdown = cancel.clone();
-    let server = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move { shutdown.cancelled().await });
+    let server = serve::serve(listener, app, state.http_conns.clone(), cancel.clone());
     tokio::select! {
-        result = server => result?,
+        () = server => {},
         () = async { cancel.cancelled().await; tokio::time::sleep(grace.max(Duration::from_millis(100))).await } => {
             tracing::warn!("connections still open after the shutdown grace period; closing them");
         }

@@ -41,6 +41,8 @@ pub struct AppState {
     pub collected: Collected,
     /// `/ws` connection limits and counters.
     pub ws_limits: Arc<WsLimits>,
+    /// The total connection cap (HTTP and `/ws`) and its counters.
+    pub http_conns: Arc<crate::serve::HttpConns>,
     /// Which pages may open `/ws` (Origin allow-list, trusted reverse proxies).
     pub ws_origin: Arc<crate::ws::origin::OriginPolicy>,
     /// Repeats of the same error answer held back from the log.
@@ -120,6 +122,7 @@ impl AppState {
             tracing::warn!(error = %e, "QDRANT_URL / QDRANT_GRPC_URL is not usable; the Qdrant browser is off");
             e.to_string()
         });
+        let http_conns = Arc::new(crate::serve::HttpConns::new(&config));
         Ok(Self {
             config,
             kato,
@@ -132,6 +135,7 @@ impl AppState {
             alerts,
             collected,
             ws_limits,
+            http_conns,
             ws_origin,
             error_log: Arc::default(),
             fanout,

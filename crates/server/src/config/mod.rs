@@ -11,6 +11,7 @@
 mod alerts;
 mod load;
 mod redact;
+mod validate;
 
 pub use redact::redact_url;
 
@@ -52,6 +53,13 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Seconds the server waits for connections to close on shutdown.
     pub shutdown_grace_seconds: f64,
+    /// Most open HTTP and `/ws` connections together (also capped by the open-file limit); more get 503.
+    pub http_max_connections: usize,
+    /// Seconds a connection has to send a whole request head, counted from when it is ready for one: this also
+    /// closes idle keep-alive connections.
+    pub http_header_timeout_seconds: f64,
+    /// Seconds a request body or a response may go without a byte moving before the connection is closed.
+    pub http_stall_timeout_seconds: f64,
 
     // --- KATO ---------------------------------------------------------------------------------------------
     /// Base URL of the KATO API.
@@ -203,6 +211,9 @@ impl Default for Config {
             log_format: LogFormat::Text,
             static_dir: None,
             data_dir: PathBuf::from("./data"),
+            http_max_connections: 25_000,
+            http_header_timeout_seconds: 10.0,
+            http_stall_timeout_seconds: 60.0,
             shutdown_grace_seconds: 5.0,
             kato_api_url: Url::parse("http://kato:8000").unwrap_or_else(|_| unreachable!()),
             kato_timeout_seconds: 3.0,
@@ -371,101 +382,6 @@ impl Config {
             }
         }
         out
-    }
-
-    /// Checks values that types alone cannot.
-    pub fn validate(&self) -> Result<(), ConfigError> {
-        self.bind_addr()?;
-        crate::ws::origin::parse_trusted(&self.trusted_proxies)
-            .map_err(|e| ConfigError::invalid("trusted_proxies", e))?;
-        if !matches!(self.kato_api_url.scheme(), "http" | "https") {
-            return Err(ConfigError::invalid(
-                "kato_api_url",
-                "must be an http:// or https:// URL",
-            ));
-        }
-        let positive = [
-            ("kato_timeout_seconds", self.kato_timeout_seconds),
-            (
-                "kato_metrics_interval_seconds",
-                self.kato_metrics_interval_seconds,
-            ),
-            (
-                "kato_stats_interval_seconds",
-                self.kato_stats_interval_seconds,
-            ),
-            (
-                "session_reconcile_interval_seconds",
-                self.session_reconcile_interval_seconds,
-            ),
-            ("broadcast_interval", self.broadcast_interval),
-            (
-                "docker_rescan_interval_seconds",
-                self.docker_rescan_interval_seconds,
-            ),
-            ("ws_heartbeat_seconds", self.ws_heartbeat_seconds),
-            ("ws_send_timeout_seconds", self.ws_send_timeout_seconds),
-            ("ws_replay_max_age_seconds", self.ws_replay_max_age_seconds),
-        ];
-        for (key, value) in positive {
-            if !(value.is_finite() && value > 0.0) {
-                return Err(ConfigError::invalid(
-                    key,
-                    format!("must be a positive number of seconds, got {value}"),
-                ));
-            }
-        }
-        let non_negative = [
-            ("cache_ttl_seconds", self.cache_ttl_seconds),
-            ("alert_cooldown_seconds", self.alert_cooldown_seconds),
-            ("shutdown_grace_seconds", self.shutdown_grace_seconds),
-        ];
-        for (key, value) in non_negative {
-            if !(value.is_finite() && value >= 0.0) {
-                return Err(ConfigError::invalid(
-                    key,
-                    format!("must be zero or more seconds, got {value}"),
-                ));
-            }
-        }
-        if !(0.0..=1.0).contains(&self.alert_error_rate_threshold) {
-            return Err(ConfigError::invalid(
-                "alert_error_rate_threshold",
-                "is a fraction between 0 and 1 (0.05 = 5 %)",
-            ));
-        }
-        for (key, value) in [
-            ("alert_cpu_threshold", self.alert_cpu_threshold),
-            ("alert_memory_threshold", self.alert_memory_threshold),
-        ] {
-            if !(value.is_finite() && value > 0.0) {
-                return Err(ConfigError::invalid(
-                    key,
-                    format!("must be a positive percentage, got {value}"),
-                ));
-            }
-        }
-        for (key, value) in [
-            ("ws_max_connections", self.ws_max_connections),
-            ("ws_replay_buffer_size", self.ws_replay_buffer_size),
-            ("ws_event_queue", self.ws_event_queue),
-        ] {
-            if value == 0 {
-                return Err(ConfigError::invalid(key, "must be at least 1"));
-            }
-        }
-        self.validate_alerts()?;
-        if self
-            .admin_token
-            .as_deref()
-            .is_some_and(|t| t.trim().len() < 8)
-        {
-            return Err(ConfigError::invalid(
-                "admin_token",
-                "must be at least 8 characters",
-            ));
-        }
-        Ok(())
     }
 }
 

@@ -80,9 +80,36 @@ pub fn render(state: &AppState) -> String {
         state.started_at.elapsed().as_secs_f64(),
     );
 
+    // --- connections ---
+    let count = |c: &std::sync::atomic::AtomicU64| c.load(Ordering::Relaxed);
+    let http = &state.http_conns;
+    o.scalar(
+        "kato_dashboard_http_connections",
+        "gauge",
+        "Open connections, HTTP and /ws.",
+        http.open(),
+    );
+    o.scalar(
+        "kato_dashboard_http_connections_max",
+        "gauge",
+        "Connection cap in force (HTTP_MAX_CONNECTIONS, lowered to fit the open-file limit).",
+        http.max,
+    );
+    o.scalar(
+        "kato_dashboard_http_refused_total",
+        "counter",
+        "Connections answered 503 and closed at the cap.",
+        count(&http.refused),
+    );
+    o.scalar(
+        "kato_dashboard_http_accept_errors_total",
+        "counter",
+        "Failed accepts (for example, out of file descriptors).",
+        count(&http.accept_errors),
+    );
+
     // --- /ws ---
     let ws = &state.ws_limits;
-    let count = |c: &std::sync::atomic::AtomicU64| c.load(Ordering::Relaxed);
     o.scalar(
         "kato_dashboard_ws_connections",
         "gauge",

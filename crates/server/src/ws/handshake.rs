@@ -6,9 +6,7 @@ use axum::{
     http::{HeaderMap, HeaderValue, Method, Response, StatusCode, Version, header},
 };
 use base64::Engine as _;
-use hyper_util::rt::TokioIo;
 use sha1::{Digest, Sha1};
-use tokio::net::TcpStream;
 
 const GUID: &[u8] = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
@@ -91,13 +89,6 @@ pub fn switching_protocols(accept: &str) -> Response<Body> {
         headers.insert(header::SEC_WEBSOCKET_ACCEPT, value);
     }
     response
-}
-
-/// The TCP socket under an upgraded connection, with the bytes the HTTP layer had already read past the request.
-pub fn into_tcp(upgraded: hyper::upgrade::Upgraded) -> Option<(TcpStream, Vec<u8>)> {
-    let parts =
-        hyper_util::server::conn::auto::upgrade::downcast::<TokioIo<TcpStream>>(upgraded).ok()?;
-    Some((parts.io.into_inner(), parts.read_buf.to_vec()))
 }
 
 #[cfg(test)]

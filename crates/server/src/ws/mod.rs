@@ -138,13 +138,14 @@ pub async fn upgrade(State(state): State<AppState>, mut req: Request) -> Respons
     // Tracked so shutdown waits for every socket's close frame.
     state.tracker.spawn(async move {
         let socket = match on_upgrade.await {
-            Ok(upgraded) => handshake::into_tcp(upgraded),
+            Ok(upgraded) => crate::serve::upgraded_socket(upgraded),
             Err(e) => {
                 tracing::debug!(error = %e, "ws upgrade failed");
                 None
             }
         };
-        if let Some((stream, read_buf)) = socket {
+        // The connection's permit against HTTP_MAX_CONNECTIONS lives as long as the WebSocket.
+        if let Some((stream, _conn_permit, read_buf)) = socket {
             let _ = stream.set_nodelay(true);
             let peer = Arc::new(Peer::new(stream, conn, hub, limits.clone(), peer_config));
             let end = if fanout.join(peer.clone()) {
@@ -155,7 +156,9 @@ pub async fn upgrade(State(state): State<AppState>, mut req: Request) -> Respons
             tracing::debug!(?end, "ws connection ended");
             limits.traffic.ended(end.reason_index());
         } else {
-            tracing::error!("ws upgrade: the connection is not a plain TCP socket; closing it");
+            tracing::error!(
+                "ws upgrade: the connection is not one the server accepted; closing it"
+            );
         }
         drop(permit);
     });
