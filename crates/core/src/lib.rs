@@ -13,6 +13,7 @@ pub mod alerts;
 pub mod docker;
 pub mod kato;
 pub mod protocol;
+pub mod redact;
 pub mod sessions;
 pub mod source;
 pub mod time;

@@ -44,14 +44,9 @@ impl KatoClientConfig {
     }
 }
 
-/// The URL with any password replaced, for logs and `Debug`.
+/// The URL with its password and query values hidden, for logs, errors and `Debug`.
 pub(crate) fn redacted(url: &Url) -> String {
-    let mut shown = url.clone();
-    if shown.password().is_some() {
-        // Only fails for URLs that cannot have credentials, which have no password either.
-        let _ = shown.set_password(Some("***"));
-    }
-    shown.to_string()
+    kato_dashboard_core::redact::redact_url(url.as_str())
 }
 
 impl fmt::Debug for KatoClientConfig {

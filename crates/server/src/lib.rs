@@ -17,6 +17,7 @@ pub mod hub;
 pub mod json_errors;
 pub mod metrics;
 pub mod openapi;
+pub mod redaction;
 pub mod routes;
 pub mod serve;
 pub mod shutdown;
@@ -47,7 +48,7 @@ pub async fn run(
     }
     let app = routes::router(state.clone());
     let addr = listener.local_addr()?;
-    tracing::info!(%addr, kato = %config.kato_api_url, "kato-dashboard listening");
+    tracing::info!(%addr, kato = %config::redact_url(config.kato_api_url.as_str()), "kato-dashboard listening");
     let grace = config::secs(config.shutdown_grace_seconds);
     let server = serve::serve(listener, app, state.http_conns.clone(), cancel.clone());
     tokio::select! {

@@ -41,6 +41,8 @@ pub struct AppState {
     pub collected: Collected,
     /// `/ws` connection limits and counters.
     pub ws_limits: Arc<WsLimits>,
+    /// Every secret of the configuration, hidden in answers, frames and logs.
+    pub secrets: Arc<kato_dashboard_core::redact::Secrets>,
     /// The total connection cap (HTTP and `/ws`) and its counters.
     pub http_conns: Arc<crate::serve::HttpConns>,
     /// Which pages may open `/ws` (Origin allow-list, trusted reverse proxies).
@@ -75,8 +77,10 @@ impl AppState {
                 None
             }
         };
+        let secrets = Arc::new(config.secrets());
         let hub = hub::spawn(
             HubConfig {
+                secrets: secrets.clone(),
                 interval: config.broadcast_interval(),
                 replay_capacity: config.ws_replay_buffer_size,
                 replay_max_age: crate::config::secs(config.ws_replay_max_age_seconds),
@@ -136,6 +140,7 @@ impl AppState {
             collected,
             ws_limits,
             http_conns,
+            secrets,
             ws_origin,
             error_log: Arc::default(),
             fanout,

@@ -1,6 +1,9 @@
 //! Structured logging: `tracing` with a level or filter from `LOG_LEVEL` and text or JSON lines from `LOG_FORMAT`.
 
-use tracing_subscriber::{EnvFilter, fmt, prelude::*};
+use std::{io, sync::Arc};
+
+use kato_dashboard_core::redact::Secrets;
+use tracing_subscriber::{EnvFilter, fmt, fmt::MakeWriter, prelude::*};
 
 use crate::config::{Config, LogFormat};
 
@@ -13,18 +16,62 @@ pub fn init(config: &Config) -> Result<(), String> {
     }
     .map_err(|e| format!("invalid LOG_LEVEL `{}`: {e}", config.log_level))?;
     let registry = tracing_subscriber::registry().with(filter);
+    let writer = Redacting {
+        secrets: Arc::new(config.secrets()),
+    };
     let result = match config.log_format {
-        LogFormat::Text => registry.with(fmt::layer().with_target(true)).try_init(),
+        LogFormat::Text => registry
+            .with(fmt::layer().with_target(true).with_writer(writer))
+            .try_init(),
         LogFormat::Json => registry
             .with(
                 fmt::layer()
                     .json()
                     .flatten_event(true)
-                    .with_current_span(false),
+                    .with_current_span(false)
+                    .with_writer(writer),
             )
             .try_init(),
     };
     result.map_err(|e| e.to_string())
+}
+
+/// Standard output with every secret of the configuration hidden ([`Secrets::redact`]): one place for every log
+/// line, whatever a call site or a library put in it.
+struct Redacting {
+    secrets: Arc<Secrets>,
+}
+
+/// One formatted event on its way out.
+struct RedactingWriter<'a> {
+    secrets: &'a Secrets,
+    out: io::Stdout,
+}
+
+impl<'a> MakeWriter<'a> for Redacting {
+    type Writer = RedactingWriter<'a>;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        RedactingWriter {
+            secrets: &self.secrets,
+            out: io::stdout(),
+        }
+    }
+}
+
+impl io::Write for RedactingWriter<'_> {
+    // The formatter writes a whole event at once, so a secret is never split across two calls.
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        self.out
+            .lock()
+            .write_all(self.secrets.redact(&text).as_bytes())?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
 }
 
 /// `INFO` → `info`; a bare level also quiets chatty dependencies one step.

@@ -13,7 +13,7 @@ mod load;
 mod redact;
 mod validate;
 
-pub use redact::redact_url;
+pub use kato_dashboard_core::redact::redact_url;
 
 use std::{collections::BTreeSet, fmt, net::SocketAddr, path::PathBuf, time::Duration};
 

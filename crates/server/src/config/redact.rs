@@ -1,7 +1,7 @@
 //! Redaction of secrets for logs and `Debug`: tokens and passwords never leave the process in clear text.
 
+use kato_dashboard_core::redact::{Secrets, redact_url};
 use serde_json::Value;
-use url::Url;
 
 /// Keys whose whole value is secret.
 const SECRET_KEYS: &[&str] = &[
@@ -11,7 +11,7 @@ const SECRET_KEYS: &[&str] = &[
     "qdrant_api_key",
 ];
 
-/// Replaces secrets in a serialized config object in place.
+/// Replaces secrets in a serialized config object in place (the `Debug` dump).
 pub(super) fn redact_config(value: &mut Value) {
     let Value::Object(map) = value else { return };
     for (key, v) in map.iter_mut() {
@@ -22,46 +22,67 @@ pub(super) fn redact_config(value: &mut Value) {
         } else if let Value::String(s) = v
             && s.contains("://")
         {
-            *s = redact_url(s);
+            *s = if key == "alert_webhook_url" {
+                let mut secrets = Secrets::new();
+                secrets.add_url(s, true);
+                secrets.redact(s).into_owned()
+            } else {
+                redact_url(s)
+            };
         }
     }
 }
 
-/// Hides the password of a URL's user info (`redis://:secret@host` → `redis://:***@host`).
-pub fn redact_url(raw: &str) -> String {
-    match Url::parse(raw) {
-        Ok(mut url) if url.password().is_some() => {
-            if url.set_password(Some("***")).is_err() {
-                return "<url with credentials>".into();
-            }
-            url.to_string()
+impl super::Config {
+    /// Every secret value of this configuration, for [`Secrets::redact`] on everything the server lets out
+    /// (logs, REST answers, `/ws` frames, `/metrics`): tokens and passwords, and the secret parts of every URL
+    /// setting (passwords, query values, key-like path segments; the whole path of the alert webhook).
+    pub fn secrets(&self) -> Secrets {
+        let mut secrets = Secrets::new();
+        for token in [
+            &self.admin_token,
+            &self.admin_password,
+            &self.secret_key,
+            &self.qdrant_api_key,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            secrets.add(token);
         }
-        Ok(_) => raw.to_owned(),
-        // Not a URL we can parse: hide anything between `://` and `@`, which is where credentials live.
-        Err(_) => match (raw.find("://"), raw.rfind('@')) {
-            (Some(start), Some(at)) if at > start => {
-                format!("{}***{}", &raw[..start + 3], &raw[at..])
-            }
-            _ => raw.to_owned(),
-        },
+        for url in [
+            Some(self.kato_api_url.as_str()),
+            Some(self.mongo_url.as_str()),
+            Some(self.qdrant_url.as_str()),
+            Some(self.redis_url.as_str()),
+            self.qdrant_grpc_url.as_deref(),
+            self.docker_host.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            secrets.add_url(url, false);
+        }
+        if let Some(webhook) = &self.alert_webhook_url {
+            secrets.add_url(webhook, true);
+        }
+        secrets
     }
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
-    use super::*;
-
     #[test]
-    fn passwords_in_urls_are_hidden() {
-        assert_eq!(
-            redact_url("redis://:hunter2@redis:6379"),
-            "redis://:***@redis:6379"
-        );
-        assert_eq!(
-            redact_url("mongodb://u:p@mongo:27017/db"),
-            "mongodb://u:***@mongo:27017/db"
-        );
-        assert_eq!(redact_url("http://kato:8000"), "http://kato:8000");
-        assert_eq!(redact_url("weird://a:b@c d"), "weird://***@c d");
+    fn every_secret_setting_is_collected() {
+        let config = super::super::Config {
+            admin_token: Some("admin-token-123".into()),
+            redis_url: "redis://:redis-pass-1@redis:6379".into(),
+            alert_webhook_url: Some("https://hooks.invalid/services/T1/B2/abc".into()),
+            ..Default::default()
+        };
+        let secrets = config.secrets();
+        let text = "admin-token-123 redis-pass-1 https://hooks.invalid/services/T1/B2/abc";
+        assert_eq!(secrets.redact(text), "*** *** https://hooks.invalid***");
     }
 }

@@ -37,6 +37,8 @@ pub struct HubConfig {
     pub replay_max_age: Duration,
     /// Events a connection may fall behind before it must catch up from the replay buffer.
     pub event_channel: usize,
+    /// Hidden in every frame (an upstream's error text may quote a URL with its password).
+    pub secrets: Arc<kato_dashboard_core::redact::Secrets>,
 }
 
 /// Durable history of an event topic (the alert store), consulted when the replay buffer no longer holds what a
@@ -232,8 +234,9 @@ pub fn spawn(config: HubConfig, cancel: CancellationToken, tracker: &TaskTracker
     };
     let hub = Hub {
         handle: handle.clone(),
-        builder: TickBuilder::default(),
+        builder: TickBuilder::new(config.secrets.clone()),
         ticks: ticks_tx,
+        secrets: config.secrets,
     };
     tracker.spawn(hub.run(input_rx, config.interval, cancel));
     handle
@@ -243,6 +246,7 @@ struct Hub {
     handle: HubHandle,
     builder: TickBuilder,
     ticks: watch::Sender<Arc<Tick>>,
+    secrets: Arc<kato_dashboard_core::redact::Secrets>,
 }
 
 impl Hub {
@@ -303,7 +307,7 @@ impl Hub {
             };
             set_seq(&mut msg, seq);
             let text = match serde_json::to_string(&msg) {
-                Ok(text) => text,
+                Ok(text) => self.secrets.redact(&text).into_owned(),
                 Err(e) => {
                     tracing::error!(error = %e, %topic, "cannot serialize event; dropped");
                     return;

@@ -163,9 +163,19 @@ fn push_member(out: &mut String, topic: Topic, json: &str) {
 pub struct TickBuilder {
     values: [Option<(Value, TopicValue)>; 3],
     number: u64,
+    /// Hidden in the serialized forms (a source's error text may quote a URL with its password).
+    secrets: Arc<kato_dashboard_core::redact::Secrets>,
 }
 
 impl TickBuilder {
+    /// A builder whose frames hide `secrets`.
+    pub fn new(secrets: Arc<kato_dashboard_core::redact::Secrets>) -> Self {
+        Self {
+            secrets,
+            ..Self::default()
+        }
+    }
+
     /// Records a new value for a state topic. Returns whether it changed.
     pub fn set(&mut self, topic: Topic, value: Value) -> bool {
         let Some(i) = state_slot(topic) else {
@@ -175,11 +185,12 @@ impl TickBuilder {
             Some((old, _)) if *old == value => return false,
             Some((old, tv)) => (
                 tv.version + 1,
-                delta::diff(old, &value).map(|p| Arc::<str>::from(p.to_string())),
+                delta::diff(old, &value)
+                    .map(|p| Arc::<str>::from(self.secrets.redact(&p.to_string()))),
             ),
             None => (1, None),
         };
-        let full = Arc::<str>::from(value.to_string());
+        let full = Arc::<str>::from(self.secrets.redact(&value.to_string()));
         self.values[i] = Some((
             value,
             TopicValue {

@@ -76,6 +76,10 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(crate::json_errors::json_errors))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
+            crate::redaction::redact_answers,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
             crate::error_log::log_errors,
         ))
         .layer(cors)

@@ -42,6 +42,7 @@ fn hub() -> (HubHandle, CancellationToken) {
     let cancel = CancellationToken::new();
     let hub = hub::spawn(
         HubConfig {
+            secrets: Arc::default(),
             interval: TICK,
             replay_capacity: 100,
             replay_max_age: Duration::from_secs(60),
