@@ -69,6 +69,14 @@ impl MongoBrowser {
                 q.limit
             )));
         }
+        // The driver sends skip as a signed 64-bit number.
+        if i64::try_from(q.skip).is_err() {
+            return Err(MongoBrowseError::BadRequest(format!(
+                "skip must be at most {}, not {}",
+                i64::MAX,
+                q.skip
+            )));
+        }
         let coll = self.db(database).await?.collection::<Document>(collection);
         let total = count(&coll, &q.filter).await?;
         let cursor = run(coll.find(q.filter).sort(q.sort).skip(q.skip).limit(q.limit)).await?;
@@ -86,8 +94,7 @@ impl MongoBrowser {
 
     /// One document by id (ObjectId first, then string).
     pub async fn document(&self, database: &str, collection: &str, id: &str) -> Result<Value> {
-        let collection = filter::collection(collection)?;
-        let coll = self.db(database).await?.collection::<Document>(collection);
+        let coll = self.existing(database, collection).await?;
         match run(coll.find_one(id_filter(id))).await? {
             Some(d) => Ok(to_json(d)),
             None => Err(MongoBrowseError::NotFound(format!(
@@ -104,9 +111,8 @@ impl MongoBrowser {
         id: &str,
         fields: Value,
     ) -> Result<(u64, u64)> {
-        let collection = filter::collection(collection)?;
         let set = filter::set_fields(fields)?;
-        let coll = self.db(database).await?.collection::<Document>(collection);
+        let coll = self.existing(database, collection).await?;
         let r = run(coll.update_one(id_filter(id), doc! {"$set": set})).await?;
         if r.matched_count == 0 {
             return Err(MongoBrowseError::NotFound(format!(
@@ -118,8 +124,7 @@ impl MongoBrowser {
 
     /// Deletes one document; `NotFound` when no document has that id.
     pub async fn delete_document(&self, database: &str, collection: &str, id: &str) -> Result<()> {
-        let collection = filter::collection(collection)?;
-        let coll = self.db(database).await?.collection::<Document>(collection);
+        let coll = self.existing(database, collection).await?;
         let r = run(coll.delete_one(id_filter(id))).await?;
         if r.deleted_count == 0 {
             return Err(MongoBrowseError::NotFound(format!(
@@ -136,7 +141,6 @@ impl MongoBrowser {
         collection: &str,
         ids: &[String],
     ) -> Result<u64> {
-        let collection = filter::collection(collection)?;
         if ids.is_empty() {
             return Err(MongoBrowseError::BadRequest("no ids given".into()));
         }
@@ -145,8 +149,7 @@ impl MongoBrowser {
                 "at most {MAX_BULK_IDS} ids per request"
             )));
         }
-        self.require_collection(database, collection).await?;
-        let coll = self.db(database).await?.collection::<Document>(collection);
+        let coll = self.existing(database, collection).await?;
         Ok(run(coll.delete_many(ids_filter(ids))).await?.deleted_count)
     }
 }

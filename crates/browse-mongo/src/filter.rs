@@ -21,7 +21,15 @@ pub fn database(name: &str) -> Result<&str> {
             "database `{name}` is a MongoDB system database; the browser never touches it"
         )));
     }
-    if name.is_empty() || name.len() > 64 || name.contains(['/', '\\', '.', ' ', '"', '$', '\0']) {
+    // MongoDB's portable rule (its Windows list included: `*<>:|?`), and ASCII: KATO names its databases after
+    // processor ids.
+    if name.is_empty()
+        || name.len() > 64
+        || !name.is_ascii()
+        || name.contains([
+            '/', '\\', '.', ' ', '"', '$', '\0', '*', '<', '>', ':', '|', '?',
+        ])
+    {
         return Err(MongoBrowseError::BadRequest(format!(
             "`{name}` is not a valid database name"
         )));

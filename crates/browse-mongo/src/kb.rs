@@ -156,6 +156,18 @@ impl MongoBrowser {
         Ok(info)
     }
 
+    /// The handle of a collection that exists (`BadRequest` for a name the browser does not read, `NotFound` for
+    /// one that does not exist): every document operation goes through it, so a bad name never reaches MongoDB.
+    pub(crate) async fn existing(
+        &self,
+        database: &str,
+        collection: &str,
+    ) -> Result<mongodb::Collection<mongodb::bson::Document>> {
+        let collection = filter::collection(collection)?;
+        self.require_collection(database, collection).await?;
+        Ok(self.db(database).await?.collection(collection))
+    }
+
     /// `NotFound` unless `collection` exists in `database`.
     pub async fn require_collection(&self, database: &str, collection: &str) -> Result<()> {
         let names = self.collection_names(database).await?;
