@@ -203,6 +203,14 @@ impl SessionRegistry {
         Some(self.insert(record, at, ChangeSource::KatoPush, at))
     }
 
+    /// Newer facts about a listed session (a read of its key after a push); nothing for one that is not listed
+    /// (it may have gone meanwhile: a refresh never brings a session back).
+    pub fn refresh(&mut self, record: SessionRecord) {
+        if let Some(entry) = self.sessions.get_mut(&record.session_id) {
+            entry.record = merge(&entry.record, record);
+        }
+    }
+
     /// A `session.destroyed` push, or a delete done by this dashboard.
     pub fn apply_destroyed(
         &mut self,

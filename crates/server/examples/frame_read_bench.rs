@@ -133,7 +133,8 @@ fn main() {
         messages - texts,
         bytes.len() as f64 / 1e6
     );
-    let readers: [(&str, fn(&[u8]) -> usize); 2] = [
+    type Reader = fn(&[u8]) -> usize;
+    let readers: [(&str, Reader); 2] = [
         ("own Decoder", ours),
         ("tungstenite WebSocket", tungstenite),
     ];

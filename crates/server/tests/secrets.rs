@@ -164,7 +164,10 @@ async fn no_sentinel_anywhere(log_format: &str) {
             .json()
             .await
             .ok()?;
-        alerts["firing"].as_array().filter(|a| !a.is_empty()).map(drop)
+        alerts["firing"]
+            .as_array()
+            .filter(|a| !a.is_empty())
+            .map(drop)
     })
     .await;
     let mut outputs = read_every_output(addr).await;

@@ -139,15 +139,10 @@ pub(crate) async fn get(
     }
     rec.touch(now);
     if app.config.flavour == Flavour::V3 {
-        // Sliding TTL: the key gets the session's whole TTL again.
+        // Sliding TTL as c584167 does it: `EXPIRE` on the key only. The answer carries the new expiry and access,
+        // but the stored JSON keeps its old `expires_at`, `last_accessed` and `access_count` until the next write.
         rec.expires_at = now + chrono::Duration::seconds(rec.ttl_seconds as i64);
-        app.store
-            .set_ex(
-                &key,
-                &rec.to_redis_value(app.config.flavour),
-                rec.ttl_seconds,
-            )
-            .await?;
+        app.store.expire(&key, rec.ttl_seconds).await?;
     } else {
         save(app, &rec).await?;
     }

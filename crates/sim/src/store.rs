@@ -1,6 +1,6 @@
 //! Where sessions live: a real Redis (`redis` crate, `ConnectionManager`) or an in-memory
 //! stand-in with the same semantics (STRING keys with a TTL, SETs without one). Only the few
-//! commands KATO uses are offered: `SET … EX`, `GET`, `TTL`, `DEL`, `EXISTS`, a key count by
+//! commands KATO uses are offered: `SET … EX`, `GET`, `EXPIRE`, `TTL`, `DEL`, `EXISTS`, a key count by
 //! prefix (SCAN, never KEYS), `SADD`/`SREM`/`SCARD`, and `INFO memory`.
 //!
 //! The memory store keeps the session data outside the simulated KATO "process", exactly like
@@ -48,6 +48,18 @@ impl Store {
                 r.query(redis::cmd("SET").arg(key).arg(value).arg("EX").arg(ttl))
                     .await
             }
+        }
+    }
+
+    /// `EXPIRE key ttl`: a new TTL for an existing key, its value untouched (KATO 3.x's sliding expiry).
+    pub(crate) async fn expire(&self, key: &str, ttl: u64) -> Result<(), SimError> {
+        let ttl = ttl.max(1);
+        match self {
+            Store::Memory(m) => {
+                m.expire(key, Duration::from_secs(ttl));
+                Ok(())
+            }
+            Store::Redis(r) => r.query(redis::cmd("EXPIRE").arg(key).arg(ttl)).await,
         }
     }
 
@@ -223,6 +235,16 @@ impl MemoryStore {
         inner
             .strings
             .insert(key.to_string(), (value.to_string(), now + ttl));
+    }
+
+    fn expire(&self, key: &str, ttl: Duration) {
+        let now = Instant::now();
+        let mut inner = self.lock();
+        if let Some((_, exp)) = inner.strings.get_mut(key)
+            && *exp > now
+        {
+            *exp = now + ttl;
+        }
     }
 
     /// Redis `TTL` semantics: -2 missing, else remaining seconds rounded to nearest.

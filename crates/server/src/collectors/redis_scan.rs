@@ -127,6 +127,26 @@ fn parse(key: &str, value: &redis::Value, pttl: &redis::Value) -> Option<Session
     Some(record_from_json(&id_from_key, text, ttl_ms))
 }
 
+/// One session's stored JSON and its record (expiry and last touch from the key's TTL), read with `GET` and
+/// `PTTL`, which never slide KATO's TTL; `None` when the key does not exist.
+pub async fn read_one<C: redis::aio::ConnectionLike>(
+    conn: &mut C,
+    id: &str,
+) -> redis::RedisResult<Option<(Value, SessionRecord)>> {
+    let key = format!("{SESSION_PREFIX}{id}");
+    let (value, pttl): (Option<String>, i64) = redis::pipe()
+        .cmd("GET")
+        .arg(&key)
+        .cmd("PTTL")
+        .arg(&key)
+        .query_async(conn)
+        .await?;
+    Ok(value.map(|text| {
+        let record = record_from_json(id, &text, Some(pttl));
+        (serde_json::from_str(&text).unwrap_or(Value::Null), record)
+    }))
+}
+
 /// Builds a record from KATO's stored JSON; a value that is not JSON still yields a record with its id, so an
 /// odd session is shown rather than hidden.
 pub fn record_from_json(id: &str, text: &str, ttl_ms: Option<i64>) -> SessionRecord {
@@ -136,8 +156,26 @@ pub fn record_from_json(id: &str, text: &str, ttl_ms: Option<i64>) -> SessionRec
             .and_then(Value::as_str)
             .and_then(parse_timestamp)
     };
-    let expires_at = time("expires_at")
-        .or_else(|| ttl_ms.map(|ms| Utc::now() + chrono::Duration::milliseconds(ms)));
+    // The key's TTL is the truth: KATO 3.x slides it on every access without rewriting the JSON's `expires_at`
+    // and `last_accessed`. The session's own TTL setting (`ttl_seconds` in the JSON) minus what is left of it
+    // tells when it was last touched.
+    let now = Utc::now();
+    let remaining = ttl_ms
+        .filter(|ms| *ms >= 0)
+        .map(chrono::Duration::milliseconds);
+    let expires_at = remaining
+        .map(|left| now + left)
+        .or_else(|| time("expires_at"));
+    let touched = remaining
+        .zip(json.get("ttl_seconds").and_then(Value::as_i64))
+        .and_then(|(left, configured)| {
+            let since = chrono::Duration::seconds(configured) - left;
+            (since >= chrono::Duration::zero()).then(|| now - since)
+        });
+    let last_accessed = match (time("last_accessed"), touched) {
+        (Some(stored), Some(touched)) => Some(stored.max(touched)),
+        (stored, touched) => stored.or(touched),
+    };
     SessionRecord {
         session_id: json
             .get("session_id")
@@ -150,7 +188,7 @@ pub fn record_from_json(id: &str, text: &str, ttl_ms: Option<i64>) -> SessionRec
             .map(str::to_owned),
         created_at: time("created_at"),
         expires_at,
-        last_accessed: time("last_accessed"),
+        last_accessed,
         access_count: json.get("access_count").and_then(Value::as_u64),
         ttl_seconds: ttl_ms.map(|ms| (ms + 999) / 1000),
         stm_length: json.get("stm").and_then(Value::as_array).map(Vec::len),
@@ -178,9 +216,19 @@ mod tests {
             "expires_at": "2026-11-22T04:57:47.504347+00:00", "stm": [["a"], ["b"]], "access_count": 11, "metadata": {"x": 1}}"#;
         let r = record_from_json("session-1", text, Some(3_582_507));
         assert_eq!(r.node_id.as_deref(), Some("planner"));
+        // Expiry from the key's TTL, not the JSON's stale `expires_at`.
+        let left = r.expires_at.unwrap() - Utc::now();
+        assert!((3_570..=3_583).contains(&left.num_seconds()), "{left}");
         assert_eq!(r.stm_length, Some(2));
         assert_eq!(r.ttl_seconds, Some(3583));
         assert_eq!(r.access_count, Some(11));
+        // KATO 3.x slid the TTL (the key has 3,590 s of its 3,600 left) but left the JSON as it was an hour ago.
+        let stale = r#"{"session_id": "session-3", "ttl_seconds": 3600, "last_accessed": "2020-01-01T00:00:00+00:00",
+            "expires_at": "2020-01-01T01:00:00+00:00"}"#;
+        let r = record_from_json("session-3", stale, Some(3_590_000));
+        let since = Utc::now() - r.last_accessed.unwrap();
+        assert!((9..=11).contains(&since.num_seconds()), "{since}");
+        assert!(r.expires_at.unwrap() > Utc::now());
         let odd = record_from_json("session-2", "not json", None);
         assert_eq!(odd.session_id, "session-2");
     }

@@ -97,6 +97,8 @@ pub async fn run(
         truncated: false,
     };
     let (done_tx, mut done_rx) = mpsc::channel::<ScanDone>(1);
+    // A pushed session's key, read at once: its TTL and expiry without waiting for the next scan.
+    let (fetched_tx, mut fetched_rx) = mpsc::channel::<SessionRecord>(64);
     let mut conn: Option<ConnectionManager> = None;
     let mut scanning = false;
     let mut timer = tokio::time::interval(every);
@@ -140,9 +142,17 @@ pub async fn run(
                 task.publish_state().await;
             }
             input = inputs.recv() => match input {
-                Some(input) => task.on_input(input).await,
+                Some(input) => {
+                    if let (Some(id), Some(manager)) = (task.on_input(input).await, conn.clone()) {
+                        tokio::spawn(fetch_one(manager, id, fetched_tx.clone()));
+                    }
+                }
                 None => return,
             },
+            Some(record) = fetched_rx.recv() => {
+                task.registry.refresh(record);
+                task.publish_state().await;
+            }
         }
     }
 }
@@ -169,8 +179,18 @@ async fn scan_with(
     Ok((scan, manager))
 }
 
+/// Reads one session's key (`GET` + `PTTL`) for the task.
+async fn fetch_one(mut manager: ConnectionManager, id: String, to: mpsc::Sender<SessionRecord>) {
+    let read = redis_scan::read_one(&mut manager, &id);
+    if let Ok(Ok(Some((_, record)))) = tokio::time::timeout(Duration::from_secs(3), read).await {
+        let _ = to.send(record).await;
+    }
+}
+
 impl Task {
-    async fn on_input(&mut self, input: SessionInput) {
+    /// Handles an input; returns the id of a session to read from Redis (one KATO just announced).
+    async fn on_input(&mut self, input: SessionInput) -> Option<String> {
+        let mut fetch = None;
         let now = Utc::now();
         match input {
             SessionInput::KatoEvent(KatoEvent::SessionCreated { timestamp, data }) => {
@@ -181,6 +201,7 @@ impl Task {
                 );
                 let change = self.registry.apply_created(record, now);
                 self.publish_changes(change.into_iter().collect()).await;
+                fetch = Some(data.session_id.clone());
             }
             SessionInput::KatoEvent(KatoEvent::SessionDestroyed { data, .. }) => {
                 let reason = data
@@ -195,14 +216,14 @@ impl Task {
                 );
                 self.publish_changes(change.into_iter().collect()).await;
             }
-            SessionInput::KatoEvent(_) => return,
+            SessionInput::KatoEvent(_) => return None,
             SessionInput::EventsState(None) => self.events_source = SourceState::Ok,
             SessionInput::EventsState(Some(reason)) => {
                 self.events_source = self.events_source.failed(reason, now)
             }
             SessionInput::KatoCount(count) => {
                 if count == self.kato_count {
-                    return;
+                    return None;
                 }
                 self.kato_count = count;
             }
@@ -217,6 +238,7 @@ impl Task {
             }
         }
         self.publish_state().await;
+        fetch
     }
 
     async fn publish_changes(&mut self, changes: Vec<SessionChange>) {

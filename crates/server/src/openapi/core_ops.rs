@@ -166,7 +166,7 @@ pub const OPS: &[Op] = &[
         "/api/v1/sessions/count",
         "sessions",
         "Active session count",
-        "`{\"active_session_count\": N}` from KATO's /metrics (the key KATO really sends).",
+        "`{\"active_session_count\": N, \"source\": \"redis\"|\"kato\", \"kato_active_session_count\": M}`: N is the live sessions in Redis while it is readable (KATO 3.x's own count lags 5 s and keeps TTL-expired sessions), else KATO's count; M is KATO's figure.",
         &[],
         Upstream::Remote,
     ),

@@ -8,13 +8,16 @@ use axum::{
     http::HeaderMap,
 };
 use kato_dashboard_core::{kato::KatoGeneration, sessions::SessionRecord, time::rfc3339};
-use kato_dashboard_kato::SessionExistence;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::{
-    auth::require_admin, collectors::redis_scan::SESSION_PREFIX,
-    collectors::sessions::SessionInput, error::ApiError, extract::ApiQuery, state::AppState,
+    auth::require_admin,
+    collectors::redis_scan::{self, SESSION_PREFIX},
+    collectors::sessions::SessionInput,
+    error::ApiError,
+    extract::ApiQuery,
+    state::AppState,
 };
 
 /// Query of the list.
@@ -163,7 +166,9 @@ fn row(r: &SessionRecord) -> Value {
     })
 }
 
-/// Reads KATO's stored session JSON from Redis: `Ok(None)` when the key does not exist.
+/// Reads KATO's stored session from Redis (`GET` + `PTTL`, which never slide its TTL): the stored JSON with
+/// `ttl_seconds` (left), `expires_at` and `last_accessed` taken from the key's TTL, and the session's own TTL
+/// setting as `ttl_configured_seconds`. `Ok(None)` when the key does not exist.
 async fn from_redis(state: &AppState, id: &str) -> Result<Option<Value>, ApiError> {
     let Some(client) = &state.redis else {
         return Err(ApiError::Unavailable {
@@ -174,19 +179,21 @@ async fn from_redis(state: &AppState, id: &str) -> Result<Option<Value>, ApiErro
     let timeout = state.config.kato_timeout();
     let read = async {
         let mut conn = client.get_multiplexed_async_connection().await?;
-        redis::cmd("GET")
-            .arg(format!("{SESSION_PREFIX}{id}"))
-            .query_async::<Option<String>>(&mut conn)
-            .await
+        redis_scan::read_one(&mut conn, id).await
     };
     match tokio::time::timeout(timeout, read).await {
-        Ok(Ok(Some(text))) => {
-            serde_json::from_str(&text)
-                .map(Some)
-                .map_err(|e| ApiError::BadGateway {
+        Ok(Ok(Some((mut stored, record)))) => {
+            if !stored.is_object() {
+                return Err(ApiError::BadGateway {
                     upstream: "redis",
-                    reason: format!("session value is not JSON: {e}"),
-                })
+                    reason: "session value is not a JSON object".into(),
+                });
+            }
+            stored["ttl_configured_seconds"] = stored["ttl_seconds"].clone();
+            stored["ttl_seconds"] = json!(record.ttl_seconds);
+            stored["expires_at"] = json!(record.expires_at.map(rfc3339));
+            stored["last_accessed"] = json!(record.last_accessed.map(rfc3339));
+            Ok(Some(stored))
         }
         Ok(Ok(None)) => Ok(None),
         Ok(Err(e)) => Err(ApiError::Unavailable {
@@ -211,16 +218,6 @@ pub async fn detail(
 ) -> Result<Json<Value>, ApiError> {
     match from_redis(&state, &id).await {
         Ok(Some(mut stored)) => {
-            if let Some(r) = state
-                .collected
-                .sessions
-                .borrow()
-                .records
-                .iter()
-                .find(|r| r.session_id == id)
-            {
-                stored["ttl_seconds"] = json!(r.ttl_seconds);
-            }
             stored["source"] = json!("redis");
             Ok(Json(stored))
         }
@@ -237,8 +234,8 @@ pub async fn detail(
     }
 }
 
-/// `GET /sessions/{id}/stm`: the short-term memory from Redis; without Redis, KATO's `/stm` — on v3 only after
-/// `/exists` says the session lives (reading it there extends its TTL, so never for a dead one).
+/// `GET /sessions/{id}/stm`: the short-term memory from Redis; without Redis, KATO's `/stm` on KATO 1.x only
+/// (on 3.x every read through KATO slides the session's TTL: watching must never keep a session alive).
 pub async fn stm(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -252,11 +249,9 @@ pub async fn stm(
             ))
         }
         Ok(None) => Err(not_found(&id)),
-        Err(_) => {
-            if state.kato.detect_generation().await.ok() != Some(KatoGeneration::V1)
-                && matches!(state.kato.session_exists(&id).await?, SessionExistence::Known(e) if !e.exists)
-            {
-                return Err(not_found(&id));
+        Err(redis_error) => {
+            if state.kato.detect_generation().await.ok() != Some(KatoGeneration::V1) {
+                return Err(redis_error);
             }
             let stm = state.kato.session_stm(&id).await?;
             let mut body = serde_json::to_value(stm).unwrap_or(Value::Null);
