@@ -64,13 +64,21 @@ impl KatoClient {
                 redacted(base)
             )));
         }
-        let http = reqwest::Client::builder()
-            .timeout(config.timeout)
-            .connect_timeout(config.connect_timeout.min(config.timeout))
-            .user_agent(concat!("kato-dashboard/", env!("CARGO_PKG_VERSION")))
-            .tcp_nodelay(true)
+        let builder = || {
+            reqwest::Client::builder()
+                .timeout(config.timeout)
+                .connect_timeout(config.connect_timeout.min(config.timeout))
+                .user_agent(concat!("kato-dashboard/", env!("CARGO_PKG_VERSION")))
+                .tcp_nodelay(true)
+        };
+        let client_error =
+            |e: reqwest::Error| KatoError::InvalidRequest(format!("HTTP client: {e}"));
+        let http = builder().build().map_err(client_error)?;
+        // Validated once here, so building a one-connection client per worker sample cannot fail later.
+        builder()
+            .pool_max_idle_per_host(1)
             .build()
-            .map_err(|e| KatoError::InvalidRequest(format!("HTTP client: {e}")))?;
+            .map_err(client_error)?;
         Ok(Self {
             inner: Arc::new(Inner {
                 http,
@@ -155,9 +163,52 @@ impl KatoClient {
         shown: &str,
         target: Target<'_>,
     ) -> Result<Value, KatoError> {
-        let mut response = self
-            .inner
-            .http
+        self.fetch_value_via(&self.inner.http, method, url, shown, target)
+            .await
+    }
+
+    /// `GET /health` then `GET /metrics` on one new connection, so both come from the same KATO worker process:
+    /// its uptime tells which worker the counters belong to. Both calls are counted.
+    pub async fn sample_worker(&self) -> (Result<Value, KatoError>, Result<Value, KatoError>) {
+        let config = &self.inner.config;
+        let one = reqwest::Client::builder()
+            .timeout(config.timeout)
+            .connect_timeout(config.connect_timeout.min(config.timeout))
+            .user_agent(concat!("kato-dashboard/", env!("CARGO_PKG_VERSION")))
+            .tcp_nodelay(true)
+            .pool_max_idle_per_host(1)
+            .build()
+            .unwrap_or_else(|_| self.inner.http.clone());
+        let mut out = Vec::with_capacity(2);
+        for path in ["/health", "/metrics"] {
+            let result = match crate::path::resolve_raw(self.base_url(), path) {
+                Ok(url) => {
+                    self.fetch_value_via(&one, Method::GET, url, path, Target::Plain)
+                        .await
+                }
+                Err(e) => Err(e),
+            };
+            self.record(&result);
+            out.push(result);
+        }
+        let metrics = out
+            .pop()
+            .unwrap_or_else(|| Err(KatoError::InvalidRequest("no answer".into())));
+        let health = out
+            .pop()
+            .unwrap_or_else(|| Err(KatoError::InvalidRequest("no answer".into())));
+        (health, metrics)
+    }
+
+    async fn fetch_value_via(
+        &self,
+        http: &reqwest::Client,
+        method: Method,
+        url: Url,
+        shown: &str,
+        target: Target<'_>,
+    ) -> Result<Value, KatoError> {
+        let mut response = http
             .request(method, url)
             .header(reqwest::header::ACCEPT, "application/json")
             .send()

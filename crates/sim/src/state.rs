@@ -102,10 +102,19 @@ impl Shared {
     /// Resets every worker as a process restart does; the new processes start at `started`.
     pub(crate) fn reset_workers(&self, started: f64) {
         for w in &self.workers {
-            *w.lock() = WorkerState::new(started);
+            *w.lock() = WorkerState::new(worker_started(started, w.index));
         }
     }
 }
+
+/// When worker `index` of a KATO started at `started` came up: uvicorn starts its workers one after the other, so
+/// each process has its own start time (and uptime), as in the four-worker recording.
+fn worker_started(started: f64, index: usize) -> f64 {
+    started + index as f64 * WORKER_START_STEP_SECONDS
+}
+
+/// Time between two workers' starts.
+const WORKER_START_STEP_SECONDS: f64 = 0.4;
 
 /// One simulated worker process.
 pub(crate) struct Worker {
@@ -121,7 +130,7 @@ impl Worker {
         Worker {
             index,
             events,
-            state: Mutex::new(WorkerState::new(started)),
+            state: Mutex::new(WorkerState::new(worker_started(started, index))),
         }
     }
 

@@ -22,6 +22,7 @@ pub mod lenient;
 pub mod metrics;
 pub mod pools;
 pub mod processors;
+pub mod request_rate;
 pub mod service;
 pub mod session;
 pub mod session_ops;

@@ -1,6 +1,7 @@
 //! KATO collectors, each its own task with its own cadence:
-//! - `/metrics` every `KATO_METRICS_INTERVAL_SECONDS` (2 s): the `metrics` topic, KATO's JSON unchanged plus a
-//!   `derived` object (true error rate, requests/s from counter deltas, reachability, restarts);
+//! - `/metrics` every `KATO_METRICS_INTERVAL_SECONDS` (2 s; on KATO 3.x at least 5 s, its cache time): the
+//!   `metrics` topic, KATO's JSON unchanged plus a `derived` object (true error rate, requests/s from counter
+//!   deltas over KATO's own timestamps, per worker ([`RequestRate`]), reachability, restarts);
 //! - `/health` and `/stats?minutes=1` every `KATO_STATS_INTERVAL_SECONDS` (10 s): KATO's status and uptime, the
 //!   true error rate from the request-duration series (KATO's own `error_rate` is always 0), restart detection.
 //!
@@ -17,6 +18,7 @@ use kato_dashboard_core::{
         KatoGeneration,
         error_rate::{RequestErrorRate, stats_error_rate},
         metrics::Metrics,
+        request_rate::RequestRate,
         service::Health,
     },
     protocol::{ServerMsg, Topic},
@@ -31,6 +33,9 @@ use tokio_util::sync::CancellationToken;
 use super::sessions::SessionInput;
 use crate::hub::HubHandle;
 use crate::metrics::CollectorStats;
+
+/// How long KATO 3.x caches `/metrics` in each worker; it is never polled faster.
+const KATO_V3_METRICS_CACHE_SECONDS: u64 = 5;
 
 /// Window of the true error rate.
 const ERROR_RATE_WINDOW_SECONDS: i64 = 60;
@@ -73,11 +78,11 @@ pub fn restarted(previous_seen: DateTime<Utc>, seen: DateTime<Utc>, uptime_secon
     started > previous_seen + chrono::Duration::milliseconds(500)
 }
 
-/// Requests per second between two readings of KATO's cumulative counter; `None` across a reset.
-pub fn request_rate(previous: (f64, Instant), current: (f64, Instant)) -> Option<f64> {
-    let elapsed = current.1.checked_duration_since(previous.1)?.as_secs_f64();
-    let delta = current.0 - previous.0;
-    (elapsed > 0.0 && delta >= 0.0).then(|| delta / elapsed)
+/// When the KATO process that answered `/health` started: its timestamp minus its uptime.
+fn worker_start(health: &Value) -> Option<DateTime<Utc>> {
+    let health: Health = serde_json::from_value(health.clone()).ok()?;
+    let uptime = chrono::Duration::milliseconds((health.uptime_seconds? * 1000.0) as i64);
+    Some(health.timestamp? - uptime)
 }
 
 /// The `/health` + `/stats` task.
@@ -158,42 +163,48 @@ pub async fn run_metrics(
     stats: Arc<CollectorStats>,
     cancel: CancellationToken,
 ) {
-    let mut timer = tokio::time::interval(every);
-    timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut source = SourceState::Unavailable {
         reason: "not polled yet".into(),
         since: Utc::now(),
     };
-    let mut previous: Option<(f64, Instant)> = None;
+    let mut rates = RequestRate::default();
     let mut last_ok: Option<DateTime<Utc>> = None;
     let mut reachable: Option<bool> = None;
+    let mut first = true;
     loop {
+        // KATO 3.x caches /metrics for 5 s per worker: polling faster only reads the same answer again.
+        let wait = if slow.borrow().generation == KatoGeneration::V3 {
+            every.max(Duration::from_secs(KATO_V3_METRICS_CACHE_SECONDS))
+        } else {
+            every
+        };
         tokio::select! {
             () = cancel.cancelled() => return,
-            _ = timer.tick() => {}
+            () = tokio::time::sleep(if first { Duration::ZERO } else { wait }) => {}
         }
+        first = false;
         let now = Utc::now();
         let started = Instant::now();
-        let result = kato.get_json("/metrics").await;
+        // A new connection per poll, so the samples reach every worker of a multi-worker KATO; /health on the same
+        // connection names the worker (its start time).
+        let (health, result) = kato.sample_worker().await;
+        let worker = health.ok().and_then(|h| worker_start(&h));
         stats.kato_metrics.record(started.elapsed(), result.is_ok());
         let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
         let (mut value, count, rate) = match result {
             Ok(raw) => {
                 let typed: Metrics = serde_json::from_value(raw.clone()).unwrap_or_default();
-                let total = typed.performance.as_ref().map(|p| p.total_requests);
-                let current = total.map(|t| (t, Instant::now()));
-                let rate = match (previous, current) {
-                    (Some(p), Some(c)) => request_rate(p, c),
-                    _ => None,
-                };
-                previous = current;
+                // KATO's own timestamp, not this poll's clock (a cached answer repeats it).
+                if let (Some(ts), Some(p)) = (typed.timestamp, typed.performance.as_ref()) {
+                    rates.observe(worker, ts, p.total_requests, now);
+                }
                 source = SourceState::Ok;
                 last_ok = Some(now);
-                (raw, typed.active_sessions(), rate)
+                (raw, typed.active_sessions(), rates.rate(now))
             }
             Err(e) => {
                 source = source.failed(e.to_string(), now);
-                previous = None;
+                rates.reset();
                 (json!({ "error": e.to_string() }), None, None)
             }
         };
@@ -215,7 +226,7 @@ pub async fn run_metrics(
             &source,
             &slow.borrow(),
             &kato,
-            rate,
+            (rate, rates.workers_seen(now)),
             latency_ms,
             last_ok,
             now,
@@ -236,7 +247,7 @@ fn derived(
     source: &SourceState,
     slow: &SlowState,
     kato: &KatoClient,
-    rate: Option<f64>,
+    (rate, workers): (Option<f64>, usize),
     latency_ms: f64,
     last_ok: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
@@ -250,6 +261,8 @@ fn derived(
         "poll_latency_ms": (latency_ms * 10.0).round() / 10.0,
         "generation": slow.generation.as_str(),
         "requests_per_second": rate.map(|r| (r * 100.0).round() / 100.0),
+        // KATO processes whose counters the rate sums (KATO 3.x runs 4 workers, each with its own counters).
+        "rate_workers_seen": workers,
         "error_rate": slow.error_rate.and_then(|e| e.rate()),
         "error_rate_window_seconds": ERROR_RATE_WINDOW_SECONDS,
         "error_rate_requests": slow.error_rate.map(|e| e.requests),
@@ -281,14 +294,5 @@ mod tests {
         assert!(!restarted(t(100), t(110), 112.0));
         // Another worker of a multi-worker KATO, started a second after the first: not a restart.
         assert!(!restarted(t(100), t(110), 109.0));
-    }
-
-    #[test]
-    fn request_rate_survives_counter_resets() {
-        let t0 = Instant::now();
-        let t1 = t0 + Duration::from_secs(2);
-        assert_eq!(request_rate((10.0, t0), (30.0, t1)), Some(10.0));
-        assert_eq!(request_rate((10.0, t0), (3.0, t1)), None);
-        assert_eq!(request_rate((10.0, t1), (30.0, t0)), None);
     }
 }

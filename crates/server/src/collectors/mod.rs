@@ -107,15 +107,44 @@ async fn forward_events(
             return;
         }
     };
-    let mut updates = EventListener::spawn(url, cancel.clone());
-    while let Some(update) = updates.recv().await {
+    // Several connections: KATO 3.x's workers each broadcast only to their own clients. Each connection lands on
+    // one worker, so several reach more of them; the sessions registry takes each change once, and what no
+    // connection hears is found by the Redis reconciliation within SESSION_RECONCILE_INTERVAL_SECONDS.
+    let (merged_tx, mut merged) = mpsc::channel::<(usize, ListenerUpdate)>(256);
+    for i in 0..EVENT_CONNECTIONS {
+        let mut updates = EventListener::spawn(url.clone(), cancel.clone());
+        let tx = merged_tx.clone();
+        tokio::spawn(async move {
+            while let Some(update) = updates.recv().await {
+                if tx.send((i, update)).await.is_err() {
+                    return;
+                }
+            }
+        });
+    }
+    drop(merged_tx);
+    let mut connected = [false; EVENT_CONNECTIONS];
+    while let Some((i, update)) = merged.recv().await {
+        let was = connected.iter().any(|c| *c);
         let input = match update {
-            ListenerUpdate::Connected => SessionInput::EventsState(None),
-            ListenerUpdate::Event(event) => SessionInput::KatoEvent(event),
-            ListenerUpdate::Disconnected { reason } => SessionInput::EventsState(Some(reason)),
+            ListenerUpdate::Event(event) => Some(SessionInput::KatoEvent(event)),
+            ListenerUpdate::Connected => {
+                connected[i] = true;
+                (!was).then_some(SessionInput::EventsState(None))
+            }
+            ListenerUpdate::Disconnected { reason } => {
+                connected[i] = false;
+                (was && !connected.iter().any(|c| *c))
+                    .then_some(SessionInput::EventsState(Some(reason)))
+            }
         };
-        if sessions.send(input).await.is_err() {
+        if let Some(input) = input
+            && sessions.send(input).await.is_err()
+        {
             return;
         }
     }
 }
+
+/// Connections to KATO's `/ws/events` (KATO 3.x's default worker count).
+const EVENT_CONNECTIONS: usize = 4;
