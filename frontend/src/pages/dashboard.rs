@@ -98,6 +98,31 @@ pub fn Dashboard() -> impl IntoView {
             None => String::new(),
         })
     };
+    // KATO 3.x runs several worker processes, each with its own counters: the rate is their sum, the request
+    // total, latency and processors are one worker's (the one that answered the last poll).
+    let rps_sub = move || {
+        let Some(v) = view() else {
+            return String::new();
+        };
+        let total = v
+            .total_requests
+            .map(format::int)
+            .unwrap_or_else(|| DASH.into());
+        match v.rate_workers {
+            Some(n) if n > 1.0 => format!(
+                "Σ over {} KATO workers · one worker counted {total}",
+                format::int(n)
+            ),
+            _ => format!("{total} requests in total"),
+        }
+    };
+    let per_worker = move |text: &str| {
+        if with_view(|v| v.rate_workers).is_some_and(|n| n > 1.0) {
+            format!("{text} · one worker's figure")
+        } else {
+            text.to_string()
+        }
+    };
     let err_tone = move || match with_view(|v| v.error_rate) {
         Some(r) if r >= 0.05 => "bad",
         Some(r) if r >= 0.01 => "warn",
@@ -197,16 +222,16 @@ pub fn Dashboard() -> impl IntoView {
                     value=Signal::derive(sessions_value) sub=Signal::derive(sessions_sub)/>
                 <StatCard label="Requests / s" icon=Icon::Pulse testid="rps"
                     value=Signal::derive(move || opt(with_view(|v| v.requests_per_second), format::per_second))
-                    sub=Signal::derive(move || with_view(|v| v.total_requests).map(|t| format!("{} requests in total", format::int(t))).unwrap_or_default())/>
+                    sub=Signal::derive(rps_sub)/>
                 <StatCard label="Error rate" icon=Icon::Alert testid="error-rate" tone=Signal::derive(err_tone)
                     value=Signal::derive(move || opt(with_view(|v| v.error_rate), format::fraction_percent))
                     sub=Signal::derive(err_sub)/>
                 <StatCard label="Latency" icon=Icon::Clock testid="latency"
                     value=Signal::derive(move || opt(with_view(|v| v.latency_ms), format::millis))
-                    sub=Signal::derive(|| "mean response time".to_string())/>
+                    sub=Signal::derive(move || per_worker("mean response time"))/>
                 <StatCard label="Processors" icon=Icon::Cpu testid="processors"
                     value=Signal::derive(move || opt(with_view(|v| v.processors), format::int))
-                    sub=Signal::derive(move || with_view(|v| v.max_processors).map(|m| format!("of {} allowed", format::int(m))).unwrap_or_default())/>
+                    sub=Signal::derive(move || with_view(|v| v.max_processors).map(|m| per_worker(&format!("of {} allowed", format::int(m)))).unwrap_or_default())/>
             </div>
             <section class="charts-head">
                 <h2 class="section-title">"Last minutes"</h2>

@@ -219,7 +219,7 @@ pub fn Sessions() -> impl IntoView {
                                 {sort_header(SortKey::CreatedAt, "Created")}
                                 {sort_header(SortKey::ExpiresAt, "Expires in")}
                                 {sort_header(SortKey::LastActive, "Last active")}
-                                <th class="num-col">"Accesses"</th>
+                                <th class="num-col" title="As KATO counts them: every access on KATO 1.x; on 3.x only the accesses that changed the session (a read only extends its TTL, so it is not counted)">"Accesses"</th>
                                 <th class="num-col">"STM"</th>
                                 <Show when=move || settings.is_admin()><th><span class="sr-only">"Actions"</span></th></Show>
                             </tr>

@@ -28,8 +28,10 @@ pub struct MetricsView {
     pub uptime_s: Option<f64>,
     /// Sessions KATO counts (the `sessions` topic's merged count is better when present).
     pub active_sessions: Option<f64>,
-    /// Requests per second from the counter's delta (null across restarts).
+    /// Requests per second from the counter's delta (null across restarts), summed over KATO's workers.
     pub requests_per_second: Option<f64>,
+    /// KATO worker processes the rate sums (KATO 3.x runs several, each with its own counters).
+    pub rate_workers: Option<f64>,
     /// KATO's request counter.
     pub total_requests: Option<f64>,
     /// The true error rate, a fraction 0..1.
@@ -95,6 +97,7 @@ impl MetricsView {
             uptime_s: num(v, "derived.kato_uptime_seconds"),
             active_sessions: num(v, "sessions.active"),
             requests_per_second: num(v, "derived.requests_per_second"),
+            rate_workers: num(v, "derived.rate_workers_seen"),
             total_requests: num(v, "performance.total_requests"),
             error_rate: num(v, "derived.error_rate"),
             error_rate_window_s: num(v, "derived.error_rate_window_seconds"),

@@ -263,7 +263,8 @@ fn derived(
         "requests_per_second": rate.map(|r| (r * 100.0).round() / 100.0),
         // KATO processes whose counters the rate sums (KATO 3.x runs 4 workers, each with its own counters).
         "rate_workers_seen": workers,
-        "error_rate": slow.error_rate.and_then(|e| e.rate()),
+        // While KATO does not answer, its last error rate is not a current figure: none, like the other cards.
+        "error_rate": slow.error_rate.and_then(|e| e.rate()).filter(|_| source.is_ok()),
         "error_rate_window_seconds": ERROR_RATE_WINDOW_SECONDS,
         "error_rate_requests": slow.error_rate.map(|e| e.requests),
         "error_rate_failed": slow.error_rate.map(|e| e.failed),
