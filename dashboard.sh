@@ -60,6 +60,7 @@ ensure_test_deps() {
   ensure_pkgs python3:python3
   dpkg -s python3-venv >/dev/null 2>&1 || ensure_pkgs __python3_venv__:python3-venv
   ensure_nx27017
+  ensure_chdb
 }
 
 # ensure_nx27017 — the venv the MongoDB test fixture uses (crates/testkit/src/mongo.rs; same path, same pin).
@@ -69,6 +70,17 @@ ensure_nx27017() {
   say "installing nx-27017 (MongoDB wire-protocol test server) into $venv"
   [ -x "$venv/bin/pip" ] || python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet "nx-27017==0.8.1"
+}
+
+# ensure_chdb — ClickHouse for the KATO 3.x browser tests: chDB (the ClickHouse engine, PyPI) in the same venv,
+# behind ClickHouse's HTTP interface (crates/testkit/src/clickhouse.rs; same path, same pin as KATO's recordings).
+ensure_chdb() {
+  local venv="${KATO_TEST_VENV:-$HOME/.cache/kato-dashboard/venv}"
+  [ "$("$venv/bin/python" -c "import importlib.metadata as m; print(m.version('chdb'))" 2>/dev/null)" = "4.4.0" ] \
+    && return 0
+  say "installing chdb (the ClickHouse engine, for the KATO 3.x browser tests) into $venv"
+  [ -x "$venv/bin/pip" ] || python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet "chdb==4.4.0"
 }
 
 # --- web app (frontend/) -----------------------------------------------------------------------------------------
@@ -455,6 +467,43 @@ cmd_test() {
   fi
 }
 
+# cmd_test_real_kato [checker options] — the dashboard against the real KATO, both generations (run by hand, not in CI;
+# docs/real-kato.md). KATO_SRC_DIR names KATO's source folder (its archives and setup.sh/start.sh/stop.sh); its
+# setup.sh makes the trees and venvs once into $REAL_KATO_CACHE. The checker (tests/real-kato) runs everything on
+# free loopback ports in its own temporary WORK folder, bounded in time, and exits 0 only if every check passed.
+REAL_KATO_CACHE="${REAL_KATO_CACHE:-$HOME/.cache/kato-dashboard/real-kato}"
+cmd_test_real_kato() {
+  [ -n "${KATO_SRC_DIR:-}" ] || die "KATO_SRC_DIR is not set: point it at the folder with KATO's source archives and \
+launchers (setup.sh, start.sh, stop.sh; on the project machines ../shared/kato-real beside this clone)"
+  local src f
+  src="$(cd "$KATO_SRC_DIR" 2>/dev/null && pwd)" || die "KATO_SRC_DIR=$KATO_SRC_DIR is not a folder"
+  for f in setup.sh start.sh stop.sh run_kato_d1391ac.py run_kato_c584167.py kato-d1391ac.tar.gz kato-c584167.tar.gz; do
+    [ -f "$src/$f" ] || die "KATO_SRC_DIR=$src is not KATO's source folder: it has no $f"
+  done
+  ensure_rust
+  ensure_pkgs redis-server:redis-server redis-cli:redis-tools curl:curl python3:python3
+  dpkg -s python3-venv >/dev/null 2>&1 || ensure_pkgs __python3_venv__:python3-venv
+  # setup.sh skips what exists; a venv whose install broke off is made again.
+  local c import
+  for c in d1391ac c584167; do
+    import="import fastapi, uvicorn, redis, qdrant_client, $([ "$c" = d1391ac ] && echo mongomock || echo chdb)"
+    if [ -x "$REAL_KATO_CACHE/venv-$c/bin/python" ] && ! "$REAL_KATO_CACHE/venv-$c/bin/python" -c "$import" 2>/dev/null; then
+      warn "the KATO $c venv in $REAL_KATO_CACHE is incomplete: making it again"
+      rm -rf "$REAL_KATO_CACHE/venv-$c"
+    fi
+  done
+  if [ ! -x "$REAL_KATO_CACHE/venv-d1391ac/bin/python" ] || [ ! -x "$REAL_KATO_CACHE/venv-c584167/bin/python" ]; then
+    say "preparing the real KATO (trees and venvs) in $REAL_KATO_CACHE (once; a few minutes)"
+  fi
+  WORK="$REAL_KATO_CACHE" bash "$src/setup.sh" >/dev/null
+  # The dashboard exactly as `build` makes it (same packages, so the same features), the checker on its own.
+  say "building kato-dashboard (as ./dashboard.sh build does) and the checker (release)"
+  cargo build --release -p kato-dashboard-server -p kato-dashboard-sim -p kato-dashboard-testkit --bins
+  cargo build --release -p kato-dashboard-real-kato
+  say "checking the dashboard against the real KATO from $src"
+  "$(bin kato-real-check)" --kato-src "$src" --cache "$REAL_KATO_CACHE" --dashboard-bin "$(bin kato-dashboard)" "$@"
+}
+
 usage() {
   cat <<EOF
 usage: ./dashboard.sh <command>
@@ -472,6 +521,9 @@ usage: ./dashboard.sh <command>
   build-web       build only the web app (frontend/dist), when a source changed
   clean           stop, remove run state and the built web app
   test            install what the tests need, then fmt, clippy, the wasm32 check and every test
+  test-real-kato  by hand, not in CI: the dashboard against the real KATO 1.x and 3.x, end to end, on private
+                  loopback ports; KATO_SRC_DIR must name KATO's source folder (docs/real-kato.md); prints a
+                  PASS/FAIL table, exit 0 only if every check passed (options: --only v1|v3, --keep-work)
   help            this text
 
   --docker        with demo/start/stop/restart/status/logs/build/clean: the same through docker compose
@@ -515,6 +567,7 @@ case "${1:-help}" in
   build-web) build_frontend ;;
   clean) cmd_clean ;;
   test) cmd_test ;;
+  test-real-kato) shift; cmd_test_real_kato "$@" ;;
   help|-h|--help) usage ;;
   *) usage; exit 2 ;;
 esac

@@ -1,12 +1,14 @@
-//! REST client of the database browsers (`/api/v1/databases/…`): MongoDB, Qdrant, Redis and the `features`
-//! answer. Bodies stay `serde_json::Value`: the pages show documents, payloads and values as they are, and the
-//! shapes are the server's (see `docs/databases.md`). Every call sends the admin token when there is one, so
+//! REST client of the database browsers (`/api/v1/databases/…`): MongoDB, KATO 3.x's knowledge bases
+//! (ClickHouse + Redis + Qdrant), Qdrant, Redis and the `features` answer (read by [`Features::from_json`]).
+//! Bodies stay `serde_json::Value`: the pages show documents, payloads and values as they are, and the shapes are
+//! the server's (see `docs/databases.md`). Every call sends the admin token when there is one, so
 //! `features` can say whether this browser may change anything.
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde_json::Value;
 
 use crate::api::ApiError;
+pub use crate::state::kb::Features;
 pub use crate::state::sessions::encode_component as enc;
 
 const BASE: &str = "/api/v1/databases";
@@ -91,38 +93,7 @@ pub fn query(pairs: &[(&str, String)]) -> String {
     }
 }
 
-/// What the browsers may do for this user (`GET /databases/features`).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Features {
-    /// Deletes may be offered: a valid admin token and read-only mode off.
-    pub destructive_allowed: bool,
-    /// Read-only mode is on.
-    pub read_only: bool,
-    /// The token sent is the server's.
-    pub admin: bool,
-    /// Availability per store: `None` = up, `Some(reason)` = down.
-    pub mongodb: Option<Option<String>>,
-    /// Same for Redis.
-    pub redis: Option<Option<String>>,
-}
-
 /// `GET /databases/features`.
 pub async fn features(token: Option<&str>) -> Result<Features, ApiError> {
-    let v = get("/features", token).await?;
-    let store = |name: &str| {
-        v.get(name).map(|s| {
-            if s["available"].as_bool() == Some(true) {
-                None
-            } else {
-                Some(s["reason"].as_str().unwrap_or("unavailable").to_owned())
-            }
-        })
-    };
-    Ok(Features {
-        destructive_allowed: v["destructive_allowed"].as_bool().unwrap_or(false),
-        read_only: v["read_only"].as_bool().unwrap_or(true),
-        admin: v["admin"].as_bool().unwrap_or(false),
-        mongodb: store("mongodb"),
-        redis: store("redis"),
-    })
+    Ok(Features::from_json(&get("/features", token).await?))
 }

@@ -9,7 +9,7 @@ use leptos_router::{
 
 use crate::components::shell::Shell;
 use crate::pages::databases::{
-    DatabasesHome, mongo::MongoPage, qdrant::QdrantPage, redis::RedisPage,
+    DatabasesHome, kb::KnowledgeBasesPage, mongo::MongoPage, qdrant::QdrantPage, redis::RedisPage,
 };
 use crate::pages::{
     alerts::AlertsPage, dashboard::Dashboard, not_found::NotFound, session_detail::SessionDetail,
@@ -47,6 +47,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/alerts") view=AlertsPage/>
                     <Route path=path!("/databases") view=DatabasesHome/>
                     <Route path=path!("/databases/mongodb") view=MongoPage/>
+                    <Route path=path!("/databases/clickhouse") view=KnowledgeBasesPage/>
                     <Route path=path!("/databases/qdrant") view=QdrantPage/>
                     <Route path=path!("/databases/redis") view=RedisPage/>
                 </Routes>

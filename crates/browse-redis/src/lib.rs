@@ -5,12 +5,15 @@
 //! Keys are bytes: every key in an answer carries `key` (UTF-8, lossy) and `key_b64` (exact), and a caller can
 //! address a key either way ([`KeyName`]). Reading never touches expiry: only `TYPE`, `PTTL`, `MEMORY USAGE`
 //! and read commands are used. The connection is opened lazily, with short timeouts, and shared.
+//! [`kato_kb`] reads what KATO 3.x keeps per knowledge base (frequencies, symbols, affinities) and finds a knowledge
+//! base's keys for a delete.
 //! It must not depend on any other dashboard crate.
 
 mod client;
 mod detail;
 mod error;
 mod info;
+pub mod kato_kb;
 mod keys;
 mod scan;
 mod value;

@@ -206,6 +206,25 @@ impl From<kato_dashboard_browse_redis::RedisBrowseError> for ApiError {
     }
 }
 
+impl From<kato_dashboard_browse_clickhouse::ClickHouseBrowseError> for ApiError {
+    fn from(e: kato_dashboard_browse_clickhouse::ClickHouseBrowseError) -> Self {
+        use kato_dashboard_browse_clickhouse::ClickHouseBrowseError as C;
+        match e {
+            C::NotFound(m) => Self::NotFound(m),
+            C::BadRequest(m) => Self::BadRequest(m),
+            C::Forbidden(m) => Self::Forbidden(m),
+            C::Unavailable(reason) => Self::Unavailable {
+                upstream: "clickhouse",
+                reason,
+            },
+            C::Upstream(reason) => Self::BadGateway {
+                upstream: "clickhouse",
+                reason,
+            },
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();

@@ -61,17 +61,19 @@ fn round2(v: f64) -> f64 {
 pub async fn check_all(state: &AppState) -> Vec<(&'static str, UpstreamHealth)> {
     let timeout = state.config.kato_timeout().min(Duration::from_secs(3));
     let qdrant_grpc = state.config.qdrant_grpc();
-    let (kato, redis, mongodb, qdrant) = tokio::join!(
+    let (kato, redis, mongodb, qdrant, clickhouse) = tokio::join!(
         check_kato(state),
         check_redis(state, timeout),
         check_tcp(&state.config.mongo_url, 27017, timeout),
         check_tcp(&qdrant_grpc, 6334, timeout),
+        check_clickhouse(state, timeout),
     );
     let mut out = vec![
         ("kato", kato),
         ("redis", redis),
         ("mongodb", mongodb),
         ("qdrant", qdrant),
+        ("clickhouse", clickhouse),
     ];
     if let Some(docker) = &state.collected.docker {
         out.push(("docker", docker_health(docker)));
@@ -138,6 +140,24 @@ async fn check_redis(state: &AppState, timeout: Duration) -> UpstreamHealth {
         Ok(Err(e)) => UpstreamHealth::down("ping", e.to_string()),
         Err(_) => UpstreamHealth::down(
             "ping",
+            format!("no answer within {:.1} s", timeout.as_secs_f64()),
+        ),
+    }
+}
+
+/// `SELECT version()` over ClickHouse's HTTP interface, with the configured credentials and database.
+async fn check_clickhouse(state: &AppState, timeout: Duration) -> UpstreamHealth {
+    let started = Instant::now();
+    match tokio::time::timeout(timeout, state.clickhouse.ping()).await {
+        Ok(Ok(version)) => {
+            let mut up = UpstreamHealth::up("http", started);
+            up.details
+                .insert("version".into(), serde_json::json!(version));
+            up
+        }
+        Ok(Err(e)) => UpstreamHealth::down("http", e.to_string()),
+        Err(_) => UpstreamHealth::down(
+            "http",
             format!("no answer within {:.1} s", timeout.as_secs_f64()),
         ),
     }

@@ -29,6 +29,8 @@ pub struct AppState {
     pub mongo: kato_dashboard_browse_mongo::MongoBrowser,
     /// Redis browser (connects on first use).
     pub redis_browser: kato_dashboard_browse_redis::RedisBrowser,
+    /// ClickHouse browser for KATO 3.x's patterns (connects on first use).
+    pub clickhouse: kato_dashboard_browse_clickhouse::ClickHouseBrowser,
     /// Qdrant browser over gRPC (connects on first use), or why the configured URL is unusable.
     pub qdrant: Result<kato_dashboard_browse_qdrant::QdrantBrowser, String>,
     /// The hub.
@@ -115,6 +117,14 @@ impl AppState {
         let mongo = kato_dashboard_browse_mongo::MongoBrowser::new(&config.mongo_url)
             .with_databases(crate::config::split_list(&config.mongo_databases));
         let redis_browser = kato_dashboard_browse_redis::RedisBrowser::new(&config.redis_url);
+        let clickhouse = kato_dashboard_browse_clickhouse::ClickHouseBrowser::new(
+            &kato_dashboard_browse_clickhouse::ClickHouseConfig {
+                url: config.clickhouse_url.clone(),
+                database: config.clickhouse_database.clone(),
+                user: config.clickhouse_user.clone(),
+                password: config.clickhouse_password.clone(),
+            },
+        );
         let qdrant = kato_dashboard_browse_qdrant::QdrantBrowser::new(
             kato_dashboard_browse_qdrant::QdrantBrowserConfig {
                 grpc_url: config.qdrant_grpc(),
@@ -133,6 +143,7 @@ impl AppState {
             redis,
             mongo,
             redis_browser,
+            clickhouse,
             qdrant,
             hub,
             history,

@@ -74,7 +74,8 @@ impl io::Write for RedactingWriter<'_> {
     }
 }
 
-/// `INFO` → `info`; a bare level also quiets chatty dependencies one step.
+/// `INFO` → `info`; a bare level also quiets chatty dependencies (the ClickHouse client logs two debug lines per
+/// query; its failures reach the log as the dashboard's own errors).
 fn level_directive(level: &str) -> String {
     let level = level.trim().to_lowercase();
     match level.as_str() {
@@ -85,7 +86,8 @@ fn level_directive(level: &str) -> String {
                 other => other,
             };
             format!(
-                "{level},hyper=warn,h2=warn,tower_http=info,tungstenite=warn,tokio_tungstenite=warn"
+                "{level},hyper=warn,h2=warn,tower_http=info,tungstenite=warn,tokio_tungstenite=warn,\
+                 clickhouse=warn"
             )
         }
         _ => level,

@@ -310,6 +310,7 @@ fn the_binary_serves_the_app_from_its_environment_and_stops_on_sigterm() {
         .env("REDIS_URL", "redis://127.0.0.1:1")
         .env("MONGO_URL", "mongodb://127.0.0.1:1")
         .env("QDRANT_URL", "http://127.0.0.1:1")
+        .env("CLICKHOUSE_URL", "http://127.0.0.1:1")
         .env("DOCKER_ENABLED", "false")
         .current_dir(data.path())
         .stdout(Stdio::null())

@@ -257,6 +257,7 @@ async fn a_low_file_limit_caps_connections_instead_of_starving() {
             ("REDIS_URL", "redis://127.0.0.1:1".into()),
             ("MONGO_URL", "mongodb://127.0.0.1:1".into()),
             ("QDRANT_URL", "http://127.0.0.1:1".into()),
+            ("CLICKHOUSE_URL", "http://127.0.0.1:1".into()),
             ("DOCKER_ENABLED", "false".into()),
             ("DATA_DIR", data.path().display().to_string()),
             ("HTTP_HEADER_TIMEOUT_SECONDS", "3".into()),

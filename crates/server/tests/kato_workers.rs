@@ -91,7 +91,8 @@ async fn rates_restarts_and_session_events_across_four_workers() {
     let mut rates = Vec::new();
     let mut workers_seen = 0;
     let mut restarts = Vec::new();
-    while started.elapsed() < 28 * SEC {
+    let mut first_rate_after = None;
+    while started.elapsed() < 45 * SEC {
         let Some(support::ws::Frame::Json(msg)) = ws.next_frame(2 * SEC).await else {
             continue;
         };
@@ -100,8 +101,14 @@ async fn rates_restarts_and_session_events_across_four_workers() {
             Some("kato_event") if msg["event_type"] == "kato_restarted" => restarts.push(msg),
             Some("realtime_update") => {
                 if let Some(derived) = msg["data"]["metrics"]["derived"].as_object() {
-                    if started.elapsed() > 15 * SEC {
-                        rates.push(derived["requests_per_second"].as_f64());
+                    // A rate needs one worker sampled twice: with 4 workers and a poll every 5 s, at most 5
+                    // polls. From then on it must always be there.
+                    let rate = derived["requests_per_second"].as_f64();
+                    if first_rate_after.is_none() && rate.is_some() {
+                        first_rate_after = Some(started.elapsed());
+                    }
+                    if first_rate_after.is_some() {
+                        rates.push(rate);
                     }
                     workers_seen = derived["rate_workers_seen"].as_u64().unwrap_or(0);
                 }
@@ -116,11 +123,13 @@ async fn rates_restarts_and_session_events_across_four_workers() {
         workers_seen >= 2,
         "the rate sampled {workers_seen} worker(s)"
     );
-    // About 6.3 requests/s (the traffic plus the dashboard's own polls); an estimate over sampled workers.
-    assert!(!rates.is_empty(), "no rate after warm-up");
+    // About 6.3 requests/s (the traffic plus the dashboard's own polls): a sum over the workers sampled so far, so
+    // at first it may count only some of them, never less than one worker's share, never a spike.
+    let first = first_rate_after.expect("no rate within 45 s");
+    assert!(first < 32 * SEC, "the first rate came after {first:?}");
     for rate in &rates {
         let rate = rate.unwrap_or(0.0);
-        assert!((1.5..=15.0).contains(&rate), "rate {rate} in {rates:?}");
+        assert!((1.0..=15.0).contains(&rate), "rate {rate} in {rates:?}");
     }
     dash.stop().await;
     kato.shutdown().await;

@@ -2,7 +2,7 @@
 //! every error is JSON `{"detail": …}`.
 //!
 //! The upstreams are all up (kato-sim with its Redis, nx-27017 loaded with KATO's knowledge bases, the Qdrant test
-//! server, a private Docker engine), so a 5xx can only be the dashboard's own fault; the admin token is set and the browsers are writable,
+//! server, chDB loaded with KATO 3.x's patterns, a private Docker engine), so a 5xx can only be the dashboard's own fault; the admin token is set and the browsers are writable,
 //! so bad values reach the handlers instead of stopping at the token check. For each operation, one parameter at
 //! a time gets each bad value of its type (from the document's schema), and bodies get malformed, mistyped,
 //! deeply nested and oversized JSON. The walk prints how many calls it made and how they were answered.
@@ -14,7 +14,7 @@ mod support;
 use std::collections::BTreeMap;
 
 use kato_dashboard_testkit::{
-    DockerDaemon, MongoServer,
+    ClickHouseServer, DockerDaemon, MongoServer,
     qdrant::{POINTS_COLLECTION, QdrantTestServer},
 };
 use serde_json::Value;
@@ -144,13 +144,17 @@ async fn every_operation_answers_bad_values_with_a_json_4xx_never_a_5xx() {
         MongoServer::start_with_kato_fixture().expect("nx-27017 starts with KATO's fixture");
     let qdrant = QdrantTestServer::start().expect("the Qdrant test server starts");
     let docker = DockerDaemon::start_private().expect("a private Docker engine starts");
+    let clickhouse =
+        ClickHouseServer::start_with_kato_fixture().expect("chDB starts with KATO's rows");
     let (redis_url, mongo_url, qdrant_url) = (redis.url(), mongo.url(), qdrant.url());
+    let clickhouse_url = clickhouse.url();
     let dash = Dashboard::start(
         &kato.base_url(),
         &[
             ("REDIS_URL", &redis_url),
             ("MONGO_URL", &mongo_url),
             ("QDRANT_GRPC_URL", &qdrant_url),
+            ("CLICKHOUSE_URL", &clickhouse_url),
             ("DOCKER_HOST", docker.host()),
             ("ADMIN_TOKEN", TOKEN),
             ("DATABASE_READ_ONLY", "false"),
@@ -230,5 +234,5 @@ async fn every_operation_answers_bad_values_with_a_json_4xx_never_a_5xx() {
         failures.join("\n")
     );
     dash.stop().await;
-    drop((kato, redis, mongo, qdrant, docker));
+    drop((kato, redis, mongo, qdrant, docker, clickhouse));
 }

@@ -44,6 +44,11 @@ async fn settings(port: u16) -> Vec<(&'static str, String)> {
             format!("redis://:rp-sent1nel-redis@127.0.0.1:{down}"),
         ),
         (
+            "CLICKHOUSE_URL",
+            format!("http://c:cp-sent1nel-churl@127.0.0.1:{down}"),
+        ),
+        ("CLICKHOUSE_PASSWORD", "chp-sent1nel-pass".into()),
+        (
             "ALERT_WEBHOOK_URL",
             format!(
                 "http://127.0.0.1:{down}/services/T0Sent1nel/B0Sent1nel/whkSent1nelKey0123?secret=wq-sent1nel-query"
@@ -143,6 +148,19 @@ async fn no_sentinel_anywhere(log_format: &str) {
         .kill_on_drop(true)
         .spawn()
         .unwrap();
+    // The log is read while the binary runs: a debug log outgrows the pipe (64 KiB), and a full pipe would
+    // block the server's log writes, and with them the server.
+    let drain = |pipe: Option<Box<dyn tokio::io::AsyncRead + Unpin + Send>>| {
+        tokio::spawn(async move {
+            let mut text = String::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_string(&mut text).await;
+            }
+            text
+        })
+    };
+    let stdout_task = drain(child.stdout.take().map(|p| Box::new(p) as _));
+    let stderr_task = drain(child.stderr.take().map(|p| Box::new(p) as _));
     let addr: SocketAddr = ([127, 0, 0, 1], port).into();
     let client = reqwest::Client::new();
     wait_for(Duration::from_secs(10), "the binary serving", || async {
@@ -173,22 +191,8 @@ async fn no_sentinel_anywhere(log_format: &str) {
     let mut outputs = read_every_output(addr).await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     child.start_kill().unwrap();
-    let (mut stdout, mut stderr) = (String::new(), String::new());
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut stdout)
-        .await
-        .unwrap();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .await
-        .unwrap();
     child.wait().await.unwrap();
+    let (stdout, stderr) = (stdout_task.await.unwrap(), stderr_task.await.unwrap());
     // The secrets did reach the redaction: the log quotes the upstreams' failures with masked credentials.
     assert!(stdout.contains("kato-dashboard listening"), "{stdout}");
     assert!(

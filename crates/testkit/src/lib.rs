@@ -8,6 +8,10 @@
 //!   `yes`, idle `sleep`, stopped), removed on drop.
 //! * [`RedisServer`]: a private `redis-server` on a free port.
 //! * [`MongoServer`]: a private `nx-27017` (MongoDB wire protocol, PyPI, installed into a venv on first use).
+//! * [`ClickHouseServer`]: a private ClickHouse engine (chDB from PyPI, in the same venv) behind ClickHouse's HTTP
+//!   interface, optionally loaded with what KATO 3.x stored in ClickHouse.
+//! * [`RedisServer::load_kato_dump`] loads a recorded Redis dump; [`qdrant::QdrantTestServer::start_kato_c584167`]
+//!   holds KATO c584167's vectors.
 //! * [`kato_fixtures_dir`]: the recorded KATO responses and store dumps in `tests/fixtures/kato`.
 //! * [`free_port`], [`wait_until`], [`wait_for`]: waiting for a condition with a deadline, never a
 //!   fixed sleep.
@@ -16,6 +20,7 @@
 //! its log) and the test fails. Used only as a dev-dependency; it must not depend on any crate of
 //! the dashboard, so every crate's tests can use it.
 
+mod clickhouse;
 mod containers;
 mod daemon;
 mod fixtures;
@@ -24,8 +29,10 @@ mod mongo;
 mod process;
 pub mod qdrant;
 mod redis;
+mod redis_dump;
 mod wait;
 
+pub use clickhouse::{ClickHouseOptions, ClickHouseServer, ensure_chdb};
 pub use containers::TestContainers;
 pub use daemon::DockerDaemon;
 pub use fixtures::kato_fixtures_dir;

@@ -1,6 +1,7 @@
 //! A private MongoDB-compatible server: `nx-27017` (PyPI; MongoDB wire protocol on SQLite) with in-memory
 //! databases on a free loopback port, killed on drop. It is installed on first use into a venv under
-//! `$HOME/.cache/kato-dashboard/venv` (`KATO_TEST_VENV` overrides), and fixtures are loaded with the
+//! `$HOME/.cache/kato-dashboard/venv` (`KATO_TEST_VENV` overrides; [`ensure_in_venv`] installs the other
+//! Python test servers there too), and fixtures are loaded with the
 //! `pymongo` that comes with it (Extended JSON kept exact: Int32 vs Double, ObjectIds).
 
 use std::net::TcpStream;
@@ -65,17 +66,23 @@ pub fn venv_dir() -> PathBuf {
 
 /// Creates the venv and installs `nx-27017` unless it is already there.
 pub fn ensure_nx27017() -> Result<PathBuf> {
+    let program = venv_dir().join("bin/nx-27017");
+    ensure_in_venv(NX_27017, "nx-27017", || program.exists())?;
+    Ok(program)
+}
+
+/// Creates the venv (once) and `pip install`s `spec` into it unless `installed` says it is there; serialised
+/// between the tests of a process and, by a lock directory next to the venv, between processes (nextest).
+pub(crate) fn ensure_in_venv(spec: &str, what: &str, installed: impl Fn() -> bool) -> Result<()> {
     let _guard = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
-    let venv = venv_dir();
-    let program = venv.join("bin/nx-27017");
-    if program.exists() {
-        return Ok(program);
+    if installed() {
+        return Ok(());
     }
-    // Between processes (nextest runs each test in its own): a lock directory next to the venv.
+    let venv = venv_dir();
     let lock = venv.with_extension("installing");
     let _lock = DirLock::acquire(&lock)?;
-    if program.exists() {
-        return Ok(program);
+    if installed() {
+        return Ok(());
     }
     if !venv.join("bin/pip").exists() {
         run(
@@ -84,17 +91,17 @@ pub fn ensure_nx27017() -> Result<PathBuf> {
         )?;
     }
     run(
-        Command::new(venv.join("bin/pip")).args(["install", "--quiet", NX_27017]),
-        "pip needs PyPI to install nx-27017",
+        Command::new(venv.join("bin/pip")).args(["install", "--quiet", spec]),
+        "pip needs PyPI to install the test servers",
     )?;
-    if program.exists() {
-        Ok(program)
+    if installed() {
+        Ok(())
     } else {
         Err(Error::NotReady {
-            what: "nx-27017".into(),
+            what: what.into(),
             reason: format!(
-                "pip install finished but {} does not exist",
-                program.display()
+                "pip install {spec} finished but {what} is not in {}",
+                venv.display()
             ),
             log_tail: String::new(),
         })
@@ -124,7 +131,7 @@ impl DirLock {
                         let _ = std::fs::remove_dir(path);
                     } else if start.elapsed() > INSTALL_DEADLINE {
                         return Err(Error::NotReady {
-                            what: "nx-27017 venv".into(),
+                            what: "test venv".into(),
                             reason: format!("{} is held by another install", path.display()),
                             log_tail: String::new(),
                         });

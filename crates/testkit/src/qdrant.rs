@@ -5,8 +5,12 @@
 //! writes them: UUID ids, plus integer ids (which Qdrant also accepts), with seeded unit vectors rounded to 4
 //! decimals. Point 1 and point 2 are near-duplicates, so the nearest neighbour of 1 is 2.
 //!
+//! [`QdrantTestServer::start_kato_c584167`] holds what KATO c584167 wrote instead: five collections with 153 points
+//! (`stores-c584167/qdrant`).
+//!
 //! It runs on its own thread and Tokio runtime, so sync and async tests alike can start it; dropping it stops it.
 
+mod c584167;
 mod service;
 mod store;
 
@@ -72,6 +76,19 @@ impl QdrantTestServer {
 
     /// On a given loopback port (0: any free one), e.g. the demo's Qdrant.
     pub fn start_on(port: u16, api_key: Option<&str>) -> Result<Self> {
+        Self::start_with(port, api_key, fixture())
+    }
+
+    /// With the five collections and 153 points KATO c584167 wrote (`stores-c584167/qdrant`), on any free port.
+    pub fn start_kato_c584167() -> Result<Self> {
+        Self::start_with(0, None, c584167::collections()?)
+    }
+
+    fn start_with(
+        port: u16,
+        api_key: Option<&str>,
+        collections: BTreeMap<String, Collection>,
+    ) -> Result<Self> {
         let api_key: Option<Arc<str>> = api_key.map(Arc::from);
         let io = |what: &str| {
             let what = what.to_owned();
@@ -86,7 +103,7 @@ impl QdrantTestServer {
             .local_addr()
             .map_err(io("listener address"))?
             .port();
-        let store: service::Store = Arc::new(Mutex::new(fixture()));
+        let store: service::Store = Arc::new(Mutex::new(collections));
         let svc = service::Service {
             store: store.clone(),
         };

@@ -7,6 +7,7 @@ pub mod containers;
 pub mod db;
 pub mod history;
 pub mod json;
+pub mod kb;
 pub mod metrics;
 pub mod sessions;
 pub mod timeline;

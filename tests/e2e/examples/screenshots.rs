@@ -1,7 +1,8 @@
 //! Screenshots of every page (dark, light, phone width) into `docs/screenshots/`, and the time to first data on
 //! screen, against kato-sim (steady traffic), a private Redis and the real server, in headless Chromium.
 //!
-//! `cargo run -p kato-dashboard-e2e --example screenshots` (after `./dashboard.sh build`).
+//! `cargo run -p kato-dashboard-e2e --example screenshots` (after `./dashboard.sh build`); with `-- knowledge-bases`
+//! only KATO 3.x's knowledge-base views (`shots/kb.rs`: real ClickHouse, Redis and Qdrant, no Docker needed).
 
 use std::{path::PathBuf, time::Duration};
 
@@ -9,6 +10,9 @@ use anyhow::Context;
 use kato_dashboard_e2e::{Browser, Stack, Tab, wait_for};
 use kato_dashboard_sim::{Flavour, Scenario, SimConfig};
 use kato_dashboard_testkit::{DockerDaemon, TestContainers};
+
+#[path = "shots/kb.rs"]
+mod kb;
 
 const OUT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/screenshots");
 
@@ -91,6 +95,9 @@ async fn first_data_ms(stack: &Stack, warm: Option<&Browser>) -> anyhow::Result<
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
     std::fs::create_dir_all(OUT)?;
+    if std::env::args().nth(1).as_deref() == Some("knowledge-bases") {
+        return kb::shoot().await;
+    }
     // Containers like a deployment's, on a real engine: KATO burning CPU, its stores idle, one stopped.
     let daemon = DockerDaemon::start().context("a Docker engine (apt-get install docker.io)")?;
     let mut containers = TestContainers::new(&daemon, "shots")?;
@@ -185,5 +192,5 @@ async fn main() -> anyhow::Result<()> {
     shot(&tab, "mobile-nav-light", false).await?;
     browser.close().await;
     stack.stop().await;
-    Ok(())
+    kb::shoot().await
 }

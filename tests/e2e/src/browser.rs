@@ -80,13 +80,17 @@ impl Browser {
             .await
             .with_context(|| format!("opening {url}"))?;
         page.wait_for_navigation().await?;
-        Ok(Tab { page })
+        Ok(Tab {
+            page,
+            viewport: Default::default(),
+        })
     }
 
     /// A blank tab, for setting things up (e.g. [`Tab::on_new_document`]) before the first navigation.
     pub async fn blank(&self) -> anyhow::Result<Tab> {
         Ok(Tab {
             page: self.inner.new_page("about:blank").await?,
+            viewport: Default::default(),
         })
     }
 
@@ -135,6 +139,8 @@ fn kill_by_profile(profile: &Path) {
 /// One tab.
 pub struct Tab {
     pub page: Page,
+    /// The viewport set by [`Tab::viewport`]: a full-page screenshot clears Chromium's override, so it is set again.
+    viewport: std::sync::Mutex<Option<(i64, i64, bool)>>,
 }
 
 impl Tab {
@@ -217,6 +223,13 @@ impl Tab {
 
     /// Sets the viewport (CSS pixels) and whether it is a phone.
     pub async fn viewport(&self, width: i64, height: i64, mobile: bool) -> anyhow::Result<()> {
+        if let Ok(mut v) = self.viewport.lock() {
+            *v = Some((width, height, mobile));
+        }
+        self.apply_viewport(width, height, mobile).await
+    }
+
+    async fn apply_viewport(&self, width: i64, height: i64, mobile: bool) -> anyhow::Result<()> {
         self.page
             .execute(SetDeviceMetricsOverrideParams::new(
                 width,
@@ -236,9 +249,9 @@ impl Tab {
         Ok(())
     }
 
-    /// A PNG of the page (the whole page when `full`).
+    /// A PNG of the page (the whole page when `full`). A phone viewport set before stays set afterwards.
     pub async fn screenshot(&self, full: bool) -> anyhow::Result<Vec<u8>> {
-        Ok(self
+        let png = self
             .page
             .screenshot(
                 ScreenshotParams::builder()
@@ -246,6 +259,11 @@ impl Tab {
                     .full_page(full)
                     .build(),
             )
-            .await?)
+            .await?;
+        let viewport = self.viewport.lock().ok().and_then(|v| *v);
+        if let (true, Some((width, height, mobile))) = (full, viewport) {
+            self.apply_viewport(width, height, mobile).await?;
+        }
+        Ok(png)
     }
 }

@@ -4,12 +4,14 @@
 //!
 //! The web app must be built (`./dashboard.sh build` → `frontend/dist`); without it every test fails and says so.
 //! Nothing here sleeps for synchronisation: [`wait_for`] polls a condition until a deadline. [`deploy`] is the
-//! harness of the deploy test (the Docker image and the compose deployment on a private engine).
+//! harness of the deploy test (the Docker image and the compose deployment on a private engine); [`kb`] puts
+//! KATO 3.x's knowledge-base stores (ClickHouse, Redis, Qdrant, as KATO c584167 left them) behind the stack.
 
 #![allow(clippy::expect_used)]
 
 pub mod browser;
 pub mod deploy;
+pub mod kb;
 pub mod stack;
 
 use std::{future::Future, path::PathBuf, time::Duration};
@@ -17,6 +19,7 @@ use std::{future::Future, path::PathBuf, time::Duration};
 use anyhow::{Context, bail};
 
 pub use browser::{Browser, Tab};
+pub use kb::KbStores;
 pub use stack::{Dashboard, Stack};
 
 /// The built web app: `KATO_DASHBOARD_DIST`, else `frontend/dist` of this workspace.

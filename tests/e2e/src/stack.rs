@@ -49,6 +49,7 @@ impl Dashboard {
             // Nothing listens on port 1: the database browsers are "down", which the UI does not need.
             ("MONGO_URL", "mongodb://127.0.0.1:1"),
             ("QDRANT_URL", "http://127.0.0.1:1"),
+            ("CLICKHOUSE_URL", "http://127.0.0.1:1"),
             ("KATO_TIMEOUT_SECONDS", "1"),
             ("KATO_METRICS_INTERVAL_SECONDS", "0.5"),
             ("KATO_STATS_INTERVAL_SECONDS", "1"),

@@ -15,7 +15,7 @@ mod validate;
 
 pub use kato_dashboard_core::redact::redact_url;
 
-use std::{collections::BTreeSet, fmt, net::SocketAddr, path::PathBuf, time::Duration};
+use std::{collections::BTreeSet, fmt, path::PathBuf, time::Duration};
 
 use serde::{Deserialize, Serialize};
 use url::Url;
@@ -108,6 +108,14 @@ pub struct Config {
     pub qdrant_api_key: Option<String>,
     /// KATO's Redis (sessions live here).
     pub redis_url: String,
+    /// KATO 3.x's ClickHouse (patterns), its HTTP interface.
+    pub clickhouse_url: String,
+    /// KATO's ClickHouse database.
+    pub clickhouse_database: String,
+    /// ClickHouse user; unset: ClickHouse's `default` (or the user in `clickhouse_url`).
+    pub clickhouse_user: Option<String>,
+    /// That user's password.
+    pub clickhouse_password: Option<String>,
     /// Legacy name of `database_read_only`.
     pub mongo_read_only: Option<bool>,
     /// Refuse every destructive database operation, even with an admin token.
@@ -235,6 +243,10 @@ impl Default for Config {
             qdrant_grpc_url: None,
             qdrant_api_key: None,
             redis_url: "redis://redis:6379".into(),
+            clickhouse_url: "http://clickhouse:8123".into(),
+            clickhouse_database: "kato".into(),
+            clickhouse_user: None,
+            clickhouse_password: None,
             mongo_read_only: None,
             database_read_only: None,
             admin_token: None,
@@ -290,24 +302,6 @@ impl Config {
         }
     }
 
-    /// Socket address to bind.
-    pub fn bind_addr(&self) -> Result<SocketAddr, ConfigError> {
-        let host = self.host.trim_start_matches('[').trim_end_matches(']');
-        let ip = host
-            .parse()
-            .or_else(|_| {
-                if host == "localhost" {
-                    Ok([127, 0, 0, 1].into())
-                } else {
-                    Err(())
-                }
-            })
-            .map_err(|()| {
-                ConfigError::invalid("host", format!("`{}` is not an IP address", self.host))
-            })?;
-        Ok(SocketAddr::new(ip, self.port))
-    }
-
     /// Qdrant's gRPC URL: `QDRANT_GRPC_URL`, else derived from `QDRANT_URL` (REST port 6333 → 6334).
     pub fn qdrant_grpc(&self) -> String {
         self.qdrant_grpc_url
@@ -361,27 +355,6 @@ impl Config {
     /// CORS origins, trimmed, empty entries dropped.
     pub fn cors_origin_list(&self) -> Vec<String> {
         split_list(&self.cors_origins)
-    }
-
-    /// Legacy keys that are set but have no effect (logged once at start).
-    pub fn ignored_legacy_keys(&self) -> Vec<&'static str> {
-        let mut out = Vec::new();
-        let set: [(&'static str, bool); 5] = [
-            ("ADMIN_USERNAME", self.admin_username.is_some()),
-            ("ADMIN_PASSWORD", self.admin_password.is_some()),
-            ("SECRET_KEY", self.secret_key.is_some()),
-            ("ALGORITHM", self.algorithm.is_some()),
-            (
-                "ACCESS_TOKEN_EXPIRE_MINUTES",
-                self.access_token_expire_minutes.is_some(),
-            ),
-        ];
-        for (key, present) in set {
-            if present {
-                out.push(key);
-            }
-        }
-        out
     }
 }
 

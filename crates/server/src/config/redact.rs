@@ -9,6 +9,7 @@ const SECRET_KEYS: &[&str] = &[
     "admin_password",
     "secret_key",
     "qdrant_api_key",
+    "clickhouse_password",
 ];
 
 /// Replaces secrets in a serialized config object in place (the `Debug` dump).
@@ -44,6 +45,7 @@ impl super::Config {
             &self.admin_password,
             &self.secret_key,
             &self.qdrant_api_key,
+            &self.clickhouse_password,
         ]
         .into_iter()
         .flatten()
@@ -55,6 +57,7 @@ impl super::Config {
             Some(self.mongo_url.as_str()),
             Some(self.qdrant_url.as_str()),
             Some(self.redis_url.as_str()),
+            Some(self.clickhouse_url.as_str()),
             self.qdrant_grpc_url.as_deref(),
             self.docker_host.as_deref(),
         ]
@@ -77,12 +80,17 @@ mod tests {
     fn every_secret_setting_is_collected() {
         let config = super::super::Config {
             admin_token: Some("admin-token-123".into()),
+            clickhouse_password: Some("ch-pass-123".into()),
+            clickhouse_url: "http://kato:ch-url-pass@clickhouse:8123".into(),
             redis_url: "redis://:redis-pass-1@redis:6379".into(),
             alert_webhook_url: Some("https://hooks.invalid/services/T1/B2/abc".into()),
             ..Default::default()
         };
         let secrets = config.secrets();
-        let text = "admin-token-123 redis-pass-1 https://hooks.invalid/services/T1/B2/abc";
-        assert_eq!(secrets.redact(text), "*** *** https://hooks.invalid***");
+        let text = "admin-token-123 redis-pass-1 ch-pass-123 ch-url-pass https://hooks.invalid/services/T1/B2/abc";
+        assert_eq!(
+            secrets.redact(text),
+            "*** *** *** *** https://hooks.invalid***"
+        );
     }
 }

@@ -1,4 +1,7 @@
-//! Validation of a loaded [`Config`]: the checks its types alone cannot make; each error names the key.
+//! Validation of a loaded [`Config`]: the checks its types alone cannot make (each error names the key), the bind
+//! address, and the legacy keys that are set but do nothing.
+
+use std::net::SocketAddr;
 
 use super::{Config, ConfigError};
 
@@ -12,6 +15,19 @@ impl Config {
             return Err(ConfigError::invalid(
                 "kato_api_url",
                 "must be an http:// or https:// URL",
+            ));
+        }
+        let clickhouse = url::Url::parse(self.clickhouse_url.trim());
+        if !clickhouse.is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host()) {
+            return Err(ConfigError::invalid(
+                "clickhouse_url",
+                "must be ClickHouse's HTTP interface, http://host:8123 (or https://)",
+            ));
+        }
+        if self.clickhouse_database.trim().is_empty() {
+            return Err(ConfigError::invalid(
+                "clickhouse_database",
+                "must name KATO's database (kato)",
             ));
         }
         let positive = [
@@ -105,5 +121,44 @@ impl Config {
             ));
         }
         Ok(())
+    }
+
+    /// Socket address to bind.
+    pub fn bind_addr(&self) -> Result<SocketAddr, ConfigError> {
+        let host = self.host.trim_start_matches('[').trim_end_matches(']');
+        let ip = host
+            .parse()
+            .or_else(|_| {
+                if host == "localhost" {
+                    Ok([127, 0, 0, 1].into())
+                } else {
+                    Err(())
+                }
+            })
+            .map_err(|()| {
+                ConfigError::invalid("host", format!("`{}` is not an IP address", self.host))
+            })?;
+        Ok(SocketAddr::new(ip, self.port))
+    }
+
+    /// Legacy keys that are set but have no effect (logged once at start).
+    pub fn ignored_legacy_keys(&self) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        let set: [(&'static str, bool); 5] = [
+            ("ADMIN_USERNAME", self.admin_username.is_some()),
+            ("ADMIN_PASSWORD", self.admin_password.is_some()),
+            ("SECRET_KEY", self.secret_key.is_some()),
+            ("ALGORITHM", self.algorithm.is_some()),
+            (
+                "ACCESS_TOKEN_EXPIRE_MINUTES",
+                self.access_token_expire_minutes.is_some(),
+            ),
+        ];
+        for (key, present) in set {
+            if present {
+                out.push(key);
+            }
+        }
+        out
     }
 }

@@ -1,11 +1,12 @@
 //! OpenAPI 3.1 description of every HTTP endpoint, served at `/openapi.json`, and the interactive explorer at
 //! `/docs` (a self-contained page: no CDN, works offline beside KATO).
 //!
-//! The operations are a table in one place ([`core_ops`], [`alert_ops`], [`database_ops`]), so the document is
-//! plain data checked by tests: every route the router registers must appear here, and every operation here
-//! must reach a handler (`crates/server/tests/openapi.rs`).
+//! The operations are a table in one place ([`core_ops`], [`alert_ops`], [`database_ops`], [`clickhouse_ops`]),
+//! so the document is plain data checked by tests: every route the router registers must appear here, and every
+//! operation here must reach a handler (`crates/server/tests/openapi.rs`).
 
 mod alert_ops;
+mod clickhouse_ops;
 mod core_ops;
 mod database_ops;
 mod page;
@@ -84,7 +85,13 @@ pub struct Op {
 
 /// Every documented operation.
 pub fn operations() -> Vec<Op> {
-    [core_ops::OPS, alert_ops::OPS, database_ops::OPS].concat()
+    [
+        core_ops::OPS,
+        alert_ops::OPS,
+        database_ops::OPS,
+        clickhouse_ops::OPS,
+    ]
+    .concat()
 }
 
 fn error_response(description: &str) -> Value {
@@ -182,7 +189,8 @@ pub fn document() -> Value {
             {"name": "sessions", "description": "KATO sessions (Redis + KATO pushes)"},
             {"name": "containers", "description": "Docker containers of the deployment"},
             {"name": "alerts", "description": "The server-side alert engine"},
-            {"name": "mongodb", "description": "KATO's knowledge bases"},
+            {"name": "mongodb", "description": "KATO 1.x's knowledge bases"},
+            {"name": "knowledge bases", "description": "KATO 3.x's knowledge bases (ClickHouse, Redis, Qdrant)"},
             {"name": "qdrant", "description": "KATO's vectors"},
             {"name": "redis", "description": "KATO's Redis"},
         ],

@@ -8,6 +8,8 @@
 use axum::{Json, Router, extract::State, http::HeaderMap, routing::get};
 use serde_json::{Value, json};
 
+use kato_dashboard_core::kato::KatoGeneration;
+
 use super::{mongo, redis_browser};
 use crate::{
     auth::{is_admin, require_admin},
@@ -15,6 +17,9 @@ use crate::{
     error::ApiError,
     state::AppState,
 };
+
+/// Longest `features` waits for KATO to say which generation it is (the answer is cached after the first time).
+const GENERATION_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Every browser route (relative to `/api/v1`).
 pub(crate) fn routes() -> Router<AppState> {
@@ -57,8 +62,27 @@ async fn features(State(state): State<AppState>, headers: HeaderMap) -> Json<Val
             Err(reason) => Err(reason.clone()),
         }
     };
-    let (mongo, redis, qdrant) =
-        tokio::join!(state.mongo.ping(), state.redis_browser.ping(), qdrant);
+    let clickhouse = async { state.clickhouse.ping().await.map(|_| ()) };
+    // Which store holds the patterns depends on KATO's generation (1.x MongoDB, 3.x ClickHouse).
+    let generation = async {
+        tokio::time::timeout(GENERATION_WAIT, state.kato.detect_generation())
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .unwrap_or_default()
+    };
+    let (mongo, redis, qdrant, clickhouse, generation) = tokio::join!(
+        state.mongo.ping(),
+        state.redis_browser.ping(),
+        qdrant,
+        clickhouse,
+        generation
+    );
+    let patterns_store = match generation {
+        KatoGeneration::V1 => json!("mongodb"),
+        KatoGeneration::V3 => json!("clickhouse"),
+        KatoGeneration::Unknown => Value::Null,
+    };
     let availability = |r: Result<(), String>| match r {
         Ok(()) => json!({ "available": true, "reason": null }),
         Err(reason) => json!({ "available": false, "reason": reason }),
@@ -69,6 +93,9 @@ async fn features(State(state): State<AppState>, headers: HeaderMap) -> Json<Val
         "mongodb": availability(mongo.map_err(|e| e.to_string())),
         "redis": availability(redis.map_err(|e| e.to_string())),
         "qdrant": availability(qdrant),
+        "clickhouse": availability(clickhouse.map_err(|e| e.to_string())),
+        "kato_generation": generation,
+        "patterns_store": patterns_store,
         "admin": admin,
         "admin_configured": state.config.admin_token.is_some(),
         "read_only": read_only,

@@ -1,6 +1,7 @@
 //! The HTTP surface: `/api/v1/*` with the old dashboard's paths and shapes, and honest status codes.
 
 mod alerts;
+mod clickhouse;
 mod containers;
 mod databases;
 mod health;
@@ -60,6 +61,7 @@ pub fn router(state: AppState) -> Router {
         .merge(alerts::routes())
         .merge(databases::routes())
         .merge(qdrant::routes())
+        .merge(clickhouse::routes())
         .fallback(api_not_found);
     Router::new()
         .nest("/api/v1", api)

@@ -30,10 +30,11 @@ impl Dashboard {
     pub async fn start_on(addr: SocketAddr, kato_url: &str, extra: &[(&str, &str)]) -> Dashboard {
         let mut env: HashMap<String, String> = HashMap::from([
             ("KATO_API_URL".into(), kato_url.into()),
-            // Nothing listens on port 1: Redis, MongoDB and Qdrant are "down" unless a test says otherwise.
+            // Nothing listens on port 1: Redis, MongoDB, Qdrant and ClickHouse are "down" unless a test says otherwise.
             ("REDIS_URL".into(), "redis://127.0.0.1:1".into()),
             ("MONGO_URL".into(), "mongodb://127.0.0.1:1".into()),
             ("QDRANT_URL".into(), "http://127.0.0.1:1".into()),
+            ("CLICKHOUSE_URL".into(), "http://127.0.0.1:1".into()),
             ("KATO_TIMEOUT_SECONDS".into(), "1".into()),
             ("KATO_METRICS_INTERVAL_SECONDS".into(), "0.5".into()),
             ("KATO_STATS_INTERVAL_SECONDS".into(), "1".into()),

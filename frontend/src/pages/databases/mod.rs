@@ -1,8 +1,15 @@
-//! Databases: browsers for KATO's MongoDB (knowledge bases, patterns, any collection), Qdrant (collections,
-//! points, similar points) and Redis (INFO, keys by SCAN, key detail), plus the pieces they share: the
-//! `features` answer (destructive controls only when the server says `destructive_allowed`), the typed
-//! confirmation dialog, JSON blocks and the store tabs.
+//! Databases: browsers for KATO's knowledge bases — MongoDB for KATO 1.x (patterns, any collection), ClickHouse +
+//! Redis + Qdrant for KATO 3.x (`kb*`: patterns, symbols, statistics, deleting a knowledge base) — Qdrant
+//! (collections, points, similar points) and Redis (INFO, keys by SCAN, key detail), plus the pieces they share:
+//! the `features` answer (destructive controls only when the server says `destructive_allowed`; which KATO
+//! generation is in front), the store tabs, the typed confirmation dialog, the side drawer and JSON blocks.
 
+pub mod kb;
+pub mod kb_delete;
+pub mod kb_pattern;
+pub mod kb_patterns;
+pub mod kb_stats;
+pub mod kb_symbols;
 pub mod mongo;
 pub mod mongo_docs;
 pub mod mongo_patterns;
@@ -21,6 +28,7 @@ use crate::api_db::{self, Features};
 use crate::components::cards::Banner;
 use crate::components::icons::{Icon, Svg};
 use crate::services::use_settings;
+use crate::state::kb::{KbStore, store_tabs};
 
 /// A value loaded from the server: `None` while loading.
 pub type Loaded = Option<Result<Value, ApiError>>;
@@ -39,6 +47,20 @@ impl Tok {
     /// The if the user set one.
     pub fn get(&self) -> Option<String> {
         self.0.get_untracked()
+    }
+
+    /// Like [`Tok::load`], but only the answer of the latest call counted by `seq` is kept: pages and searches
+    /// asked for in quick succession can answer out of order.
+    pub fn load_latest(&self, target: RwSignal<Loaded>, seq: StoredValue<u64>, path: String) {
+        let token = self.get();
+        seq.update_value(|n| *n += 1);
+        let mine = seq.get_value();
+        spawn_local(async move {
+            let r = api_db::get(&path, token.as_deref()).await;
+            if seq.try_get_value() == Some(mine) {
+                target.try_set(Some(r));
+            }
+        });
     }
 
     /// Loads `path` into `target` (the previous value stays until the answer comes).
@@ -69,20 +91,61 @@ pub fn destructive(features: RwSignal<Option<Features>>) -> impl Fn() -> bool + 
     move || features.with(|f| f.as_ref().is_some_and(|f| f.destructive_allowed))
 }
 
-/// The three stores as tabs; the current one is highlighted.
+/// The stores as tabs: the knowledge-base store of the KATO generation in front (MongoDB for 1.x, ClickHouse for
+/// 3.x; what answers while the generation is unknown), Qdrant and Redis. The current one is highlighted.
 #[component]
-pub fn StoreTabs() -> impl IntoView {
+pub fn StoreTabs(features: RwSignal<Option<Features>>) -> impl IntoView {
     let location = use_location();
-    let tab = move |href: &'static str, label: &'static str| {
-        let active = move || location.pathname.get().starts_with(href);
-        view! { <a href=href class="tab" class:active=active aria-current=move || active().then_some("page")>{label}</a> }
+    let tabs = move || {
+        let path = location.pathname.get();
+        features
+            .with(|f| store_tabs(f.as_ref(), &path))
+            .into_iter()
+            .map(|(href, label)| {
+                let active = path.starts_with(href);
+                // "Knowledge bases (ClickHouse)": the store's name goes on narrow screens.
+                let (main, detail) = match label.split_once(" (") {
+                    Some((main, rest)) => (main, Some(format!(" ({rest}"))),
+                    None => (label, None),
+                };
+                view! {
+                    <a href=href class="tab" class:active=active aria-current=active.then_some("page")>
+                        {main}{detail.map(|d| view! { <span class="wide-only">{d}</span> })}
+                    </a>
+                }
+            })
+            .collect_view()
     };
+    view! { <nav class="tabs" aria-label="Databases" data-testid="store-tabs">{tabs}</nav> }
+}
+
+/// A panel sliding in from the right (the alert drawer's look) while `open`; Escape or the backdrop closes it.
+#[component]
+pub fn SideDrawer(
+    #[prop(into)] open: Signal<bool>,
+    on_close: Callback<()>,
+    label: &'static str,
+    testid: &'static str,
+    children: ChildrenFn,
+) -> impl IntoView {
+    let esc = window_event_listener(leptos::ev::keydown, move |e| {
+        if e.key() == "Escape" && open.get_untracked() {
+            on_close.run(());
+        }
+    });
+    on_cleanup(move || esc.remove());
     view! {
-        <nav class="tabs" aria-label="Databases">
-            {tab("/databases/mongodb", "MongoDB")}
-            {tab("/databases/qdrant", "Qdrant")}
-            {tab("/databases/redis", "Redis")}
-        </nav>
+        <div class="drawer-backdrop" class:open=move || open.get() on:click=move |_| on_close.run(()) aria-hidden="true"></div>
+        <aside class="drawer wide" class:open=move || open.get() role="dialog" aria-modal="true" aria-label=label
+            inert=move || !open.get() data-testid=testid>
+            <div class="drawer-head">
+                <h2>{label}</h2>
+                <button class="icon-btn" aria-label=format!("Close {}", label.to_lowercase()) on:click=move |_| on_close.run(())>
+                    <Svg icon=Icon::Close/>
+                </button>
+            </div>
+            {children()}
+        </aside>
     }
 }
 
@@ -169,7 +232,7 @@ pub fn ModeNote(features: RwSignal<Option<Features>>) -> impl IntoView {
     }
 }
 
-/// `/databases`: the three stores with their state.
+/// `/databases`: the stores of the KATO in front with their state.
 #[component]
 pub fn DatabasesHome() -> impl IntoView {
     let tok = use_token();
@@ -182,13 +245,14 @@ pub fn DatabasesHome() -> impl IntoView {
         Some(Some(reason)) => ("bad", reason),
     };
     let card = move |href: &'static str,
+                     testid: &'static str,
                      name: &'static str,
                      what: &'static str,
                      status: Box<dyn Fn() -> (&'static str, String) + Send + Sync>| {
         let status = std::sync::Arc::new(status);
         let (s1, s2, s3) = (status.clone(), status.clone(), status);
         view! {
-            <a class="card store-card" href=href data-testid=format!("store-{name}")>
+            <a class="card store-card" href=href data-testid=format!("store-{testid}")>
                 <div class="row-between">
                     <h2>{name}</h2>
                     <span class=move || format!("pill tone-{}", s1().0)>{move || match s3().0 { "ok" => "up", "idle" => "…", _ => "down" }}</span>
@@ -208,15 +272,24 @@ pub fn DatabasesHome() -> impl IntoView {
                 <ModeNote features=features/>
             </div>
             <div class="store-grid">
-                {card("/databases/mongodb", "MongoDB", "Knowledge bases: patterns, symbols, predictions, any collection.",
-                    Box::new(move || state_of(features.with(|f| f.as_ref().and_then(|f| f.mongodb.clone())))))}
-                {card("/databases/qdrant", "Qdrant", "Vector collections: points, vectors, similar points.",
+                {move || {
+                    // Which knowledge-base store is shown waits for `features` (no card that then goes away).
+                    let stores = features.with(|f| f.as_ref().map(Features::kb_stores).unwrap_or_default());
+                    stores.into_iter().map(|s| match s {
+                        KbStore::MongoDb => card(s.href(), "MongoDB", "MongoDB", "KATO 1.x knowledge bases: patterns, symbols, predictions, any collection.",
+                            Box::new(move || state_of(features.with(|f| f.as_ref().and_then(|f| f.mongodb.clone()))))),
+                        KbStore::ClickHouse => card(s.href(), "ClickHouse", "ClickHouse",
+                            "KATO 3.x knowledge bases: patterns in ClickHouse, symbols in Redis, vectors in Qdrant.",
+                            Box::new(move || state_of(features.with(|f| f.as_ref().and_then(|f| f.clickhouse.clone()))))),
+                    }).collect_view()
+                }}
+                {card("/databases/qdrant", "Qdrant", "Qdrant", "Vector collections: points, vectors, similar points.",
                     Box::new(move || qdrant.with(|q| match q {
                         None => ("idle", "checking…".to_string()),
                         Some(Ok(v)) => ("ok", format!("{} collections", v["total"].as_u64().unwrap_or(0))),
                         Some(Err(e)) => ("bad", e.to_string()),
                     })))}
-                {card("/databases/redis", "Redis", "Sessions and caches: INFO, keys by SCAN, values with TTL.",
+                {card("/databases/redis", "Redis", "Redis", "Sessions and caches: INFO, keys by SCAN, values with TTL.",
                     Box::new(move || state_of(features.with(|f| f.as_ref().and_then(|f| f.redis.clone())))))}
             </div>
             <p class="muted small note"><Svg icon=Icon::Alert/>" Browsing never changes data or TTLs; deletes need an admin token and read-only mode off."</p>

@@ -70,7 +70,7 @@ pub fn MongoPage() -> impl IntoView {
     view! {
         <div class="page databases">
             <div class="page-head">
-                <StoreTabs/>
+                <StoreTabs features=features/>
                 <ModeNote features=features/>
             </div>
             <section class="card panel" aria-label="Knowledge bases">

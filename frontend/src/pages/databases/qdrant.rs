@@ -97,7 +97,7 @@ pub fn QdrantPage() -> impl IntoView {
     view! {
         <div class="page databases">
             <div class="page-head">
-                <StoreTabs/>
+                <StoreTabs features=features/>
                 <ModeNote features=features/>
             </div>
             {move || message.get().map(|m| view! { <div class="banner tone-info" role="status"><Svg icon=Icon::Alert/><div>{m}</div></div> })}

@@ -125,7 +125,7 @@ pub fn RedisPage() -> impl IntoView {
     view! {
         <div class="page databases">
             <div class="page-head">
-                <StoreTabs/>
+                <StoreTabs features=features/>
                 <ModeNote features=features/>
             </div>
             {move || match info.get() { Some(Err(e)) => Some(error_banner("Redis INFO", &e)), _ => None }}
