@@ -57,12 +57,27 @@ fn round2(v: f64) -> f64 {
     (v * 100.0).round() / 100.0
 }
 
+/// The most any upstream probe of `/api/v1/health` may take.
+pub const HEALTH_PROBE_TIMEOUT: Duration = Duration::from_millis(1500);
+
 /// Probes every upstream concurrently.
 pub async fn check_all(state: &AppState) -> Vec<(&'static str, UpstreamHealth)> {
-    let timeout = state.config.kato_timeout().min(Duration::from_secs(3));
+    // Below the container probe's 2 s deadline (`healthcheck::DEADLINE`): an upstream whose name does not resolve
+    // (a default CLICKHOUSE_URL beside a KATO 1.x, a resolver that never answers) must not make the dashboard
+    // itself look unhealthy.
+    let timeout = state.config.kato_timeout().min(HEALTH_PROBE_TIMEOUT);
     let qdrant_grpc = state.config.qdrant_grpc();
     let (kato, redis, mongodb, qdrant, clickhouse) = tokio::join!(
-        check_kato(state),
+        async {
+            tokio::time::timeout(timeout, check_kato(state))
+                .await
+                .unwrap_or_else(|_| {
+                    UpstreamHealth::down(
+                        "http",
+                        format!("no answer within {:.1} s", timeout.as_secs_f64()),
+                    )
+                })
+        },
         check_redis(state, timeout),
         check_tcp(&state.config.mongo_url, 27017, timeout),
         check_tcp(&qdrant_grpc, 6334, timeout),

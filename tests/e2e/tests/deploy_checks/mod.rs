@@ -145,6 +145,8 @@ pub async fn alone(
         "MONGO_URL=mongodb://127.0.0.1:1",
         "--env",
         "QDRANT_URL=http://127.0.0.1:1",
+        "--env",
+        "CLICKHOUSE_URL=http://127.0.0.1:1",
         image,
     ])?;
     let healthy =
