@@ -60,6 +60,10 @@ pub struct PeerState {
     /// Subscriptions and protocol decisions.
     pub conn: ConnState,
     next_seq: [u64; 3],
+    /// Per event topic, the lowest seq from which this connection has delivered every event up to `next_seq`
+    /// (`None`: nothing delivered since the last `resync`, or a skipped event broke the run). A `resume` never
+    /// replays what lies in that range.
+    held_from: [Option<u64>; 3],
     out: VecDeque<Bytes>,
     out_bytes: usize,
     blocked_since: Option<Instant>,
@@ -112,6 +116,7 @@ impl Peer {
         let state = PeerState {
             conn,
             next_seq,
+            held_from: [None; 3],
             out: VecDeque::new(),
             out_bytes: 0,
             blocked_since: None,

@@ -23,6 +23,8 @@ impl Peer {
             .contains(event.topic)
         {
             s.next_seq[i] = s.next_seq[i].max(event.seq + 1);
+            // Skipped, not delivered: the connection no longer holds an unbroken run.
+            s.held_from[i] = None;
             return 0;
         }
         if event.seq < s.next_seq[i] {
@@ -30,6 +32,7 @@ impl Peer {
         }
         if event.seq == s.next_seq[i] {
             s.next_seq[i] += 1;
+            s.held_from[i].get_or_insert(event.seq);
             return self.write(&mut s, event.wire.clone());
         }
         self.catch_up(&mut s, event.topic, "lagged");
@@ -48,14 +51,44 @@ impl Peer {
     }
 
     /// The client resumes `topic` after `after` (any number: ahead of the server, or `u64::MAX`, included).
+    ///
+    /// Events this connection already delivered (live since it connected, or from an earlier catch-up) are not
+    /// sent again: a client that resumes after it received some live events gets only what it lacks.
     pub fn resume(&self, s: &mut PeerState, topic: Topic, after: u64) {
-        s.next_seq[slot(topic)] = after.saturating_add(1);
-        self.catch_up(s, topic, "gap");
+        let i = slot(topic);
+        let wanted = after.saturating_add(1);
+        match s.held_from[i] {
+            // It has everything this connection holds, and nothing beyond it: live delivery continues.
+            Some(held) if wanted >= held && wanted <= s.next_seq[i] => {}
+            // It lacks events from before this connection's run: those only.
+            Some(held) if wanted < held => {
+                let sent_until = s.next_seq[i];
+                s.next_seq[i] = wanted;
+                self.catch_up_skipping(s, topic, "gap", Some((held, sent_until)));
+                s.next_seq[i] = s.next_seq[i].max(sent_until);
+            }
+            _ => {
+                s.next_seq[i] = wanted;
+                self.catch_up(s, topic, "gap");
+            }
+        }
     }
 
     /// Sends what the client lacks (see [`crate::hub::catch_up`]): buffered events, after a `resync` where some
     /// are gone. The cursor ends where live delivery continues, so no later event is ever skipped.
     fn catch_up(&self, s: &mut PeerState, topic: Topic, reason: &'static str) {
+        self.catch_up_skipping(s, topic, reason, None);
+    }
+
+    /// [`Self::catch_up`], not sending the events in `delivered` (`[from, until)`, already on this connection)
+    /// unless a `resync` in this catch-up told the client to start over.
+    fn catch_up_skipping(
+        &self,
+        s: &mut PeerState,
+        topic: Topic,
+        reason: &'static str,
+        mut delivered: Option<(u64, u64)>,
+    ) {
         let i = slot(topic);
         let (steps, cursor) = plan(s.next_seq[i], reason, |after| {
             self.hub.replay_after(topic, after)
@@ -64,10 +97,17 @@ impl Peer {
         for step in steps {
             match step {
                 Step::Event(f) => {
+                    if delivered.is_some_and(|(from, until)| (from..until).contains(&f.seq)) {
+                        continue;
+                    }
+                    s.held_from[i] = Some(s.held_from[i].map_or(f.seq, |h| h.min(f.seq)));
                     let n = self.write(s, f.wire.clone());
                     self.limits.traffic.sent(FrameKind::of_topic(topic), n);
                 }
                 Step::Resync { reason, from_seq } => {
+                    // The client starts over from `from_seq`: what it held before no longer counts.
+                    delivered = None;
+                    s.held_from[i] = None;
                     let msg = ServerMsg::Resync {
                         topic: topic.as_str().into(),
                         reason: reason.into(),
