@@ -14,8 +14,11 @@
 #   stalled-pairs  PAIRS (default 5) alternating runs of c1000 and stalled, then the p99 of each, pair by pair, and
 #             the medians: one pair is too noisy to show a 10 % effect on this machine
 #   c10000idle 10,000 clients subscribed to nothing (heartbeats only): RSS per idle connection
+#   soak      the fault soak of docs/reliability.md for SOAK_SECONDS (default 600): `cargo test --release --test
+#             fault_soak` with its own private kato-sim, Redis and Docker engine (not part of the default set)
 # Env: DURATION (steady seconds, default 60), OUT (results dir, default /tmp/kato-bench-<time>),
 #      CARGO_TARGET_DIR (default ~/.cache/kato-dashboard/target), NO_BUILD=1 to skip the build,
+#      SOAK_SECONDS (soak: seconds of faults, default 600), SOAK_SEED (soak: replay a seed),
 #      QUIET_MAX (default 10): before each scenario wait until the host's CPUs are at most this % busy over 5 s
 #      (other processes skew latency on 2 cores), for at most QUIET_WAIT seconds (default 900); ws-load's
 #      report shows how busy the host really was during the measurement.
@@ -68,8 +71,14 @@ if [ "${NO_BUILD:-0}" != 1 ]; then
   (cd "$ROOT" && cargo build --release -p kato-dashboard-server -p kato-dashboard-sim -p kato-dashboard-loadgen)
 fi
 
+# The soak starts its own services; the shared ones are only for the other scenarios.
+NEEDS_SERVICES=0
+for sc in "${SCENARIOS[@]}"; do
+  if [ "$sc" != soak ]; then NEEDS_SERVICES=1; fi
+done
+
 REDIS_URL="redis://127.0.0.1:1/0" # nowhere, unless a redis-server is installed
-if command -v redis-server >/dev/null; then
+if [ "$NEEDS_SERVICES" = 1 ] && command -v redis-server >/dev/null; then
   REDIS_PORT=$(free_port)
   redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no --dir "$WORK" \
     >"$WORK/redis.log" 2>&1 &
@@ -79,14 +88,16 @@ if command -v redis-server >/dev/null; then
   log "redis-server on $REDIS_PORT"
 fi
 
-SIM_PORT=$(free_port)
-SIM_ARGS=(--port "$SIM_PORT" --scenario steady)
-[ "$REDIS_URL" != "redis://127.0.0.1:1/0" ] && SIM_ARGS+=(--redis-url "$REDIS_URL")
-"$BIN/kato-sim" "${SIM_ARGS[@]}" >"$WORK/sim.log" 2>&1 &
-PIDS+=($!)
-SIM_URL="http://127.0.0.1:$SIM_PORT"
-wait_http "$SIM_URL/health" 20
-log "kato-sim on $SIM_PORT (${SIM_ARGS[*]})"
+if [ "$NEEDS_SERVICES" = 1 ]; then
+  SIM_PORT=$(free_port)
+  SIM_ARGS=(--port "$SIM_PORT" --scenario steady)
+  [ "$REDIS_URL" != "redis://127.0.0.1:1/0" ] && SIM_ARGS+=(--redis-url "$REDIS_URL")
+  "$BIN/kato-sim" "${SIM_ARGS[@]}" >"$WORK/sim.log" 2>&1 &
+  PIDS+=($!)
+  SIM_URL="http://127.0.0.1:$SIM_PORT"
+  wait_http "$SIM_URL/health" 20
+  log "kato-sim on $SIM_PORT (${SIM_ARGS[*]})"
+fi
 
 start_dashboard() {
   DASH_PORT=$(free_port)
@@ -210,6 +221,13 @@ for sc in "${SCENARIOS[@]}"; do
       load "$sc" --url "$DASH_WS" -n 1000 --stalled 1000 --stalled-rcvbuf 0 --rate 1000 --idle 10 \
         --duration "$DURATION" --server-pid "$DASH_PID"
       stop_dashboard ;;
+    soak) # docs/reliability.md: kato-sim, Redis and the Docker engine killed and restarted under /ws clients
+      wait_quiet
+      log "scenario soak: ${SOAK_SECONDS:-600} s of faults"
+      (cd "$ROOT" && env KATO_SOAK_SECONDS="${SOAK_SECONDS:-600}" ${SOAK_SEED:+KATO_SOAK_SEED="$SOAK_SEED"} \
+        cargo test --release -p kato-dashboard-server --test fault_soak -- --nocapture) >"$OUT/soak.txt" 2>&1 \
+        || { sed -n '/^| what/,$p' "$OUT/soak.txt" >&2; log "fault soak failed (see $OUT/soak.txt)"; exit 1; }
+      sed -n '/^| what/,/^$/p' "$OUT/soak.txt" >&2 ;;
     *) log "unknown scenario $sc"; exit 2 ;;
   esac
 done
