@@ -95,7 +95,7 @@ impl Client {
     }
 
     async fn connection(&mut self, url: &str, lifetime: Duration, deadline: Instant, last: bool) {
-        let ws = match tokio::time::timeout(Duration::from_secs(5), connect_async(url)).await {
+        let mut ws = match tokio::time::timeout(Duration::from_secs(5), connect_async(url)).await {
             Ok(Ok((ws, _))) => ws,
             _ => {
                 self.stats.connect_failures += 1;
@@ -103,7 +103,6 @@ impl Client {
                 return;
             }
         };
-        let mut ws = ws;
         self.stats.connects += 1;
         self.conn_no += 1;
         self.this_conn.clear();
