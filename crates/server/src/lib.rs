@@ -12,6 +12,8 @@ pub mod csrf;
 pub mod error;
 pub mod error_log;
 pub mod extract;
+#[cfg(test)]
+mod golden;
 pub mod health;
 pub mod hub;
 pub mod json_errors;

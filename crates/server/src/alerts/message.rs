@@ -168,4 +168,44 @@ mod tests {
         assert_eq!(labels(&t)["container_name"], "kato");
         assert_eq!(state(TransitionKind::Repeated), "repeat");
     }
+
+    #[test]
+    fn items_are_the_recorded_wire() {
+        use crate::golden::{at, check};
+        use kato_dashboard_core::alerts::Severity;
+        let down = Transition {
+            alert_id: "container_down/kato@1".into(),
+            identity: "container_down/kato".into(),
+            rule: AlertType::ContainerDown,
+            subject: "kato".into(),
+            kind: TransitionKind::Fired,
+            severity: Severity::Critical,
+            value: None,
+            threshold: None,
+            message: "Container 'kato' is exited".into(),
+            detail: Some("exited".into()),
+            at: at(10),
+            started_at: at(4),
+        };
+        let rate = Transition {
+            alert_id: "high_error_rate@2".into(),
+            identity: "high_error_rate".into(),
+            rule: AlertType::HighErrorRate,
+            subject: String::new(),
+            kind: TransitionKind::Resolved,
+            severity: Severity::Warning,
+            value: Some(0.0125),
+            threshold: Some(0.05),
+            message: "Error rate back to 1.2%".into(),
+            detail: Some("over 64 requests".into()),
+            at: at(11),
+            started_at: at(1),
+        };
+        check("alert_item_container.json", &item(&down, 7, false).to_string());
+        check("alert_item_rate.json", &item(&rate, 8, true).to_string());
+        check(
+            "alert_firing_snapshot.json",
+            &firing_snapshot([item(&down, 7, false)], at(12)).to_string(),
+        );
+    }
 }

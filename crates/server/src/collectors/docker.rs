@@ -113,3 +113,30 @@ fn container_event(event: &ContainerEvent) -> ServerMsg {
         data: serde_json::to_value(event).unwrap_or_default(),
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::golden::{at, check};
+    use kato_dashboard_core::docker::ContainerEventKind;
+
+    #[test]
+    fn container_events_are_the_recorded_wire() {
+        let died = ContainerEvent {
+            name: "kato".into(),
+            id: Some("0123456789abcdef".into()),
+            kind: ContainerEventKind::Died,
+            status: "exited".into(),
+            health: None,
+            exit_code: Some(137),
+            signal: None,
+            old_name: None,
+            at: at(3),
+        };
+        check(
+            "container_died.json",
+            &serde_json::to_string(&container_event(&died)).unwrap(),
+        );
+    }
+}

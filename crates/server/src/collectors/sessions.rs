@@ -316,3 +316,71 @@ fn session_event(change: &SessionChange, since_last: Option<f64>) -> ServerMsg {
         }),
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod golden_tests {
+    use super::*;
+    use crate::golden::{at, check};
+
+    #[test]
+    fn session_events_are_the_recorded_wire() {
+        let created = SessionChange {
+            kind: ChangeKind::Created,
+            session_id: "session-abc".into(),
+            node_id: Some("node-1".into()),
+            reason: None,
+            source: ChangeSource::KatoPush,
+            at: at(1),
+            count_after: 3,
+        };
+        let destroyed = SessionChange {
+            kind: ChangeKind::Destroyed,
+            session_id: "session-def".into(),
+            node_id: None,
+            reason: Some("expired".into()),
+            source: ChangeSource::RedisScan,
+            at: at(2),
+            count_after: 2,
+        };
+        check(
+            "session_created.json",
+            &serde_json::to_string(&session_event(&created, None)).unwrap(),
+        );
+        check(
+            "session_destroyed.json",
+            &serde_json::to_string(&session_event(&destroyed, Some(1.5))).unwrap(),
+        );
+    }
+
+    #[test]
+    fn the_sessions_topic_is_the_recorded_wire() {
+        let unavailable = SourceState::Unavailable {
+            reason: "Redis is unreachable".into(),
+            since: at(-10),
+        };
+        // Recorded from the `json!` the collector built before the topics were typed.
+        let summary = json!({
+            "active_count": Some(3u64),
+            "total_count": 17u64,
+            "count_source": "redis",
+            "kato_count": Some(4u64),
+            "listed": 3usize,
+            "truncated": false,
+            "sources": { "redis": SourceState::Ok, "kato_events": unavailable },
+            "updated_at": rfc3339(at(0)),
+        });
+        check("sessions.json", &summary.to_string());
+        let unknown = json!({
+            "active_count": None::<u64>,
+            "total_count": 0u64,
+            "count_source": "unknown",
+            "kato_count": None::<u64>,
+            "listed": 0usize,
+            "truncated": true,
+            "sources": { "redis": SourceState::Ok, "kato_events": SourceState::Ok },
+            "updated_at": rfc3339(at(0)),
+        });
+        check("sessions_unknown.json", &unknown.to_string());
+    }
+}

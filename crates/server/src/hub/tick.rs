@@ -314,4 +314,28 @@ mod tests {
         };
         assert_eq!(data["metrics"], json!({"cpu": 7, "mem": 2}));
     }
+
+    #[test]
+    fn the_frame_is_the_recorded_wire() {
+        use crate::golden::{at, check};
+        let golden = |name: &str| -> Value {
+            let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/golden")
+                .join(name);
+            serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap()
+        };
+        let mut b = TickBuilder::default();
+        b.set(Topic::Metrics, golden("metrics_v1.json"));
+        b.set(Topic::Sessions, golden("sessions.json"));
+        let t1 = b.build(at(0));
+        check("realtime_update.json", t1.frame(TopicSet::all()).unwrap());
+        let mut sent = [0; 3];
+        t1.mark_sent(TopicSet::all(), &mut sent);
+        b.set(Topic::Metrics, golden("metrics_v3.json"));
+        let t2 = b.build(at(1));
+        check(
+            "realtime_update_delta.json",
+            &t2.delta_frame(TopicSet::all(), &mut sent).unwrap(),
+        );
+    }
 }
