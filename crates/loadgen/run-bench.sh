@@ -16,7 +16,7 @@
 #   c10000idle 10,000 clients subscribed to nothing (heartbeats only): RSS per idle connection
 #   soak      the fault soak of docs/reliability.md for SOAK_SECONDS (default 600): `cargo test --release --test
 #             fault_soak` with its own private kato-sim, Redis and Docker engine (not part of the default set)
-# Env: DURATION (steady seconds, default 60), OUT (results dir, default /tmp/kato-bench-<time>),
+# Env: DASH_BIN (the dashboard binary measured), DURATION (steady seconds, default 60), OUT (results dir, default /tmp/kato-bench-<time>),
 #      CARGO_TARGET_DIR (default ~/.cache/kato-dashboard/target), NO_BUILD=1 to skip the build,
 #      SOAK_SECONDS (soak: seconds of faults, default 600), SOAK_SEED (soak: replay a seed),
 #      QUIET_MAX (default 10): before each scenario wait until the host's CPUs are at most this % busy over 5 s
@@ -29,6 +29,9 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/kato-dashboard/target}
 DURATION=${DURATION:-60}
 OUT=${OUT:-/tmp/kato-bench-$(date +%Y%m%d-%H%M%S)}
 BIN=$CARGO_TARGET_DIR/release
+# DASH_BIN: the kato-dashboard binary to measure (default $BIN/kato-dashboard), e.g. a build of an earlier commit
+# for a before/after comparison in one run.
+DASH_BIN=${DASH_BIN:-$BIN/kato-dashboard}
 SCENARIOS=("$@")
 [ ${#SCENARIOS[@]} -eq 0 ] && SCENARIOS=(kato bytes c100 c1000 stalled c10000 c10000idle)
 
@@ -104,7 +107,7 @@ start_dashboard() {
   mkdir -p "$WORK/data-$DASH_PORT"
   env KATO_API_URL="$SIM_URL" PORT="$DASH_PORT" HOST=127.0.0.1 REDIS_URL="$REDIS_URL" LOG_LEVEL=warn \
     BROADCAST_INTERVAL=1 DATA_DIR="$WORK/data-$DASH_PORT" \
-    "$BIN/kato-dashboard" >"$OUT/dashboard-$1.log" 2>&1 &
+    "$DASH_BIN" >"$OUT/dashboard-$1.log" 2>&1 &
   DASH_PID=$!
   wait_http "http://127.0.0.1:$DASH_PORT/api/v1/health" 30
   sleep 5 # first collector rounds (KATO /metrics every 2 s, Redis reconcile every 5 s)

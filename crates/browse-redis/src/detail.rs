@@ -37,7 +37,7 @@ impl RedisBrowser {
                 "count must be 1..{MAX_PAGE}"
             )));
         }
-        let mut conn = self.conn().await?;
+        let mut conn = self.conn()?;
         let (kind, pttl): (String, i64) = redis::pipe()
             .cmd("TYPE")
             .arg(&key.0)

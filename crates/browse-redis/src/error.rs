@@ -17,6 +17,15 @@ pub enum RedisBrowseError {
     Upstream(String),
 }
 
+impl RedisBrowseError {
+    /// The reason alone, without the kind's prefix (for callers that say "Redis" themselves).
+    pub fn reason(&self) -> &str {
+        match self {
+            Self::NotFound(r) | Self::BadRequest(r) | Self::Unavailable(r) | Self::Upstream(r) => r,
+        }
+    }
+}
+
 /// Result of this crate.
 pub type Result<T> = std::result::Result<T, RedisBrowseError>;
 

@@ -27,7 +27,7 @@ const SUMMARY: [&str; 14] = [
 impl RedisBrowser {
     /// `{"info": {version, uptime_seconds, …, keyspace}, "cache_hit_rate": 0..100}`.
     pub async fn info(&self) -> Result<Value> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.conn()?;
         let text: String = redis::cmd("INFO").query_async(&mut conn).await?;
         Ok(summarise(&text))
     }

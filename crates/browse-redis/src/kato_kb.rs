@@ -118,7 +118,7 @@ impl RedisBrowser {
 
     /// Symbols per knowledge base (`HLEN <kb>:symbols:freq`; 0 when there is no hash).
     pub async fn kato_symbol_counts(&self, kb_ids: &[String]) -> Result<Vec<u64>> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.conn()?;
         let mut out = Vec::with_capacity(kb_ids.len());
         for chunk in kb_ids.chunks(BATCH) {
             let mut pipe = redis::pipe();
@@ -133,7 +133,7 @@ impl RedisBrowser {
 
     /// The frequency of each named pattern (`MGET` in batches), `None` where the key is missing.
     pub async fn kato_frequencies(&self, kb: &str, names: &[String]) -> Result<Vec<Option<u64>>> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.conn()?;
         let mut out = Vec::with_capacity(names.len());
         for chunk in names.chunks(BATCH) {
             let keys: Vec<String> = chunk
@@ -149,7 +149,7 @@ impl RedisBrowser {
 
     /// Everything Redis holds for one pattern (one `MGET`).
     pub async fn kato_pattern_meta(&self, kb: &str, name: &str) -> Result<PatternMeta> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.conn()?;
         let families = [
             "frequency",
             "emotives",
@@ -182,7 +182,7 @@ impl RedisBrowser {
 
     /// Every symbol of `kb` with its counts (`HGETALL` of `symbols:freq` and `symbols:pmf`), by name.
     pub async fn kato_symbols(&self, kb: &str) -> Result<Vec<SymbolCounts>> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.conn()?;
         let (freq, pmf): (BTreeMap<String, String>, BTreeMap<String, String>) = redis::pipe()
             .cmd("HGETALL")
             .arg(format!("{kb}:symbols:freq"))
@@ -206,7 +206,7 @@ impl RedisBrowser {
 
     /// One symbol's counts, `None` when `kb` has no such symbol (in neither hash).
     pub async fn kato_symbol(&self, kb: &str, symbol: &str) -> Result<Option<SymbolCounts>> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.conn()?;
         let (freq, pmf): (Option<Vec<u8>>, Option<Vec<u8>>) = redis::pipe()
             .cmd("HGET")
             .arg(format!("{kb}:symbols:freq"))
@@ -232,7 +232,7 @@ impl RedisBrowser {
         kb: &str,
         symbols: &[&str],
     ) -> Result<Vec<Option<BTreeMap<String, f64>>>> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.conn()?;
         let mut out = Vec::with_capacity(symbols.len());
         for chunk in symbols.chunks(BATCH) {
             let mut pipe = redis::pipe();
@@ -260,7 +260,7 @@ impl RedisBrowser {
             "total_symbols_in_patterns_frequencies",
         ];
         let keys: Vec<String> = names.iter().map(|n| format!("{kb}:global:{n}")).collect();
-        let mut conn = self.conn().await?;
+        let mut conn = self.conn()?;
         let values: Vec<Option<Vec<u8>>> =
             redis::cmd("MGET").arg(&keys).query_async(&mut conn).await?;
         Ok(names
@@ -298,7 +298,7 @@ impl RedisBrowser {
 
     /// Unlinks these keys (in batches); returns how many existed.
     pub async fn unlink_keys(&self, keys: &[String]) -> Result<u64> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.conn()?;
         let mut removed = 0;
         for chunk in keys.chunks(BATCH) {
             let n: u64 = redis::cmd("UNLINK")
@@ -312,7 +312,7 @@ impl RedisBrowser {
 
     /// Every key matching `pattern` (a full `SCAN`; keys that are not UTF-8 are skipped: KATO writes none).
     async fn scan_all(&self, pattern: &str) -> Result<Vec<String>> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.conn()?;
         let mut cursor: u64 = 0;
         let mut seen = BTreeSet::new();
         loop {

@@ -57,7 +57,7 @@ impl RedisBrowser {
         let mut cursor: u64 = cursor.trim().parse().map_err(|_| {
             RedisBrowseError::BadRequest(format!("cursor `{cursor}` is not a SCAN cursor"))
         })?;
-        let mut conn = self.conn().await?;
+        let mut conn = self.conn()?;
         let mut keys: Vec<Vec<u8>> = Vec::new();
         let mut seen = HashSet::new();
         for _ in 0..MAX_ROUNDS {
@@ -113,7 +113,7 @@ impl RedisBrowser {
 
     /// Unlinks one key; `NotFound` when it does not exist.
     pub async fn delete_key(&self, key: &KeyName) -> Result<()> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.conn()?;
         let n: u64 = redis::cmd("UNLINK")
             .arg(&key.0)
             .query_async(&mut conn)
@@ -134,7 +134,7 @@ impl RedisBrowser {
                 "a pattern is required (FLUSHDB is never run; use `*` to delete every key)".into(),
             ));
         }
-        let mut conn = self.conn().await?;
+        let mut conn = self.conn()?;
         let mut cursor: u64 = 0;
         let mut deleted = 0;
         loop {

@@ -10,6 +10,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod alerts;
+pub mod backoff;
 pub mod docker;
 pub mod kato;
 pub mod protocol;
@@ -17,3 +18,4 @@ pub mod redact;
 pub mod sessions;
 pub mod source;
 pub mod time;
+pub mod topics;

@@ -15,7 +15,8 @@ pub enum SourceState {
     Unavailable {
         /// Human-readable cause, e.g. "connection refused".
         reason: String,
-        /// Start of the outage.
+        /// Start of the outage (the epoch when a reader got none).
+        #[serde(default, deserialize_with = "crate::time::serde_rfc3339::deserialize")]
         since: DateTime<Utc>,
     },
     /// Switched off by the configuration (e.g. `DOCKER_ENABLED=false`): no data, and none expected.

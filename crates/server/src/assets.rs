@@ -27,6 +27,7 @@ const REVALIDATE: &str = "no-cache";
 /// Folders that may hold the web app, in order of preference.
 pub fn candidates(config: &Config) -> Vec<PathBuf> {
     if let Some(dir) = config
+        .server
         .static_dir
         .as_ref()
         .filter(|d| !d.as_os_str().is_empty())
@@ -284,10 +285,8 @@ mod tests {
         assert!(!is_hashed("/favicon.svg"));
         assert!(!is_hashed("/assets/kato-12ab.js"));
         assert!(!is_hashed("/index.html"));
-        let config = Config {
-            static_dir: Some(PathBuf::from("/srv/app")),
-            ..Config::default()
-        };
+        let mut config = Config::default();
+        config.server.static_dir = Some(PathBuf::from("/srv/app"));
         assert_eq!(candidates(&config), vec![PathBuf::from("/srv/app")]);
         let dirs = candidates(&Config::default());
         assert_eq!(dirs.last(), Some(&PathBuf::from("frontend/dist")));

@@ -26,7 +26,7 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
 }
 
 fn check(state: &AppState, req: &Request) -> Result<(), ApiError> {
-    let allowed = crate::config::split_list(&state.config.allowed_hosts);
+    let allowed = crate::config::split_list(&state.config.http.allowed_hosts);
     if !allowed.is_empty() {
         let host = req
             .headers()

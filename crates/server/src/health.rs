@@ -65,8 +65,8 @@ pub async fn check_all(state: &AppState) -> Vec<(&'static str, UpstreamHealth)> 
     // Below the container probe's 2 s deadline (`healthcheck::DEADLINE`): an upstream whose name does not resolve
     // (a default CLICKHOUSE_URL beside a KATO 1.x, a resolver that never answers) must not make the dashboard
     // itself look unhealthy.
-    let timeout = state.config.kato_timeout().min(HEALTH_PROBE_TIMEOUT);
-    let qdrant_grpc = state.config.qdrant_grpc();
+    let timeout = state.config.kato.timeout().min(HEALTH_PROBE_TIMEOUT);
+    let qdrant_grpc = state.config.qdrant.grpc_endpoint();
     let (kato, redis, mongodb, qdrant, clickhouse) = tokio::join!(
         async {
             tokio::time::timeout(timeout, check_kato(state))
@@ -79,7 +79,7 @@ pub async fn check_all(state: &AppState) -> Vec<(&'static str, UpstreamHealth)> 
                 })
         },
         check_redis(state, timeout),
-        check_tcp(&state.config.mongo_url, 27017, timeout),
+        check_tcp(&state.config.mongo.url, 27017, timeout),
         check_tcp(&qdrant_grpc, 6334, timeout),
         check_clickhouse(state, timeout),
     );
@@ -142,17 +142,10 @@ fn docker_health(docker: &kato_dashboard_docker::DockerHandle) -> UpstreamHealth
 }
 
 async fn check_redis(state: &AppState, timeout: Duration) -> UpstreamHealth {
-    let Some(client) = &state.redis else {
-        return UpstreamHealth::down("ping", "REDIS_URL is not a valid Redis URL");
-    };
     let started = Instant::now();
-    let probe = async {
-        let mut conn = client.get_multiplexed_async_connection().await?;
-        redis::cmd("PING").query_async::<String>(&mut conn).await
-    };
-    match tokio::time::timeout(timeout, probe).await {
-        Ok(Ok(_)) => UpstreamHealth::up("ping", started),
-        Ok(Err(e)) => UpstreamHealth::down("ping", e.to_string()),
+    match tokio::time::timeout(timeout, state.redis.ping()).await {
+        Ok(Ok(())) => UpstreamHealth::up("ping", started),
+        Ok(Err(e)) => UpstreamHealth::down("ping", e.reason()),
         Err(_) => UpstreamHealth::down(
             "ping",
             format!("no answer within {:.1} s", timeout.as_secs_f64()),

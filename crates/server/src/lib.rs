@@ -41,8 +41,8 @@ pub async fn run(
     cancel: CancellationToken,
 ) -> anyhow::Result<()> {
     let tracker = TaskTracker::new();
-    let state = AppState::start(config.clone(), cancel.clone(), tracker.clone())?;
-    for key in config.ignored_legacy_keys() {
+    let state = AppState::start(config.clone(), cancel.clone(), tracker.clone()).await?;
+    for key in config.auth.ignored_legacy_keys() {
         tracing::warn!(
             key,
             "legacy setting has no effect; destructive operations use ADMIN_TOKEN"
@@ -50,8 +50,8 @@ pub async fn run(
     }
     let app = routes::router(state.clone());
     let addr = listener.local_addr()?;
-    tracing::info!(%addr, kato = %config::redact_url(config.kato_api_url.as_str()), "kato-dashboard listening");
-    let grace = config::secs(config.shutdown_grace_seconds);
+    tracing::info!(%addr, kato = %config::redact_url(config.kato.api_url.as_str()), "kato-dashboard listening");
+    let grace = config::secs(config.server.shutdown_grace_seconds);
     let server = serve::serve(listener, app, state.http_conns.clone(), cancel.clone());
     tokio::select! {
         () = server => {},

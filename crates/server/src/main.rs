@@ -1,4 +1,5 @@
-//! `kato-dashboard`: loads the configuration, sets up logging, binds and serves until SIGINT/SIGTERM.
+//! `kato-dashboard`: loads the configuration, sets up logging, binds and serves until SIGINT/SIGTERM (a second
+//! one exits at once, see [`shutdown`]).
 //! `kato-dashboard healthcheck` instead probes a running dashboard and exits 0 or 1 ([`healthcheck`]).
 
 mod healthcheck;
@@ -33,11 +34,20 @@ async fn serve() -> anyhow::Result<()> {
             tracing::warn!(error = %e, "cannot raise the open-file limit; /ws connections are capped by it")
         }
     }
-    let addr = config.bind_addr()?;
+    let addr = config.server.bind_addr()?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("binding {addr}"))?;
     let cancel = CancellationToken::new();
-    tokio::spawn(shutdown::cancel_on_signal(cancel.clone()));
-    run(Arc::new(config), listener, cancel).await
+    let signals = shutdown::cancel_on_signal(cancel.clone());
+    tokio::select! {
+        result = run(Arc::new(config), listener, cancel) => result,
+        signal = signals => {
+            // The operator does not want to wait for the drain: stop now, with the status a shell reports for a
+            // process killed by that signal.
+            tracing::warn!(signal = signal.name(), "second signal: exiting at once, without finishing the drain");
+            let _ = std::io::Write::flush(&mut std::io::stdout());
+            std::process::exit(signal.exit_code());
+        }
+    }
 }

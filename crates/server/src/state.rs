@@ -23,11 +23,12 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// KATO REST client (bounded timeouts, request accounting).
     pub kato: KatoClient,
-    /// Redis client for KATO's session store; connections are opened on use.
-    pub redis: Option<redis::Client>,
+    /// The one Redis connection (KATO's session store), shared by the sessions collector, the session routes,
+    /// the health check and the Redis browser; connects on first use and reconnects after an outage.
+    pub redis: kato_dashboard_browse_redis::RedisHandle,
     /// MongoDB browser (connects on first use).
     pub mongo: kato_dashboard_browse_mongo::MongoBrowser,
-    /// Redis browser (connects on first use).
+    /// Redis browser (on [`Self::redis`]).
     pub redis_browser: kato_dashboard_browse_redis::RedisBrowser,
     /// ClickHouse browser for KATO 3.x's patterns (connects on first use).
     pub clickhouse: kato_dashboard_browse_clickhouse::ClickHouseBrowser,
@@ -59,50 +60,49 @@ pub struct AppState {
     pub tracker: TaskTracker,
     /// When this process started serving.
     pub started_at: Instant,
+    /// What `GET /metrics` shows (a `prometheus-client` registry).
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl AppState {
     /// Builds the handles and starts the hub and the collectors. Nothing waits for an upstream here: one that is
     /// down at start-up is reported by the health check and the collectors, never a start-up failure.
-    pub fn start(
+    pub async fn start(
         config: Arc<Config>,
         cancel: CancellationToken,
         tracker: TaskTracker,
     ) -> anyhow::Result<Self> {
         let kato = KatoClient::new(
-            KatoClientConfig::new(config.kato_api_url.clone()).with_timeout(config.kato_timeout()),
+            KatoClientConfig::new(config.kato.api_url.clone()).with_timeout(config.kato.timeout()),
         )?;
-        let redis = match redis::Client::open(config.redis_url.as_str()) {
-            Ok(client) => Some(client),
-            Err(e) => {
-                tracing::warn!(error = %e, url = %crate::config::redact_url(&config.redis_url), "REDIS_URL is not usable; session listing from Redis is off");
-                None
-            }
-        };
+        let redis = kato_dashboard_browse_redis::RedisHandle::open(&config.redis.url);
+        if let Some(reason) = redis.unusable() {
+            tracing::warn!(error = %reason, url = %crate::config::redact_url(&config.redis.url), "REDIS_URL is not usable; session listing from Redis is off");
+        }
         let secrets = Arc::new(config.secrets());
         let hub = hub::spawn(
             HubConfig {
                 secrets: secrets.clone(),
-                interval: config.broadcast_interval(),
-                replay_capacity: config.ws_replay_buffer_size,
-                replay_max_age: crate::config::secs(config.ws_replay_max_age_seconds),
-                event_channel: config.ws_event_queue,
+                interval: config.ws.broadcast_interval(),
+                replay_capacity: config.ws.replay_buffer_size,
+                replay_max_age: crate::config::secs(config.ws.replay_max_age_seconds),
+                event_channel: config.ws.event_queue,
             },
             cancel.clone(),
             &tracker,
         );
         let collected =
             collectors::spawn_all(&config, &kato, redis.clone(), &hub, &cancel, &tracker);
-        let ws_limits = Arc::new(WsLimits::new(config.ws_max_connections));
+        let ws_limits = Arc::new(WsLimits::new(config.ws.max_connections));
         let ws_origin = Arc::new(crate::ws::origin::OriginPolicy::new(
             config.ws_origin_list(),
             // Validated when the configuration was loaded.
-            crate::ws::origin::parse_trusted(&config.trusted_proxies).unwrap_or_default(),
+            crate::ws::origin::parse_trusted(&config.ws.trusted_proxies).unwrap_or_default(),
         ));
         let fanout = crate::ws::Fanout::spawn(
             &hub,
             crate::ws::Fanout::default_shards(),
-            config.ws_heartbeat().min(std::time::Duration::from_secs(1)),
+            config.ws.heartbeat().min(std::time::Duration::from_secs(1)),
             ws_limits.clone(),
             &cancel,
             &tracker,
@@ -113,23 +113,23 @@ impl AppState {
             history.clone(),
             cancel.clone(),
         ));
-        let alerts = crate::alerts::start(&config, &hub, &cancel, &tracker)?;
-        let mongo = kato_dashboard_browse_mongo::MongoBrowser::new(&config.mongo_url)
-            .with_databases(crate::config::split_list(&config.mongo_databases));
-        let redis_browser = kato_dashboard_browse_redis::RedisBrowser::new(&config.redis_url);
+        let alerts = crate::alerts::start(&config, &hub, &cancel, &tracker).await?;
+        let mongo = kato_dashboard_browse_mongo::MongoBrowser::new(&config.mongo.url)
+            .with_databases(crate::config::split_list(&config.mongo.databases));
+        let redis_browser = kato_dashboard_browse_redis::RedisBrowser::new(redis.clone());
         let clickhouse = kato_dashboard_browse_clickhouse::ClickHouseBrowser::new(
             &kato_dashboard_browse_clickhouse::ClickHouseConfig {
-                url: config.clickhouse_url.clone(),
-                database: config.clickhouse_database.clone(),
-                user: config.clickhouse_user.clone(),
-                password: config.clickhouse_password.clone(),
+                url: config.clickhouse.url.clone(),
+                database: config.clickhouse.database.clone(),
+                user: config.clickhouse.user.clone(),
+                password: config.clickhouse.password.clone(),
             },
         );
         let qdrant = kato_dashboard_browse_qdrant::QdrantBrowser::new(
             kato_dashboard_browse_qdrant::QdrantBrowserConfig {
-                grpc_url: config.qdrant_grpc(),
+                grpc_url: config.qdrant.grpc_endpoint(),
                 timeout: QDRANT_TIMEOUT,
-                api_key: config.qdrant_api_key.clone(),
+                api_key: config.qdrant.api_key.clone(),
             },
         )
         .map_err(|e| {
@@ -137,6 +137,16 @@ impl AppState {
             e.to_string()
         });
         let http_conns = Arc::new(crate::serve::HttpConns::new(&config));
+        let started_at = Instant::now();
+        let metrics = Arc::new(crate::metrics::Metrics::new(&crate::metrics::Sources {
+            started_at,
+            http: &http_conns,
+            ws: &ws_limits,
+            hub: &hub.stats,
+            collected: &collected,
+            kato: &kato,
+            alerts: &alerts,
+        }));
         Ok(Self {
             config,
             kato,
@@ -157,7 +167,8 @@ impl AppState {
             fanout,
             cancel,
             tracker,
-            started_at: Instant::now(),
+            started_at,
+            metrics,
         })
     }
 }

@@ -12,14 +12,14 @@ use crate::config::{Config, LogFormat};
 pub fn init(config: &Config) -> Result<(), String> {
     let filter = match std::env::var("RUST_LOG") {
         Ok(v) if !v.trim().is_empty() => EnvFilter::try_new(v),
-        _ => EnvFilter::try_new(level_directive(&config.log_level)),
+        _ => EnvFilter::try_new(level_directive(&config.log.level)),
     }
-    .map_err(|e| format!("invalid LOG_LEVEL `{}`: {e}", config.log_level))?;
+    .map_err(|e| format!("invalid LOG_LEVEL `{}`: {e}", config.log.level))?;
     let registry = tracing_subscriber::registry().with(filter);
     let writer = Redacting {
         secrets: Arc::new(config.secrets()),
     };
-    let result = match config.log_format {
+    let result = match config.log.format {
         LogFormat::Text => registry
             .with(fmt::layer().with_target(true).with_writer(writer))
             .try_init(),

@@ -274,7 +274,7 @@ fn the_image_is_multi_stage_non_root_with_a_health_check() {
 #[test]
 fn defaults_match_what_compose_and_the_image_expect() {
     let config = kato_dashboard_server::Config::default();
-    assert_eq!(config.port, 3000);
+    assert_eq!(config.server.port, 3000);
     let example = repo_file(".env.example");
     for key in ["PORT=3000", "HOST=0.0.0.0", "KATO_API_URL=http://kato:8000"] {
         assert!(example.lines().any(|l| l == key), "{key} in .env.example");

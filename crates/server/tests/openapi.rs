@@ -4,6 +4,10 @@
 //! route added without documentation fails here) must all be in the document, and every operation in the
 //! document, called on a running server, must answer from a handler (not the API's "no endpoint" 404 and not
 //! 405). `/docs` serves the explorer page.
+//!
+//! Handlers are registered through `utoipa_axum::routes!`, which takes each one's method and path from its
+//! `#[utoipa::path(method, path = "…")]`; so the registrations read here are those attributes, plus any plain
+//! axum `.route(…)` (which would bypass the document).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -55,11 +59,46 @@ fn methods(expr: &str) -> Vec<&'static str> {
         .collect()
 }
 
-/// `(method, full path)` of every `.route(…)` in the router source.
+/// The full path of a path relative to `/api/v1` (or of a root path), as the document writes it.
+fn full_path(raw: &str, base: &str) -> String {
+    let path = raw
+        .replace("{base}", base)
+        .replace("{{", "{")
+        .replace("}}", "}")
+        .replace("{*", "{");
+    if ROOT_PATHS.contains(&path.as_str()) {
+        path
+    } else if path == "/" {
+        "/api/v1".to_owned()
+    } else {
+        format!("/api/v1{path}")
+    }
+}
+
+/// `(method, full path)` of every `#[utoipa::path(method, path = "…")]`: what `routes!` registers.
+fn annotated_routes(src: &str, file: &std::path::Path) -> Vec<(String, String)> {
+    let mut routes = Vec::new();
+    for (i, attr) in src.match_indices("#[utoipa::path(") {
+        let rest = &src[i + attr.len()..];
+        let method = rest[..rest.find(',').expect("a method")].trim().to_owned();
+        assert!(
+            METHODS.contains(&method.as_str()),
+            "method `{method}` in {}",
+            file.display()
+        );
+        let at = i + src[i..].find("path = ").expect("a path");
+        let (raw, _) = literal(src, at).expect("a path literal");
+        routes.push((method, full_path(&raw, "")));
+    }
+    routes
+}
+
+/// `(method, full path)` of every registration in the router source.
 fn registered_routes() -> BTreeSet<(String, String)> {
     let mut routes = BTreeSet::new();
     for file in route_files() {
         let src = std::fs::read_to_string(&file).unwrap();
+        routes.extend(annotated_routes(&src, &file));
         let base = src
             .find("let base = ")
             .and_then(|i| literal(&src, i))
@@ -80,18 +119,7 @@ fn registered_routes() -> BTreeSet<(String, String)> {
             .filter_map(|s| rest.find(s))
             .min()
             .unwrap_or(rest.len());
-            let path = raw
-                .replace("{base}", &base)
-                .replace("{{", "{")
-                .replace("}}", "}")
-                .replace("{*", "{");
-            let full = if ROOT_PATHS.contains(&path.as_str()) {
-                path
-            } else if path == "/" {
-                "/api/v1".to_owned()
-            } else {
-                format!("/api/v1{path}")
-            };
+            let full = full_path(&raw, &base);
             let found = methods(&rest[..stop]);
             assert!(
                 !found.is_empty(),

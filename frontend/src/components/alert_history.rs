@@ -8,11 +8,10 @@ use leptos::task::spawn_local;
 
 use super::alert_actions::{AlertActions, ack_note};
 use super::icons::{Icon, Svg};
-use super::shell::use_ui;
 use super::toasts::notify;
 use crate::api;
 use crate::format;
-use crate::services::{Live, local_datetime, now_ms, use_clock, use_live, use_settings};
+use crate::services::{Live, local_datetime, now_ms, use_clock, use_live, use_settings, use_ui};
 use crate::state::alerts::{AlertEntry, AlertFilter, kind_label};
 use crate::state::toasts::Tone;
 

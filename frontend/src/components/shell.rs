@@ -12,22 +12,8 @@ use super::icons::{Icon, Svg};
 use super::settings_dialog::SettingsDialog;
 use super::status::{ConnectionIndicator, KatoChip};
 use super::toasts::ToastStack;
-use crate::services::{use_live, use_settings, use_theme};
+use crate::services::{provide_ui, use_live, use_settings, use_theme};
 use crate::ws::use_topics;
-
-/// Open/closed state of the shell's overlays.
-#[derive(Clone, Copy)]
-pub struct Ui {
-    /// The alert history drawer.
-    pub drawer_open: RwSignal<bool>,
-    /// The navigation drawer (narrow screens).
-    pub nav_open: RwSignal<bool>,
-}
-
-/// The overlays' state.
-pub fn use_ui() -> Ui {
-    expect_context::<Ui>()
-}
 
 const NAV: [(&str, &str, Icon); 4] = [
     ("/", "Dashboard", Icon::Grid),
@@ -57,11 +43,7 @@ fn title_of(path: &str) -> &'static str {
 pub fn Shell(children: Children) -> impl IntoView {
     // Always shown: toasts and the bell need alerts and KATO events; the top bar shows KATO's status.
     use_topics(&[Topic::Metrics, Topic::SystemAlerts, Topic::KatoEvents]);
-    let ui = Ui {
-        drawer_open: RwSignal::new(false),
-        nav_open: RwSignal::new(false),
-    };
-    provide_context(ui);
+    let ui = provide_ui();
     let live = use_live();
     let theme = use_theme();
     let settings = use_settings();

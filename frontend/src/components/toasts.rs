@@ -5,8 +5,7 @@
 use leptos::prelude::*;
 
 use super::icons::{Icon, Svg};
-use super::shell::use_ui;
-use crate::services::{Live, now_ms, use_clock, use_live};
+use crate::services::{Live, now_ms, use_clock, use_live, use_ui};
 use crate::state::toasts::{Toast, Tone};
 
 /// Shows a local toast (e.g. "session deleted"); `key` must be unique for this event.

@@ -5,9 +5,8 @@ use leptos::prelude::*;
 use crate::components::cards::{Banner, Empty, Panel};
 use crate::components::chart::Sparkline;
 use crate::components::icons::{Icon, Svg};
-use crate::components::shell::use_ui;
 use crate::format;
-use crate::services::{local_datetime, local_time, use_clock, use_live};
+use crate::services::{local_datetime, local_time, use_clock, use_live, use_ui};
 use crate::state::containers::ContainerView;
 use crate::state::json::Availability;
 

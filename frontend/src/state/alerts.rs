@@ -8,7 +8,7 @@
 //! server does not keep: the keys of toasts already shown (a dismissed toast stays dismissed), and alerts of an
 //! older server that sends no `alert_id`.
 
-use kato_dashboard_core::protocol::ServerMsg;
+use kato_dashboard_core::{protocol::ServerMsg, topics::AlertItem};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -173,10 +173,11 @@ impl AlertsState {
                 timestamp,
                 seq,
                 alerts,
+                ..
             } => alerts
                 .iter()
                 .enumerate()
-                .map(|(i, a)| alert_entry(id, timestamp, *seq, i, a, now_ms))
+                .map(|(i, a)| alert_entry((id, timestamp, *seq), i, a, None, now_ms))
                 .collect(),
             ServerMsg::AlertUpdate { action, data, .. } => return self.apply_update(action, data),
             _ => Vec::new(),
@@ -193,7 +194,8 @@ impl AlertsState {
     pub fn load_history(&mut self, items: &[Value], now_ms: f64) -> bool {
         let before = self.entries.clone();
         for item in items {
-            let entry = alert_entry("", "", 0, 0, item, now_ms);
+            let typed = AlertItem::deserialize(item).unwrap_or_default();
+            let entry = alert_entry(("", "", 0), 0, &typed, Some(item), now_ms);
             match self.entries.iter_mut().find(|e| e.key == entry.key) {
                 Some(e) => {
                     e.read |= entry.read;

@@ -1,54 +1,70 @@
 //! One history entry from a `system_alert` item (live, the snapshot of firing alerts, or the REST history).
 
+use kato_dashboard_core::topics::AlertItem;
 use serde_json::Value;
 
 use super::AlertEntry;
 use crate::format::parse_ts_ms;
-use crate::state::json::{num, text};
+use crate::state::json::text;
 
+/// `s` unless it is empty (the fields an old server's items lack read as empty).
+fn some(s: &str) -> Option<String> {
+    (!s.is_empty()).then(|| s.to_owned())
+}
+
+/// The entry of item `index` of message `id`/`seq` at `ts`. `history` is the REST history's record of the item,
+/// which adds the server's `read`, `acknowledged` and `ack` to it.
 pub(super) fn alert_entry(
-    id: &str,
-    ts: &str,
-    seq: u64,
+    (id, ts, seq): (&str, &str, u64),
     index: usize,
-    a: &Value,
+    a: &AlertItem,
+    history: Option<&Value>,
     now_ms: f64,
 ) -> AlertEntry {
-    let alert_id = text(a, "alert_id");
-    let state = text(a, "state")
-        .or_else(|| text(a, "status").filter(|s| matches!(s.as_str(), "firing" | "resolved")))
+    let alert_id = some(&a.alert_id);
+    let state = some(&a.state)
+        .or_else(|| {
+            a.status
+                .clone()
+                .filter(|s| matches!(s.as_str(), "firing" | "resolved"))
+        })
         .unwrap_or_else(|| "firing".into());
     // The engine names each transition's message (`event_id`), so the same transition has the same key whether
     // it came live, in the snapshot of firing alerts, or from the REST history.
-    let message_id = match text(a, "event_id") {
+    let message_id = match some(&a.event_id) {
         Some(event_id) => event_id,
         None if id.is_empty() => format!("{seq}@{ts}"),
         None => id.to_owned(),
     };
-    let flag = |key: &str| a.get(key).and_then(Value::as_bool).unwrap_or(false);
+    let flag = |key: &str| {
+        history
+            .and_then(|h| h.get(key))
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+    };
+    let ack = history.and_then(|h| h.get("ack"));
     let who = alert_id.clone().unwrap_or_else(|| index.to_string());
     AlertEntry {
         key: format!("alert/{message_id}/{who}/{state}"),
-        severity: text(a, "severity")
-            .or_else(|| text(a, "level"))
+        severity: some(&a.severity)
+            .or_else(|| some(&a.level))
             .unwrap_or_else(|| "warning".into())
             .to_lowercase(),
-        kind: text(a, "type").unwrap_or_else(|| "alert".into()),
-        message: text(a, "message").unwrap_or_default(),
-        value: num(a, "value"),
-        threshold: num(a, "threshold"),
-        container: text(a, "container_name"),
-        timestamp_ms: text(a, "timestamp")
-            .and_then(|t| parse_ts_ms(&t))
+        kind: some(&a.rule).unwrap_or_else(|| "alert".into()),
+        message: a.message.clone(),
+        value: a.value,
+        threshold: a.threshold,
+        container: a.container_name.clone(),
+        timestamp_ms: parse_ts_ms(&a.timestamp)
             .or_else(|| parse_ts_ms(ts))
             .unwrap_or(now_ms),
         alert_id,
         state,
         read: flag("read"),
         acknowledged: flag("acknowledged"),
-        ack_by: a.get("ack").and_then(|ack| non_empty(ack, "by")),
-        ack_comment: a.get("ack").and_then(|ack| non_empty(ack, "comment")),
-        silenced: flag("silenced"),
+        ack_by: ack.and_then(|ack| non_empty(ack, "by")),
+        ack_comment: ack.and_then(|ack| non_empty(ack, "comment")),
+        silenced: a.silenced,
     }
 }
 

@@ -2,6 +2,8 @@
 //! (two KATO generations, `null` optional fields, old and new container shapes), so the views read fields by path
 //! and treat anything missing or mistyped as "not known" instead of failing the whole message.
 
+use chrono::DateTime;
+use kato_dashboard_core::{source::SourceState, time::rfc3339};
 use serde_json::Value;
 
 /// The value at a `/`-free dotted path (`"performance.average_response_time"`).
@@ -61,6 +63,21 @@ pub enum Availability {
         /// What switched it off.
         reason: String,
     },
+}
+
+impl From<&SourceState> for Availability {
+    fn from(s: &SourceState) -> Self {
+        match s {
+            SourceState::Ok => Availability::Ok,
+            SourceState::Unavailable { reason, since } => Availability::Unavailable {
+                reason: reason.clone(),
+                since: (*since != DateTime::UNIX_EPOCH).then(|| rfc3339(*since)),
+            },
+            SourceState::Off { reason } => Availability::Off {
+                reason: reason.clone(),
+            },
+        }
+    }
 }
 
 impl Availability {

@@ -2,11 +2,23 @@
 //! with chart histories. Also accepts KATO's raw `/metrics` from the HTTP fallback, but only when it is newer
 //! than what the socket delivered.
 
+use chrono::{DateTime, Utc};
+use kato_dashboard_core::{kato::service::HealthStatus, topics::MetricsTopic};
 use serde_json::Value;
 
 use super::history::Series;
-use super::json::{Availability, at, num, source, text};
-use crate::format::parse_ts_ms;
+use super::json::Availability;
+
+/// KATO's `/health` status as it names it.
+fn status_name(status: HealthStatus) -> String {
+    match status {
+        HealthStatus::Healthy => "healthy",
+        HealthStatus::Degraded => "degraded",
+        HealthStatus::Unhealthy => "unhealthy",
+        HealthStatus::Unknown => "unknown",
+    }
+    .to_owned()
+}
 
 /// Points kept per chart series: 15 minutes at one reading per second.
 pub const HISTORY_POINTS: usize = 900;
@@ -71,50 +83,52 @@ pub struct MetricsView {
 impl MetricsView {
     /// Reads `data.metrics` (or KATO's raw `/metrics`, which has no `derived`).
     pub fn from_value(v: &Value) -> MetricsView {
-        let kato = source(v, "derived.source").or_else(|| {
-            text(v, "error").map(|reason| Availability::Unavailable {
-                reason,
-                since: None,
-            })
+        MetricsTopic::read(v).map_or_else(MetricsView::default, |t| Self::from_topic(&t))
+    }
+
+    /// The view of a typed `metrics` value.
+    pub fn from_topic(t: &MetricsTopic) -> MetricsView {
+        let k = &t.kato;
+        let d = t.derived.as_ref();
+        let ms = |at: DateTime<Utc>| at.timestamp_millis() as f64;
+        let error = t.error().map(|reason| Availability::Unavailable {
+            reason: reason.to_owned(),
+            since: None,
         });
-        let issues = at(v, "derived.kato_issues")
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .map(|i| match i {
-                        Value::String(s) => s.clone(),
-                        other => other.to_string(),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let perf = k.performance.as_ref();
+        let res = k.resources.as_ref();
+        let pm = k.processor_manager.as_ref();
         MetricsView {
-            kato,
-            kato_status: text(v, "derived.kato_status"),
-            kato_issues: issues,
-            generation: text(v, "derived.generation"),
-            version: text(v, "derived.kato_version").or_else(|| text(v, "version")),
-            uptime_s: num(v, "derived.kato_uptime_seconds"),
-            active_sessions: num(v, "sessions.active"),
-            requests_per_second: num(v, "derived.requests_per_second"),
-            rate_workers: num(v, "derived.rate_workers_seen"),
-            total_requests: num(v, "performance.total_requests"),
-            error_rate: num(v, "derived.error_rate"),
-            error_rate_window_s: num(v, "derived.error_rate_window_seconds"),
-            error_rate_counts: num(v, "derived.error_rate_requests")
-                .zip(num(v, "derived.error_rate_failed")),
-            error_rate_source: source(v, "derived.error_rate_source"),
-            latency_ms: num(v, "performance.average_response_time").map(|s| s * 1000.0),
-            processors: num(v, "processor_manager.total_processors"),
-            max_processors: num(v, "processor_manager.max_processors"),
-            host_cpu: num(v, "resources.cpu_percent"),
-            host_memory: num(v, "resources.memory_percent"),
-            host_disk: num(v, "resources.disk_percent"),
-            restarts: num(v, "derived.restarts"),
-            updated_at_ms: text(v, "derived.updated_at").and_then(|s| parse_ts_ms(&s)),
-            last_ok_ms: text(v, "derived.last_ok_at").and_then(|s| parse_ts_ms(&s)),
-            poll_latency_ms: num(v, "derived.poll_latency_ms"),
-            kato_timestamp: num(v, "timestamp"),
+            kato: d.map(|d| Availability::from(&d.source)).or(error),
+            kato_status: d.and_then(|d| d.kato_status).map(status_name),
+            kato_issues: d.and_then(|d| d.kato_issues.clone()).unwrap_or_default(),
+            generation: d.map(|d| d.generation.as_str().to_owned()),
+            version: t
+                .raw
+                .get("version")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            uptime_s: d.and_then(|d| d.kato_uptime_seconds),
+            active_sessions: k.sessions.as_ref().map(|s| s.active as f64),
+            requests_per_second: d.and_then(|d| d.requests_per_second),
+            rate_workers: d.map(|d| d.rate_workers_seen as f64),
+            total_requests: perf.map(|p| p.total_requests),
+            error_rate: d.and_then(|d| d.error_rate),
+            error_rate_window_s: d.map(|d| d.error_rate_window_seconds as f64),
+            error_rate_counts: d
+                .and_then(|d| Some((d.error_rate_requests? as f64, d.error_rate_failed? as f64))),
+            error_rate_source: d.map(|d| Availability::from(&d.error_rate_source)),
+            latency_ms: perf.map(|p| p.average_response_time * 1000.0),
+            processors: pm.map(|p| p.total_processors as f64),
+            max_processors: pm.and_then(|p| p.max_processors).map(|n| n as f64),
+            host_cpu: res.map(|r| r.cpu_percent),
+            host_memory: res.map(|r| r.memory_percent),
+            host_disk: res.map(|r| r.disk_percent),
+            restarts: d.map(|d| d.restarts as f64),
+            updated_at_ms: d.map(|d| ms(d.updated_at)),
+            last_ok_ms: d.and_then(|d| d.last_ok_at).map(ms),
+            poll_latency_ms: d.map(|d| d.poll_latency_ms),
+            kato_timestamp: k.timestamp.map(|ts| ts.timestamp_micros() as f64 / 1e6),
             via_http: false,
         }
     }

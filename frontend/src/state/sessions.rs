@@ -6,11 +6,14 @@
 
 use std::collections::BTreeMap;
 
-use kato_dashboard_core::protocol::ServerMsg;
+use kato_dashboard_core::{
+    protocol::ServerMsg,
+    topics::{CountSource, SessionsTopic},
+};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::json::{Availability, num, source, text};
+use super::json::Availability;
 use crate::format::parse_ts_ms;
 
 /// How long a new row stays highlighted.
@@ -73,16 +76,26 @@ pub struct SessionSummaryView {
 }
 
 impl SessionSummaryView {
-    /// Reads the summary object.
+    /// Reads the summary object (anything unreadable is "not known").
     pub fn from_value(v: &Value) -> Self {
+        SessionsTopic::deserialize(v).map_or_else(|_| Self::default(), |t| Self::from_topic(&t))
+    }
+
+    /// The view of a typed `sessions` value.
+    pub fn from_topic(t: &SessionsTopic) -> Self {
+        let source = match t.count_source {
+            CountSource::Redis => "redis",
+            CountSource::Kato => "kato",
+            CountSource::Unknown => "unknown",
+        };
         SessionSummaryView {
-            active: num(v, "active_count"),
-            total_created: num(v, "total_count"),
-            count_source: text(v, "count_source"),
-            kato_count: num(v, "kato_count"),
-            redis: source(v, "sources.redis"),
-            kato_events: source(v, "sources.kato_events"),
-            truncated: v.get("truncated").and_then(Value::as_bool).unwrap_or(false),
+            active: t.active_count.map(|n| n as f64),
+            total_created: Some(t.total_count as f64),
+            count_source: Some(source.to_owned()),
+            kato_count: t.kato_count.map(|n| n as f64),
+            redis: Some(Availability::from(&t.sources.redis)),
+            kato_events: Some(Availability::from(&t.sources.kato_events)),
+            truncated: t.truncated,
         }
     }
 }
@@ -113,11 +126,11 @@ impl SessionEventView {
         };
         Some(SessionEventView {
             created: event_type == "session_created",
-            session_id: text(data, "session_id"),
-            node_id: text(data, "node_id"),
-            reason: text(data, "reason"),
+            session_id: (!data.session_id.is_empty()).then(|| data.session_id.clone()),
+            node_id: data.node_id.clone(),
+            reason: data.reason.clone(),
             timestamp: timestamp.clone(),
-            current_count: num(data, "current_count"),
+            current_count: Some(data.current_count as f64),
         })
     }
 }

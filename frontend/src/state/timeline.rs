@@ -2,9 +2,8 @@
 
 use std::collections::VecDeque;
 
-use kato_dashboard_core::protocol::ServerMsg;
+use kato_dashboard_core::{protocol::ServerMsg, topics::KatoEventData};
 
-use super::json::{num, text};
 use crate::format::{self, parse_ts_ms};
 
 /// Events kept.
@@ -50,17 +49,20 @@ impl KatoTimeline {
         }
         let (text, tone) = match event_type.as_str() {
             "kato_unreachable" => (
-                format!(
-                    "Unreachable: {}",
-                    text(data, "reason").unwrap_or_else(|| "no answer".into())
-                ),
+                match data {
+                    KatoEventData::Unreachable(u) => format!("Unreachable: {}", u.reason),
+                    _ => "Unreachable: no answer".to_string(),
+                },
                 "bad",
             ),
             "kato_reachable" => ("Reachable again".to_string(), "ok"),
             "kato_restarted" => (
-                match num(data, "previous_uptime_seconds") {
-                    Some(up) => format!("Restarted (was up {})", format::duration(up)),
-                    None => "Restarted".to_string(),
+                match data {
+                    KatoEventData::Restarted(r) => format!(
+                        "Restarted (was up {})",
+                        format::duration(r.previous_uptime_seconds)
+                    ),
+                    _ => "Restarted".to_string(),
                 },
                 "warn",
             ),
@@ -88,10 +90,17 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// A `kato_event` with the data the server sends for its kind.
     fn ev(kind: &str, ts: &str) -> ServerMsg {
+        let data = match kind {
+            "kato_restarted" => {
+                json!({"previous_uptime_seconds": 61.0, "uptime_seconds": 1.0, "restarts": 1})
+            }
+            "kato_unreachable" => json!({"reason": "refused"}),
+            _ => json!({}),
+        };
         serde_json::from_value(
-            json!({"type": "kato_event", "event_type": kind, "timestamp": ts, "seq": 1,
-            "data": {"previous_uptime_seconds": 61.0, "reason": "refused"}}),
+            json!({"type": "kato_event", "event_type": kind, "timestamp": ts, "seq": 1, "data": data}),
         )
         .unwrap()
     }

@@ -2,9 +2,12 @@
 //! the last full value of each state topic (so delta patches can be applied), the last `seq` per event topic (for
 //! `resume` and to drop duplicates), and the reconnect backoff. `ws.rs` drives these with real frames and timers.
 
-use std::collections::BTreeMap;
+use std::{collections::BTreeMap, time::Duration};
 
-use kato_dashboard_core::protocol::{Topic, TopicSet, delta};
+use kato_dashboard_core::{
+    backoff::{BackoffPolicy, Jitter},
+    protocol::{Topic, TopicSet, delta},
+};
 use serde_json::{Map, Value};
 
 /// How many mounted components want each topic. The subscription sent to the server is the union.
@@ -152,13 +155,17 @@ impl SeqTracker {
     }
 }
 
-/// Reconnect delay after `attempt` failures in a row: full jitter, `random` in `0..1` times
-/// `min(cap, base × 2^attempt)`, never below 100 ms.
+/// The socket's reconnect backoff: from 500 ms, doubled per failure, at most 30 s.
+const RECONNECT: BackoffPolicy =
+    BackoffPolicy::new(Duration::from_millis(500), Duration::from_secs(30));
+/// Shortest reconnect delay: never a busy loop, whatever the random draw.
+const MIN_RECONNECT: Duration = Duration::from_millis(100);
+
+/// Reconnect delay in milliseconds after `attempt` failures in a row: full jitter (`random` in `0..1`) below
+/// [`RECONNECT`]'s ceiling, never below 100 ms.
 pub fn backoff_ms(attempt: u32, random: f64) -> f64 {
-    const BASE_MS: f64 = 500.0;
-    const CAP_MS: f64 = 30_000.0;
-    let ceiling = (BASE_MS * 2f64.powi(attempt.min(16) as i32)).min(CAP_MS);
-    (ceiling * random.clamp(0.0, 1.0)).max(100.0)
+    let delay = RECONNECT.delay(attempt, Jitter::Full(random));
+    delay.max(MIN_RECONNECT).as_secs_f64() * 1000.0
 }
 
 /// Milliseconds without any frame after which the client sends a `ping`, and after which it gives the socket up.

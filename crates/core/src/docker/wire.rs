@@ -44,6 +44,7 @@ impl ContainerInfo {
 
 /// One monitored container on the wire (old shape plus new fields).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ContainerStats {
     pub name: String,
     /// Docker's state string (`running`, `exited`, …), as the old dashboard sent it.
@@ -87,6 +88,7 @@ pub struct ContainerStats {
 
 /// Memory figures (bytes, MiB and % of the limit). `usage_*` excludes the inactive page cache.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MemoryFigures {
     pub usage_bytes: u64,
     pub limit_bytes: u64,
@@ -99,6 +101,7 @@ pub struct MemoryFigures {
 
 /// Network totals since the container started, summed over interfaces, plus rates.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NetworkFigures {
     pub rx_bytes: u64,
     pub tx_bytes: u64,
@@ -111,6 +114,7 @@ pub struct NetworkFigures {
 
 /// Block I/O totals since the container started, plus rates.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BlockIoFigures {
     pub read_bytes: u64,
     pub write_bytes: u64,
@@ -132,6 +136,7 @@ pub struct BlockIoFigures {
 /// * `total_memory_percent`: `total_memory_mb / total_memory_limit_mb × 100`.
 /// * `container_count`: containers in the list (all states, stale ones too).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Aggregated {
     pub total_cpu_percent: f64,
     pub total_memory_mb: f64,
@@ -157,9 +162,12 @@ pub struct Aggregated {
 /// stay in the list with their last known values and `stale: true`. Before Docker was ever
 /// reached the list is empty and `missing` too (nothing is known yet).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ContainersSnapshot {
     pub containers: Vec<ContainerStats>,
     pub aggregated: Aggregated,
+    /// Whether Docker answers: `{"state": "ok"}`, `{"state": "unavailable", "reason", "since"}` or `off`.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub docker: SourceState,
     /// Monitored names (configured, or once seen through a label/compose selector) that have no
     /// container now: never created, or destroyed.

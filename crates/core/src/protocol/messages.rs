@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::topics::{AlertItem, KatoEventData, SessionEventData};
+
 /// What a client may send.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClientMsg {
@@ -190,6 +192,18 @@ fn truncate(s: &str, max: usize) -> String {
     s.chars().take(max).collect()
 }
 
+/// Reads a payload through `serde_json::Value`: the typed payloads are then read by one deserializer (`&Value`)
+/// wherever they come from (a frame, a REST answer), which keeps the web app's WASM small; and a payload that
+/// does not read is reported as this field's error.
+fn via_value<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    let value = Value::deserialize(d)?;
+    T::deserialize(&value).map_err(serde::de::Error::custom)
+}
+
 /// What the server sends. Used by the server for control frames and by the web app to read every frame.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -218,7 +232,8 @@ pub enum ServerMsg {
         #[serde(default)]
         seq: u64,
         /// Old fields (`current_count`, `previous_count`, `delta`, `time_since_last_event`) and new ones.
-        data: Value,
+        #[serde(default, deserialize_with = "via_value")]
+        data: SessionEventData,
     },
     /// Alerts (old shape: `id`, `alerts`) with sequence numbers.
     SystemAlert {
@@ -230,9 +245,12 @@ pub enum ServerMsg {
         /// Sequence number on the `system_alerts` topic.
         #[serde(default)]
         seq: u64,
+        /// The alerts firing now, sent first to every subscriber (`id` `firing`, `seq` 0).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        snapshot: bool,
         /// Alert items.
-        #[serde(default)]
-        alerts: Vec<Value>,
+        #[serde(default, deserialize_with = "via_value")]
+        alerts: Vec<AlertItem>,
     },
     /// Alert bookkeeping shared by every tab: read, acknowledged, silenced, cleared (on the `system_alerts` topic).
     AlertUpdate {
@@ -257,8 +275,8 @@ pub enum ServerMsg {
         #[serde(default)]
         seq: u64,
         /// Details.
-        #[serde(default)]
-        data: Value,
+        #[serde(default, deserialize_with = "via_value")]
+        data: KatoEventData,
     },
     /// Reply to `ping`, and unsolicited every 15 s.
     Heartbeat {

@@ -1,8 +1,8 @@
 //! `/ws/events` listener: a task that stays connected to KATO's event stream forever.
 //!
-//! * Reconnects after every failure with full-jitter exponential backoff
-//!   ([`BackoffPolicy`], base 250 ms, cap 30 s); the backoff restarts from zero after a
-//!   connection that stayed up for `stable_after`.
+//! * Reconnects after every failure with full-jitter exponential backoff (the dashboard's one
+//!   backoff, `kato_dashboard_core::backoff`: [`BackoffPolicy`], base 250 ms, cap 30 s); the
+//!   backoff restarts from zero after a connection that stayed up for `stable_after`.
 //! * Sends the text `ping` every `ping_interval`; KATO's plain-text `pong` is ignored (it is
 //!   not JSON, and not an error). A connection silent for `idle_timeout` is considered dead.
 //! * Frames that are not KATO events (non-JSON text, binary) are skipped with a debug log.
@@ -11,13 +11,12 @@
 //! KATO's events are hints: TTL expiry sends nothing and, with several workers, a client only
 //! sees its worker's events. Reconcile with polling.
 
-mod backoff;
-
-pub use backoff::BackoffPolicy;
+pub use kato_dashboard_core::backoff::BackoffPolicy;
 
 use crate::config::redacted;
 use crate::error::KatoError;
 use futures_util::{SinkExt, StreamExt};
+use kato_dashboard_core::backoff::{Backoff, Jitter};
 use kato_dashboard_core::kato::KatoEvent;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -128,7 +127,7 @@ pub async fn run(
     tx: mpsc::Sender<ListenerUpdate>,
     cancel: CancellationToken,
 ) {
-    let mut attempt: u32 = 0;
+    let mut backoff = Backoff::new(config.backoff);
     loop {
         let connected = tokio::select! {
             () = cancel.cancelled() => return,
@@ -143,7 +142,7 @@ pub async fn run(
                 let started = Instant::now();
                 let end = connection(ws, &config, &tx, &cancel).await;
                 if started.elapsed() >= config.stable_after {
-                    attempt = 0;
+                    backoff.reset();
                 }
                 match end {
                     End::Stop => return,
@@ -152,12 +151,11 @@ pub async fn run(
             }
             Err(reason) => reason,
         };
-        tracing::debug!(%reason, attempt, "KATO event stream disconnected");
+        tracing::debug!(%reason, attempt = backoff.attempt(), "KATO event stream disconnected");
         if !deliver(&tx, &cancel, ListenerUpdate::Disconnected { reason }).await {
             return;
         }
-        let delay = config.backoff.delay(attempt, rand::random::<f64>());
-        attempt = attempt.saturating_add(1);
+        let delay = backoff.next_delay(Jitter::Full(rand::random::<f64>()));
         tokio::select! {
             () = cancel.cancelled() => return,
             () = tokio::time::sleep(delay) => {}

@@ -1,5 +1,8 @@
 //! The alert store as the `system_alerts` topic's archive: a client resuming with a sequence number older than the
 //! hub's replay buffer (or from before a server restart) gets the events it missed from the store.
+//!
+//! Both reads are SQLite queries, so they block: the hub makes [`EventArchive::after`] on the blocking pool (see
+//! `HubHandle::replay_after`), and [`EventArchive::last_seq`] is read once, at start-up.
 
 use std::sync::Arc;
 

@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use kato_dashboard_core::{
     alerts::{AlertType, RuleSet, Transition, TransitionKind},
+    protocol::ServerMsg,
     time::rfc3339,
+    topics::AlertItem,
 };
 use serde_json::{Value, json};
 
@@ -48,37 +50,28 @@ pub fn event_id(seq: u64) -> String {
 }
 
 /// One `alerts[]` item.
-pub fn item(t: &Transition, seq: u64, silenced: bool) -> Value {
-    let mut v = json!({
-        "level": t.severity.level(),
-        "type": t.rule.as_str(),
-        "message": t.message,
-        "alert_id": t.alert_id,
-        "identity": t.identity,
-        "state": state(t.kind),
-        "transition": transition(t.kind),
-        "severity": t.severity.as_str(),
-        "seq": seq,
-        "event_id": event_id(seq),
-        "timestamp": rfc3339(t.at),
-        "started_at": rfc3339(t.started_at),
-        "silenced": silenced,
-    });
-    if let Some(value) = t.value {
-        v["value"] = json!(value);
+pub fn item(t: &Transition, seq: u64, silenced: bool) -> AlertItem {
+    let container = about_container(t.rule);
+    AlertItem {
+        level: t.severity.level().to_owned(),
+        rule: t.rule.as_str().to_owned(),
+        message: t.message.clone(),
+        alert_id: t.alert_id.clone(),
+        identity: t.identity.clone(),
+        state: state(t.kind).to_owned(),
+        transition: transition(t.kind).to_owned(),
+        severity: t.severity.as_str().to_owned(),
+        seq,
+        event_id: event_id(seq),
+        timestamp: rfc3339(t.at),
+        started_at: rfc3339(t.started_at),
+        silenced,
+        value: t.value,
+        threshold: t.threshold,
+        container_name: container.then(|| t.subject.clone()),
+        status: t.detail.clone().filter(|_| container),
+        detail: t.detail.clone().filter(|d| !container && !d.is_empty()),
     }
-    if let Some(threshold) = t.threshold {
-        v["threshold"] = json!(threshold);
-    }
-    if about_container(t.rule) {
-        v["container_name"] = json!(t.subject);
-        if let Some(detail) = &t.detail {
-            v["status"] = json!(detail);
-        }
-    } else if let Some(detail) = t.detail.as_deref().filter(|d| !d.is_empty()) {
-        v["detail"] = json!(detail);
-    }
-    v
 }
 
 /// The labels silences match on and webhooks carry.
@@ -98,16 +91,17 @@ pub fn labels(t: &Transition) -> BTreeMap<String, String> {
 }
 
 /// The `system_alert` that every subscriber gets first: the items of the alerts firing now, each as last sent.
-pub fn firing_snapshot(items: impl IntoIterator<Item = Value>, now: DateTime<Utc>) -> Value {
-    let alerts: Vec<Value> = items.into_iter().collect();
-    json!({
-        "type": "system_alert",
-        "id": "firing",
-        "timestamp": rfc3339(now),
-        "seq": 0,
-        "snapshot": true,
-        "alerts": alerts,
-    })
+pub fn firing_snapshot(
+    items: impl IntoIterator<Item = AlertItem>,
+    now: DateTime<Utc>,
+) -> ServerMsg {
+    ServerMsg::SystemAlert {
+        id: "firing".into(),
+        timestamp: rfc3339(now),
+        seq: 0,
+        snapshot: true,
+        alerts: items.into_iter().collect(),
+    }
 }
 
 /// The effective rules, for `GET /alerts/rules`.
@@ -155,7 +149,7 @@ mod tests {
             at,
             started_at: at,
         };
-        let v = item(&t, 7, false);
+        let v = serde_json::to_value(item(&t, 7, false)).unwrap();
         assert_eq!(v["level"], "error");
         assert_eq!(v["type"], "container_down");
         assert_eq!(v["container_name"], "kato");
@@ -201,11 +195,17 @@ mod tests {
             at: at(11),
             started_at: at(1),
         };
-        check("alert_item_container.json", &item(&down, 7, false).to_string());
-        check("alert_item_rate.json", &item(&rate, 8, true).to_string());
+        check(
+            "alert_item_container.json",
+            &serde_json::to_string(&item(&down, 7, false)).unwrap(),
+        );
+        check(
+            "alert_item_rate.json",
+            &serde_json::to_string(&item(&rate, 8, true)).unwrap(),
+        );
         check(
             "alert_firing_snapshot.json",
-            &firing_snapshot([item(&down, 7, false)], at(12)).to_string(),
+            &serde_json::to_string(&firing_snapshot([item(&down, 7, false)], at(12))).unwrap(),
         );
     }
 }

@@ -36,7 +36,9 @@ use kato_dashboard_core::{
     alerts::{ActiveAlert, AlertEngine, RuleSet, Transition, TransitionKind},
     protocol::{ServerMsg, Topic},
     time::rfc3339,
+    topics::AlertItem,
 };
+use serde::Deserialize as _;
 use serde_json::{Value, json};
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
@@ -60,7 +62,7 @@ struct Inner {
     seq: tokio::sync::Mutex<u64>,
     silences: RwLock<Vec<Silence>>,
     /// Identity → the item last sent for each alert firing now.
-    firing: Mutex<BTreeMap<String, Value>>,
+    firing: Mutex<BTreeMap<String, AlertItem>>,
     /// Alerts whose condition holds but not yet for their pending period.
     pending: RwLock<Vec<Value>>,
     webhook: Option<Webhook>,
@@ -80,25 +82,53 @@ struct Prepared {
     active: ActiveChange,
 }
 
+/// What opening the store reads (on the blocking pool: SQLite never runs on a runtime thread).
+struct Opened {
+    store: Arc<dyn AlertStore>,
+    last_seq: u64,
+    active: Vec<ActiveRecord>,
+    silences: Vec<Silence>,
+}
+
+fn open(dir: &std::path::Path) -> anyhow::Result<Opened> {
+    let store: Arc<dyn AlertStore> = Arc::new(
+        SqliteStore::open_dir(dir)
+            .with_context(|| format!("opening the alert store in {}", dir.display()))?,
+    );
+    Ok(Opened {
+        last_seq: store.last_seq()?,
+        active: store.active()?,
+        silences: store.silences(false, Utc::now())?,
+        store,
+    })
+}
+
 /// Opens the store, restores the alerts firing before a restart, wires the store in as the topic's archive and
 /// starts the evaluator, the retention task and the webhook worker.
-pub fn start(
+pub async fn start(
     config: &Config,
     hub: &HubHandle,
     cancel: &CancellationToken,
     tracker: &TaskTracker,
 ) -> anyhow::Result<AlertService> {
-    let rules = config.alert_rule_set()?;
+    let rules = config.alerts.rule_set()?;
     let dir = config.alert_store_dir();
-    let store: Arc<dyn AlertStore> = Arc::new(
-        SqliteStore::open_dir(&dir)
-            .with_context(|| format!("opening the alert store in {}", dir.display()))?,
-    );
-    let last_seq = store.last_seq()?;
+    let opened = {
+        let dir = dir.clone();
+        tokio::task::spawn_blocking(move || open(&dir))
+            .await
+            .context("the alert store's opening task failed")??
+    };
+    let Opened {
+        store,
+        last_seq,
+        active,
+        silences,
+    } = opened;
     let mut engine = AlertEngine::new(rules.clone());
     let mut firing = BTreeMap::new();
     let mut restored = Vec::new();
-    for record in store.active()? {
+    for record in active {
         match serde_json::from_value::<ActiveAlert>(record.data["engine"].clone()) {
             Ok(alert) => restored.push(alert),
             Err(e) => {
@@ -106,22 +136,30 @@ pub fn start(
                 continue;
             }
         }
-        firing.insert(record.identity.clone(), record.data["item"].clone());
+        match AlertItem::deserialize(&record.data["item"]) {
+            Ok(item) => {
+                firing.insert(record.identity.clone(), item);
+            }
+            Err(e) => {
+                tracing::warn!(identity = %record.identity, error = %e, "stored alert item unreadable; the alert stays active without it");
+            }
+        }
     }
     tracing::info!(firing = restored.len(), last_seq, store = %dir.display(), "alert store opened");
     engine.restore(restored);
     hub.set_archive(
         Topic::SystemAlerts,
         Arc::new(archive::StoreArchive::new(store.clone())),
+        last_seq,
     );
-    let webhook = match &config.alert_webhook_url {
+    let webhook = match &config.alerts.webhook_url {
         Some(url) => Some(Webhook::spawn(
             WebhookConfig {
                 url: url.clone(),
-                format: config.alert_webhook_format,
-                timeout: crate::config::secs(config.alert_webhook_timeout_seconds),
-                max_retries: config.alert_webhook_max_retries,
-                queue: config.alert_webhook_queue,
+                format: config.alerts.webhook_format,
+                timeout: crate::config::secs(config.alerts.webhook_timeout_seconds),
+                max_retries: config.alerts.webhook_max_retries,
+                queue: config.alerts.webhook_queue,
             },
             cancel.clone(),
             tracker,
@@ -130,7 +168,7 @@ pub fn start(
     };
     let service = AlertService {
         inner: Arc::new(Inner {
-            silences: RwLock::new(store.silences(false, Utc::now())?),
+            silences: RwLock::new(silences),
             store,
             hub: hub.clone(),
             rules,
@@ -143,7 +181,7 @@ pub fn start(
     };
     service.refresh_sticky();
     tracker.spawn(task::run(service.clone(), engine, cancel.clone()));
-    let (max_age, max_events) = config.alert_retention();
+    let (max_age, max_events) = config.alerts.retention();
     tracker.spawn(task::retention(
         service.clone(),
         kato_dashboard_alert_store::Retention {
@@ -254,9 +292,10 @@ impl AlertService {
         let labels = message::labels(t);
         let silenced = self.silenced(&labels);
         let resolved = t.kind == TransitionKind::Resolved;
-        let mut sent = Value::Null;
+        let mut sent = AlertItem::default();
         self.append_publish(|seq| {
             let item = message::item(t, seq, silenced);
+            let item_json = serde_json::to_value(&item).unwrap_or_default();
             let alert = AlertRow {
                 seq,
                 message_id: message::event_id(seq),
@@ -268,7 +307,7 @@ impl AlertService {
                 severity: t.severity.as_str().to_owned(),
                 at: t.at,
                 silenced,
-                item: item.clone(),
+                item: item_json,
             };
             let active = if resolved {
                 ActiveChange::Remove(t.identity.clone())
@@ -285,6 +324,7 @@ impl AlertService {
                     id: message::event_id(seq),
                     timestamp: rfc3339(t.at),
                     seq,
+                    snapshot: false,
                     alerts: vec![item],
                 },
                 kind: "system_alert",
@@ -320,7 +360,7 @@ impl AlertService {
 
     /// Sets the frame of alerts firing now that every `system_alerts` subscriber gets first.
     fn refresh_sticky(&self) {
-        let items: Vec<Value> = self
+        let items: Vec<AlertItem> = self
             .inner
             .firing
             .lock()
@@ -329,9 +369,8 @@ impl AlertService {
             .cloned()
             .collect();
         let frame = (!items.is_empty()).then(|| {
-            message::firing_snapshot(items, Utc::now())
-                .to_string()
-                .into()
+            let text = serde_json::to_string(&message::firing_snapshot(items, Utc::now()));
+            text.unwrap_or_default().into()
         });
         self.inner.hub.set_sticky(Topic::SystemAlerts, frame);
     }

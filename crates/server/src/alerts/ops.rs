@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use kato_dashboard_alert_store::{Ack, AlertRecord, AlertStore, HistoryQuery, Silence};
-use kato_dashboard_core::{alerts::AlertType, time::rfc3339};
+use kato_dashboard_core::{alerts::AlertType, time::rfc3339, topics::AlertItem};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -176,7 +176,7 @@ impl AlertService {
 
     /// Alerts firing now (as last sent) and pending.
     pub fn active(&self) -> Value {
-        let firing: Vec<Value> = self
+        let firing: Vec<AlertItem> = self
             .inner
             .firing
             .lock()

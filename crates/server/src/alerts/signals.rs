@@ -6,8 +6,9 @@
 use kato_dashboard_core::{
     alerts::{AlertType, Reading, Signal},
     docker::ContainersSnapshot,
+    source::SourceState,
+    topics::{KatoRestart, MetricsTopic, SessionsTopic},
 };
-use serde_json::Value;
 
 /// Signals of the `containers` topic.
 pub fn containers(snapshot: &ContainersSnapshot) -> Vec<Signal> {
@@ -80,47 +81,43 @@ pub fn containers(snapshot: &ContainersSnapshot) -> Vec<Signal> {
     out
 }
 
-/// Signals of the `metrics` topic (KATO's `/metrics` plus the dashboard's `derived` object).
-pub fn metrics(value: &Value) -> Vec<Signal> {
-    let derived = &value["derived"];
-    let mut out = Vec::new();
-    let reachability = match derived["source"]["state"].as_str() {
-        Some("ok") => Reading::Condition(false, String::new()),
-        Some("unavailable") => Reading::Condition(
-            true,
-            derived["source"]["reason"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
-        ),
-        _ => Reading::NoData,
+/// Signals of the `metrics` topic (the dashboard's `derived` figures about KATO).
+pub fn metrics(topic: &MetricsTopic) -> Vec<Signal> {
+    let Some(derived) = &topic.derived else {
+        return vec![
+            Signal::new(AlertType::KatoUnreachable, "", Reading::NoData),
+            Signal::new(AlertType::HighErrorRate, "", Reading::NoData),
+        ];
     };
-    out.push(Signal::new(AlertType::KatoUnreachable, "", reachability));
-    let rate = derived["error_rate"]
-        .as_f64()
-        .map_or(Reading::NoData, Reading::Value);
-    out.push(Signal::new(AlertType::HighErrorRate, "", rate));
-    out
+    let reachability = match &derived.source {
+        SourceState::Ok => Reading::Condition(false, String::new()),
+        SourceState::Unavailable { reason, .. } => Reading::Condition(true, reason.clone()),
+        SourceState::Off { .. } => Reading::NoData,
+    };
+    let rate = derived.error_rate.map_or(Reading::NoData, Reading::Value);
+    vec![
+        Signal::new(AlertType::KatoUnreachable, "", reachability),
+        Signal::new(AlertType::HighErrorRate, "", rate),
+    ]
 }
 
 /// Signals of the `sessions` topic.
-pub fn sessions(value: &Value) -> Vec<Signal> {
-    let count = value["active_count"]
-        .as_f64()
-        .map_or(Reading::NoData, Reading::Value);
+pub fn sessions(topic: &SessionsTopic) -> Vec<Signal> {
+    let count = topic
+        .active_count
+        .map_or(Reading::NoData, |n| Reading::Value(n as f64));
     vec![Signal::new(AlertType::HighSessions, "", count)]
 }
 
 /// The reading for a `kato_restarted` event.
-pub fn restarted(data: &Value) -> Signal {
-    let detail = data["previous_uptime_seconds"]
-        .as_f64()
-        .map(|up| format!("after {up:.0} s of uptime"))
-        .unwrap_or_default();
+pub fn restarted(restart: &KatoRestart) -> Signal {
     Signal::new(
         AlertType::KatoRestarted,
         "",
-        Reading::Condition(true, detail),
+        Reading::Condition(
+            true,
+            format!("after {:.0} s of uptime", restart.previous_uptime_seconds),
+        ),
     )
 }
 
@@ -128,29 +125,53 @@ pub fn restarted(data: &Value) -> Signal {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use chrono::Utc;
+    use kato_dashboard_core::topics::Derived;
     use serde_json::json;
+
+    fn with(source: SourceState, error_rate: Option<f64>) -> MetricsTopic {
+        MetricsTopic::new(
+            json!({}),
+            Derived {
+                source,
+                error_rate,
+                ..Derived::default()
+            },
+        )
+    }
 
     #[test]
     fn metrics_readings() {
-        let up = json!({"derived": {"source": {"state": "ok"}, "error_rate": 0.2}});
-        let s = metrics(&up);
+        let s = metrics(&with(SourceState::Ok, Some(0.2)));
         assert_eq!(
             s[0].reading,
             Reading::Condition(false, String::new()),
             "{s:?}"
         );
         assert_eq!(s[1].reading, Reading::Value(0.2));
-        let down = json!({"error": "x", "derived": {"source": {"state": "unavailable", "reason": "refused"}, "error_rate": null}});
-        let s = metrics(&down);
+        let down = SourceState::Unavailable {
+            reason: "refused".into(),
+            since: Utc::now(),
+        };
+        let s = metrics(&with(down, None));
         assert_eq!(s[0].reading, Reading::Condition(true, "refused".into()));
         assert_eq!(s[1].reading, Reading::NoData);
-        assert_eq!(metrics(&json!({}))[0].reading, Reading::NoData);
         assert_eq!(
-            sessions(&json!({"active_count": 3}))[0].reading,
-            Reading::Value(3.0)
+            metrics(&MetricsTopic::from_kato(json!({})))[0].reading,
+            Reading::NoData
         );
+        let three = SessionsTopic {
+            active_count: Some(3),
+            ..SessionsTopic::default()
+        };
+        assert_eq!(sessions(&three)[0].reading, Reading::Value(3.0));
+        let restart = KatoRestart {
+            previous_uptime_seconds: 12.0,
+            uptime_seconds: 1.0,
+            restarts: 1,
+        };
         assert_eq!(
-            restarted(&json!({"previous_uptime_seconds": 12.0})).reading,
+            restarted(&restart).reading,
             Reading::Condition(true, "after 12 s of uptime".into())
         );
     }

@@ -7,11 +7,11 @@ use chrono::Utc;
 use kato_dashboard_alert_store::Retention;
 use kato_dashboard_core::{
     alerts::{AlertEngine, Phase, Signal},
-    docker::ContainersSnapshot,
-    protocol::Topic,
+    protocol::{ServerMsg, Topic},
     time::rfc3339,
+    topics::{KatoEventData, TopicState},
 };
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio::sync::broadcast::error::RecvError;
 use tokio_util::sync::CancellationToken;
 
@@ -21,9 +21,6 @@ use crate::hub::{EventFrame, Tick};
 /// How often retention runs.
 const RETENTION_EVERY: Duration = Duration::from_secs(3600);
 
-/// Turns a state topic's JSON text into readings.
-type Reader = fn(&str) -> Vec<Signal>;
-
 /// The readings of one state topic, recomputed only when its value changes.
 #[derive(Default)]
 struct Cached {
@@ -31,31 +28,23 @@ struct Cached {
     signals: Vec<Signal>,
 }
 
+/// The readings of the three state topics, read from the tick's typed values (no JSON in between).
 #[derive(Default)]
-struct Readings {
-    containers: Cached,
-    metrics: Cached,
-    sessions: Cached,
-}
+struct Readings([Cached; 3]);
 
 impl Readings {
     fn update(&mut self, tick: &Tick) -> Vec<Signal> {
-        let topics: [(Topic, &mut Cached, Reader); 3] = [
-            (Topic::Containers, &mut self.containers, containers),
-            (Topic::Metrics, &mut self.metrics, |t| {
-                parse(t).map(|v| signals::metrics(&v)).unwrap_or_default()
-            }),
-            (Topic::Sessions, &mut self.sessions, |t| {
-                parse(t).map(|v| signals::sessions(&v)).unwrap_or_default()
-            }),
-        ];
         let mut out = Vec::new();
-        for (topic, cached, read) in topics {
+        for (topic, cached) in Topic::STATE.into_iter().zip(self.0.iter_mut()) {
             if let Some(value) = tick.topic(topic)
                 && value.version != cached.version
             {
                 cached.version = value.version;
-                cached.signals = read(&value.full);
+                cached.signals = match &value.state {
+                    TopicState::Metrics(m) => signals::metrics(m),
+                    TopicState::Containers(c) => signals::containers(c),
+                    TopicState::Sessions(s) => signals::sessions(s),
+                };
             }
             out.extend(cached.signals.iter().cloned());
         }
@@ -63,27 +52,15 @@ impl Readings {
     }
 }
 
-fn parse(text: &str) -> Option<Value> {
-    serde_json::from_str(text).ok()
-}
-
-fn containers(text: &str) -> Vec<Signal> {
-    match serde_json::from_str::<ContainersSnapshot>(text) {
-        Ok(snapshot) => signals::containers(&snapshot),
-        Err(e) => {
-            tracing::warn!(error = %e, "containers topic unreadable; container rules wait");
-            Vec::new()
-        }
-    }
-}
-
 /// A `kato_restarted` event on the `kato_events` topic, as a reading.
 fn restart(frame: &EventFrame) -> Option<Signal> {
-    if frame.topic != Topic::KatoEvents {
-        return None;
+    match frame.msg.as_deref()? {
+        ServerMsg::KatoEvent {
+            data: KatoEventData::Restarted(r),
+            ..
+        } => Some(signals::restarted(r)),
+        _ => None,
     }
-    let v: Value = serde_json::from_str(&frame.text).ok()?;
-    (v["event_type"] == "kato_restarted").then(|| signals::restarted(&v["data"]))
 }
 
 /// Runs until cancelled.

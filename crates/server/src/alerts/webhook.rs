@@ -3,7 +3,7 @@
 //!
 //! Never blocks the evaluator or the hub: [`Webhook::notify`] pushes onto a bounded queue and returns; when the
 //! queue is full the oldest notification is dropped and counted. One worker task sends in order, retrying
-//! network errors, 5xx and 429 with exponential backoff and jitter.
+//! network errors, 5xx and 429 with exponential backoff and equal jitter (`kato_dashboard_core::backoff`).
 
 use std::{
     collections::{BTreeMap, VecDeque},
@@ -15,18 +15,19 @@ use std::{
 };
 
 use chrono::{DateTime, Utc};
-use kato_dashboard_core::time::rfc3339;
-use rand::Rng;
+use kato_dashboard_core::{
+    backoff::{Backoff, BackoffPolicy, Jitter},
+    time::rfc3339,
+};
 use serde_json::{Value, json};
 use tokio::sync::Notify;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 use crate::config::WebhookFormat;
 
-/// First retry delay; doubled per attempt, capped at [`MAX_BACKOFF`].
-const BASE_BACKOFF: Duration = Duration::from_millis(250);
-/// Longest wait between two attempts.
-const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// Retry delays: from 250 ms, doubled per attempt, at most 30 s; each between half and all of that.
+const RETRY_BACKOFF: BackoffPolicy =
+    BackoffPolicy::new(Duration::from_millis(250), Duration::from_secs(30));
 
 /// Webhook settings.
 #[derive(Debug, Clone)]
@@ -165,7 +166,7 @@ async fn deliver(
     body: &Value,
     stats: &WebhookStats,
 ) {
-    let mut attempt = 0u32;
+    let mut backoff = Backoff::new(RETRY_BACKOFF);
     loop {
         let outcome = client.post(&config.url).json(body).send().await;
         let (retry, reason) = match outcome {
@@ -182,24 +183,17 @@ async fn deliver(
             }
             Err(e) => (true, e.to_string()),
         };
-        if !retry || attempt >= config.max_retries {
+        if !retry || backoff.attempt() >= config.max_retries {
             stats.failed.fetch_add(1, Ordering::Relaxed);
-            tracing::warn!(%reason, attempts = attempt + 1, "alert webhook gave up");
+            let attempts = backoff.attempt().saturating_add(1);
+            tracing::warn!(%reason, attempts, "alert webhook gave up");
             return;
         }
         stats.retries.fetch_add(1, Ordering::Relaxed);
-        let delay = backoff(attempt);
+        let delay = backoff.next_delay(Jitter::Equal(rand::random::<f64>()));
         tracing::debug!(%reason, ?delay, "alert webhook failed; retrying");
         tokio::time::sleep(delay).await;
-        attempt += 1;
     }
-}
-
-/// Delay before retry `attempt` (0-based): `BASE · 2^attempt`, capped, times a random factor in [0.5, 1).
-pub fn backoff(attempt: u32) -> Duration {
-    let exp = BASE_BACKOFF.saturating_mul(2u32.saturating_pow(attempt.min(16)));
-    let capped = exp.min(MAX_BACKOFF);
-    capped.mul_f64(rand::rng().random_range(0.5..1.0))
 }
 
 /// The request body.
@@ -282,17 +276,6 @@ mod tests {
         assert_eq!(v["alerts"][0]["fingerprint"].as_str().unwrap().len(), 16);
         let v = body(WebhookFormat::Slack, &n("resolved"));
         assert!(v["text"].as_str().unwrap().contains("RESOLVED"), "{v}");
-    }
-
-    #[test]
-    fn backoff_grows_with_jitter_and_a_cap() {
-        for attempt in 0..20 {
-            let d = backoff(attempt);
-            let full = BASE_BACKOFF
-                .saturating_mul(2u32.saturating_pow(attempt.min(16)))
-                .min(MAX_BACKOFF);
-            assert!(d >= full / 2 && d <= full, "{attempt}: {d:?}");
-        }
     }
 
     #[tokio::test]

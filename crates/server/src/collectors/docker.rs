@@ -9,6 +9,7 @@ use kato_dashboard_core::{
     docker::{ContainerEvent, ContainersSnapshot},
     protocol::{ServerMsg, Topic},
     time::rfc3339,
+    topics::KatoEventData,
 };
 use kato_dashboard_docker::{DockerCollector, DockerConfig, DockerHandle};
 use tokio::sync::broadcast::error::RecvError;
@@ -22,14 +23,15 @@ const PUBLISH_EVERY: Duration = Duration::from_millis(250);
 /// The collector settings from the configuration.
 pub fn docker_config(config: &Config) -> DockerConfig {
     DockerConfig {
-        host: config.docker_host.clone().filter(|h| !h.trim().is_empty()),
-        names: config.monitored_container_list(),
-        labels: crate::config::split_list(&config.docker_labels),
+        host: config.docker.host.clone().filter(|h| !h.trim().is_empty()),
+        names: config.docker.monitored_container_list(),
+        labels: crate::config::split_list(&config.docker.labels),
         compose_project: config
-            .docker_compose_project
+            .docker
+            .compose_project
             .clone()
             .filter(|p| !p.trim().is_empty()),
-        rescan_interval: crate::config::secs(config.docker_rescan_interval_seconds),
+        rescan_interval: crate::config::secs(config.docker.rescan_interval_seconds),
         ..DockerConfig::default()
     }
 }
@@ -38,12 +40,7 @@ pub fn docker_config(config: &Config) -> DockerConfig {
 /// once instead of waiting for a collector that never comes (and no container rule fires).
 pub async fn publish_off(hub: HubHandle) {
     let snapshot = ContainersSnapshot::off("DOCKER_ENABLED=false", Utc::now());
-    match serde_json::to_value(&snapshot) {
-        Ok(value) => {
-            hub.publish_state(Topic::Containers, value).await;
-        }
-        Err(e) => tracing::error!(error = %e, "cannot serialize the container snapshot"),
-    }
+    hub.publish_state(snapshot).await;
 }
 
 /// Starts the collector and returns its handle (for REST) after wiring it to the hub.
@@ -82,12 +79,7 @@ async fn forward(
                 dirty = false;
                 let mut snapshot = snapshots.borrow_and_update().clone();
                 snapshot.refresh(Utc::now());
-                match serde_json::to_value(&snapshot) {
-                    Ok(value) => {
-                        hub.publish_state(Topic::Containers, value).await;
-                    }
-                    Err(e) => tracing::error!(error = %e, "cannot serialize the container snapshot"),
-                }
+                hub.publish_state(snapshot).await;
             }
             event = events.recv() => match event {
                 Ok(event) => {
@@ -110,7 +102,7 @@ fn container_event(event: &ContainerEvent) -> ServerMsg {
         event_type: format!("container_{kind}"),
         timestamp: rfc3339(event.at),
         seq: 0,
-        data: serde_json::to_value(event).unwrap_or_default(),
+        data: KatoEventData::Container(Box::new(event.clone())),
     }
 }
 

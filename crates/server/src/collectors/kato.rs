@@ -24,6 +24,7 @@ use kato_dashboard_core::{
     protocol::{ServerMsg, Topic},
     source::SourceState,
     time::rfc3339,
+    topics::{Derived, KatoEventData, KatoRestart, KatoUnreachable, MetricsTopic},
 };
 use kato_dashboard_kato::KatoClient;
 use serde_json::{Value, json};
@@ -116,7 +117,11 @@ pub async fn run_slow(
                 {
                     state.restarts += 1;
                     state.last_restart = Some(now);
-                    let data = json!({"previous_uptime_seconds": prev_up, "uptime_seconds": up, "restarts": state.restarts});
+                    let data = KatoEventData::Restarted(KatoRestart {
+                        previous_uptime_seconds: prev_up,
+                        uptime_seconds: up,
+                        restarts: state.restarts,
+                    });
                     hub.publish_event(Topic::KatoEvents, kato_event("kato_restarted", now, data))
                         .await;
                 }
@@ -144,7 +149,7 @@ pub async fn run_slow(
 }
 
 /// A `kato_event` message.
-pub fn kato_event(event_type: &str, at: DateTime<Utc>, data: Value) -> ServerMsg {
+pub fn kato_event(event_type: &str, at: DateTime<Utc>, data: KatoEventData) -> ServerMsg {
     ServerMsg::KatoEvent {
         event_type: event_type.into(),
         timestamp: rfc3339(at),
@@ -191,7 +196,7 @@ pub async fn run_metrics(
         let worker = health.ok().and_then(|h| worker_start(&h));
         stats.kato_metrics.record(started.elapsed(), result.is_ok());
         let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-        let (mut value, count, rate) = match result {
+        let (raw, count, rate) = match result {
             Ok(raw) => {
                 let typed: Metrics = serde_json::from_value(raw.clone()).unwrap_or_default();
                 // KATO's own timestamp, not this poll's clock (a cached answer repeats it).
@@ -211,11 +216,12 @@ pub async fn run_metrics(
         let up = source.is_ok();
         if reachable.is_some_and(|r| r != up) || (reachable.is_none() && !up) {
             let (kind, data) = if up {
-                ("kato_reachable", json!({}))
+                ("kato_reachable", KatoEventData::default())
             } else {
+                let reason = source_reason(&source);
                 (
                     "kato_unreachable",
-                    json!({ "reason": source_reason(&source) }),
+                    KatoEventData::Unreachable(KatoUnreachable { reason }),
                 )
             };
             hub.publish_event(Topic::KatoEvents, kato_event(kind, now, data))
@@ -231,10 +237,7 @@ pub async fn run_metrics(
             last_ok,
             now,
         );
-        if let Value::Object(map) = &mut value {
-            map.insert("derived".into(), derived);
-        }
-        hub.publish_state(Topic::Metrics, value).await;
+        hub.publish_state(MetricsTopic::new(raw, derived)).await;
         let _ = sessions.send(SessionInput::KatoCount(count)).await;
     }
 }
@@ -251,36 +254,39 @@ fn derived(
     latency_ms: f64,
     last_ok: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
-) -> Value {
+) -> Derived {
     let requests = kato.request_stats();
     let health = slow.health.as_ref();
-    json!({
-        "source": source,
-        "updated_at": rfc3339(now),
-        "last_ok_at": last_ok.map(rfc3339),
-        "poll_latency_ms": (latency_ms * 10.0).round() / 10.0,
-        "generation": slow.generation.as_str(),
-        "requests_per_second": rate.map(|r| (r * 100.0).round() / 100.0),
-        // KATO processes whose counters the rate sums (KATO 3.x runs 4 workers, each with its own counters).
-        "rate_workers_seen": workers,
+    Derived {
+        source: source.clone(),
+        updated_at: now,
+        last_ok_at: last_ok,
+        poll_latency_ms: (latency_ms * 10.0).round() / 10.0,
+        generation: slow.generation,
+        requests_per_second: rate.map(|r| (r * 100.0).round() / 100.0),
+        rate_workers_seen: workers,
         // While KATO does not answer, its last error rate is not a current figure: none, like the other cards.
-        "error_rate": slow.error_rate.and_then(|e| e.rate()).filter(|_| source.is_ok()),
-        "error_rate_window_seconds": ERROR_RATE_WINDOW_SECONDS,
-        "error_rate_requests": slow.error_rate.map(|e| e.requests),
-        "error_rate_failed": slow.error_rate.map(|e| e.failed),
-        "error_rate_source": slow.stats_source,
-        "kato_status": health.map(|h| &h.status),
-        "kato_issues": health.map(|h| &h.issues),
-        "kato_uptime_seconds": health.and_then(|h| h.uptime_seconds),
-        "health_source": slow.health_source,
-        "restarts": slow.restarts,
-        "last_restart_at": slow.last_restart.map(rfc3339),
-        "dashboard_requests": requests.requests,
-        "dashboard_failures": requests.failed,
-    })
+        error_rate: slow
+            .error_rate
+            .and_then(|e| e.rate())
+            .filter(|_| source.is_ok()),
+        error_rate_window_seconds: ERROR_RATE_WINDOW_SECONDS,
+        error_rate_requests: slow.error_rate.map(|e| e.requests),
+        error_rate_failed: slow.error_rate.map(|e| e.failed),
+        error_rate_source: slow.stats_source.clone(),
+        kato_status: health.map(|h| h.status),
+        kato_issues: health.map(|h| h.issues.clone()),
+        kato_uptime_seconds: health.and_then(|h| h.uptime_seconds),
+        health_source: slow.health_source.clone(),
+        restarts: slow.restarts,
+        last_restart_at: slow.last_restart,
+        dashboard_requests: requests.requests,
+        dashboard_failures: requests.failed,
+    }
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -317,7 +323,7 @@ mod tests {
             last_restart: Some(at(-120)),
             generation: KatoGeneration::V3,
         };
-        let (mut value, source) = match raw {
+        let (value, source) = match raw {
             Some(text) => (serde_json::from_str(text).unwrap(), SourceState::Ok),
             None => {
                 let reason = "KATO is unreachable at http://127.0.0.1:9/: cannot connect";
@@ -339,10 +345,7 @@ mod tests {
             Some(at(-2)),
             at(0),
         );
-        if let Value::Object(map) = &mut value {
-            map.insert("derived".into(), derived);
-        }
-        value.to_string()
+        serde_json::to_string(&MetricsTopic::new(value, derived)).unwrap()
     }
 
     #[test]
@@ -360,14 +363,24 @@ mod tests {
         let restart = kato_event(
             "kato_restarted",
             crate::golden::at(5),
-            json!({"previous_uptime_seconds": 12.5, "uptime_seconds": 1.25, "restarts": 3}),
+            KatoEventData::Restarted(KatoRestart {
+                previous_uptime_seconds: 12.5,
+                uptime_seconds: 1.25,
+                restarts: 3,
+            }),
         );
         let down = kato_event(
             "kato_unreachable",
             crate::golden::at(6),
-            json!({ "reason": "refused" }),
+            KatoEventData::Unreachable(KatoUnreachable {
+                reason: "refused".into(),
+            }),
         );
-        let up = kato_event("kato_reachable", crate::golden::at(7), json!({}));
+        let up = kato_event(
+            "kato_reachable",
+            crate::golden::at(7),
+            KatoEventData::default(),
+        );
         for (name, msg) in [
             ("kato_restarted.json", restart),
             ("kato_unreachable.json", down),

@@ -35,7 +35,7 @@ pub struct Collected {
 pub fn spawn_all(
     config: &Config,
     kato: &KatoClient,
-    redis: Option<redis::Client>,
+    redis: kato_dashboard_browse_redis::RedisHandle,
     hub: &HubHandle,
     cancel: &CancellationToken,
     tracker: &TaskTracker,
@@ -47,7 +47,7 @@ pub fn spawn_all(
     tracker.spawn(sessions::run(
         redis,
         hub.clone(),
-        crate::config::secs(config.session_reconcile_interval_seconds),
+        crate::config::secs(config.redis.session_reconcile_interval_seconds),
         sessions_rx,
         view_tx,
         stats.clone(),
@@ -56,7 +56,7 @@ pub fn spawn_all(
     tracker.spawn(kato::run_slow(
         kato.clone(),
         hub.clone(),
-        crate::config::secs(config.kato_stats_interval_seconds),
+        crate::config::secs(config.kato.stats_interval_seconds),
         slow_tx,
         stats.clone(),
         cancel.clone(),
@@ -64,13 +64,13 @@ pub fn spawn_all(
     tracker.spawn(kato::run_metrics(
         kato.clone(),
         hub.clone(),
-        crate::config::secs(config.kato_metrics_interval_seconds),
+        crate::config::secs(config.kato.metrics_interval_seconds),
         slow_rx,
         sessions_tx.clone(),
         stats.clone(),
         cancel.clone(),
     ));
-    if config.kato_events_enabled {
+    if config.kato.events_enabled {
         tracker.spawn(forward_events(
             kato.clone(),
             sessions_tx.clone(),
@@ -78,9 +78,10 @@ pub fn spawn_all(
         ));
     }
     let docker = config
-        .docker_enabled
+        .docker
+        .enabled
         .then(|| Arc::new(docker::spawn(config, hub.clone(), cancel.clone(), tracker)));
-    if !config.docker_enabled {
+    if !config.docker.enabled {
         tracker.spawn(docker::publish_off(hub.clone()));
     }
     Collected {

@@ -8,15 +8,15 @@
 use std::{sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
+use kato_dashboard_browse_redis::RedisHandle;
 use kato_dashboard_core::{
     kato::events::KatoEvent,
     protocol::{ServerMsg, Topic},
     sessions::{ChangeKind, ChangeSource, SessionChange, SessionRecord, SessionRegistry},
     source::SourceState,
     time::rfc3339,
+    topics::{CountSource, SessionEventData, SessionSources, SessionsTopic},
 };
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use serde_json::{Value, json};
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
@@ -43,7 +43,7 @@ pub struct SessionsView {
     /// Live sessions, by id.
     pub records: Vec<SessionRecord>,
     /// The `sessions` topic value.
-    pub summary: Value,
+    pub summary: SessionsTopic,
     /// Whether the Redis list is current (else the list holds only pushed sessions).
     pub redis_ok: bool,
 }
@@ -51,7 +51,7 @@ pub struct SessionsView {
 struct ScanDone {
     started: DateTime<Utc>,
     took: Duration,
-    result: Result<(Scan, ConnectionManager), String>,
+    result: Result<Scan, String>,
 }
 
 struct Task {
@@ -67,7 +67,7 @@ struct Task {
 
 /// Runs the sessions task.
 pub async fn run(
-    redis: Option<redis::Client>,
+    redis: RedisHandle,
     hub: HubHandle,
     every: Duration,
     mut inputs: mpsc::Receiver<SessionInput>,
@@ -81,11 +81,7 @@ pub async fn run(
         hub,
         view,
         redis_source: SourceState::Unavailable {
-            reason: if redis.is_some() {
-                "not scanned yet".into()
-            } else {
-                "REDIS_URL is not usable".into()
-            },
+            reason: redis.unusable().unwrap_or("not scanned yet").into(),
             since: now,
         },
         events_source: SourceState::Unavailable {
@@ -99,37 +95,32 @@ pub async fn run(
     let (done_tx, mut done_rx) = mpsc::channel::<ScanDone>(1);
     // A pushed session's key, read at once: its TTL and expiry without waiting for the next scan.
     let (fetched_tx, mut fetched_rx) = mpsc::channel::<SessionRecord>(64);
-    let mut conn: Option<ConnectionManager> = None;
     let mut scanning = false;
     let mut timer = tokio::time::interval(every);
     timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             () = cancel.cancelled() => return,
-            _ = timer.tick(), if !scanning => {
-                if let Some(client) = &redis {
-                    scanning = true;
-                    let client = client.clone();
-                    let existing = conn.clone();
-                    let done = done_tx.clone();
-                    let limit = every.max(Duration::from_secs(5)) * 2;
-                    tokio::spawn(async move {
-                        let started = Utc::now();
-                        let clock = std::time::Instant::now();
-                        let result = match tokio::time::timeout(limit, scan_with(client, existing)).await {
-                            Ok(r) => r,
-                            Err(_) => Err(format!("scan did not finish within {} s", limit.as_secs())),
-                        };
-                        let _ = done.send(ScanDone { started, took: clock.elapsed(), result }).await;
-                    });
-                }
+            _ = timer.tick(), if !scanning && redis.unusable().is_none() => {
+                scanning = true;
+                let redis = redis.clone();
+                let done = done_tx.clone();
+                let limit = every.max(Duration::from_secs(5)) * 2;
+                tokio::spawn(async move {
+                    let started = Utc::now();
+                    let clock = std::time::Instant::now();
+                    let result = match tokio::time::timeout(limit, scan_with(&redis)).await {
+                        Ok(r) => r,
+                        Err(_) => Err(format!("scan did not finish within {} s", limit.as_secs())),
+                    };
+                    let _ = done.send(ScanDone { started, took: clock.elapsed(), result }).await;
+                });
             }
             Some(done) = done_rx.recv() => {
                 scanning = false;
                 stats.redis_sessions.record(done.took, done.result.is_ok());
                 match done.result {
-                    Ok((scan, manager)) => {
-                        conn = Some(manager);
+                    Ok(scan) => {
                         task.redis_source = SourceState::Ok;
                         task.truncated = scan.truncated;
                         let changes = task.registry.apply_scan(done.started, scan.records, Utc::now());
@@ -143,8 +134,8 @@ pub async fn run(
             }
             input = inputs.recv() => match input {
                 Some(input) => {
-                    if let (Some(id), Some(manager)) = (task.on_input(input).await, conn.clone()) {
-                        tokio::spawn(fetch_one(manager, id, fetched_tx.clone()));
+                    if let Some(id) = task.on_input(input).await && redis.unusable().is_none() {
+                        tokio::spawn(fetch_one(redis.clone(), id, fetched_tx.clone()));
                     }
                 }
                 None => return,
@@ -157,31 +148,16 @@ pub async fn run(
     }
 }
 
-async fn scan_with(
-    client: redis::Client,
-    existing: Option<ConnectionManager>,
-) -> Result<(Scan, ConnectionManager), String> {
-    let mut manager = match existing {
-        Some(m) => m,
-        None => {
-            let config = ConnectionManagerConfig::new()
-                .set_connection_timeout(Some(Duration::from_secs(3)))
-                .set_response_timeout(Some(Duration::from_secs(5)))
-                .set_number_of_retries(1);
-            ConnectionManager::new_with_config(client, config)
-                .await
-                .map_err(|e| e.to_string())?
-        }
-    };
-    let scan = redis_scan::scan(&mut manager)
-        .await
-        .map_err(|e| e.to_string())?;
-    Ok((scan, manager))
+/// One scan on the shared connection (repeated once if it found the connection gone after an outage).
+async fn scan_with(redis: &RedisHandle) -> Result<Scan, String> {
+    let scan = redis.with_conn(|mut conn| async move { redis_scan::scan(&mut conn).await });
+    scan.await.map_err(|e| e.reason().to_owned())
 }
 
 /// Reads one session's key (`GET` + `PTTL`) for the task.
-async fn fetch_one(mut manager: ConnectionManager, id: String, to: mpsc::Sender<SessionRecord>) {
-    let read = redis_scan::read_one(&mut manager, &id);
+async fn fetch_one(redis: RedisHandle, id: String, to: mpsc::Sender<SessionRecord>) {
+    let id = &id;
+    let read = redis.with_conn(|mut conn| async move { redis_scan::read_one(&mut conn, id).await });
     if let Ok(Ok(Some((_, record)))) = tokio::time::timeout(Duration::from_secs(3), read).await {
         let _ = to.send(record).await;
     }
@@ -253,28 +229,31 @@ impl Task {
     }
 
     /// The active count: the merged list while Redis is readable, else KATO's count, else unknown.
-    fn active_count(&self) -> (Option<u64>, &'static str) {
+    fn active_count(&self) -> (Option<u64>, CountSource) {
         if self.redis_source.is_ok() {
-            (Some(self.registry.len() as u64), "redis")
+            (Some(self.registry.len() as u64), CountSource::Redis)
         } else if let Some(n) = self.kato_count {
-            (Some(n), "kato")
+            (Some(n), CountSource::Kato)
         } else {
-            (None, "unknown")
+            (None, CountSource::Unknown)
         }
     }
 
     async fn publish_state(&mut self) {
         let (active, count_source) = self.active_count();
-        let summary = json!({
-            "active_count": active,
-            "total_count": self.registry.created_total(),
-            "count_source": count_source,
-            "kato_count": self.kato_count,
-            "listed": self.registry.len(),
-            "truncated": self.truncated,
-            "sources": { "redis": self.redis_source, "kato_events": self.events_source },
-            "updated_at": rfc3339(Utc::now()),
-        });
+        let summary = SessionsTopic {
+            active_count: active,
+            total_count: self.registry.created_total(),
+            count_source,
+            kato_count: self.kato_count,
+            listed: self.registry.len() as u64,
+            truncated: self.truncated,
+            sources: SessionSources {
+                redis: self.redis_source.clone(),
+                kato_events: self.events_source.clone(),
+            },
+            updated_at: Utc::now(),
+        };
         let mut records: Vec<SessionRecord> = self.registry.records().cloned().collect();
         records.sort_by(|a, b| {
             b.created_at
@@ -286,7 +265,7 @@ impl Task {
             summary: summary.clone(),
             redis_ok: self.redis_source.is_ok(),
         }));
-        self.hub.publish_state(Topic::Sessions, summary).await;
+        self.hub.publish_state(summary).await;
     }
 }
 
@@ -304,16 +283,16 @@ fn session_event(change: &SessionChange, since_last: Option<f64>) -> ServerMsg {
         .into(),
         timestamp: rfc3339(change.at),
         seq: 0,
-        data: json!({
-            "current_count": current,
-            "previous_count": current - delta,
-            "delta": delta,
-            "time_since_last_event": since_last.unwrap_or(0.0),
-            "session_id": change.session_id,
-            "node_id": change.node_id,
-            "reason": change.reason,
-            "source": change.source,
-        }),
+        data: SessionEventData {
+            current_count: current,
+            previous_count: current - delta,
+            delta,
+            time_since_last_event: since_last.unwrap_or(0.0),
+            session_id: change.session_id.clone(),
+            node_id: change.node_id.clone(),
+            reason: change.reason.clone(),
+            source: Some(change.source),
+        },
     }
 }
 
@@ -360,27 +339,32 @@ mod golden_tests {
             since: at(-10),
         };
         // Recorded from the `json!` the collector built before the topics were typed.
-        let summary = json!({
-            "active_count": Some(3u64),
-            "total_count": 17u64,
-            "count_source": "redis",
-            "kato_count": Some(4u64),
-            "listed": 3usize,
-            "truncated": false,
-            "sources": { "redis": SourceState::Ok, "kato_events": unavailable },
-            "updated_at": rfc3339(at(0)),
-        });
-        check("sessions.json", &summary.to_string());
-        let unknown = json!({
-            "active_count": None::<u64>,
-            "total_count": 0u64,
-            "count_source": "unknown",
-            "kato_count": None::<u64>,
-            "listed": 0usize,
-            "truncated": true,
-            "sources": { "redis": SourceState::Ok, "kato_events": SourceState::Ok },
-            "updated_at": rfc3339(at(0)),
-        });
-        check("sessions_unknown.json", &unknown.to_string());
+        let summary = SessionsTopic {
+            active_count: Some(3),
+            total_count: 17,
+            count_source: CountSource::Redis,
+            kato_count: Some(4),
+            listed: 3,
+            truncated: false,
+            sources: SessionSources {
+                redis: SourceState::Ok,
+                kato_events: unavailable,
+            },
+            updated_at: at(0),
+        };
+        check("sessions.json", &serde_json::to_string(&summary).unwrap());
+        let unknown = SessionsTopic {
+            truncated: true,
+            sources: SessionSources {
+                redis: SourceState::Ok,
+                kato_events: SourceState::Ok,
+            },
+            updated_at: at(0),
+            ..SessionsTopic::default()
+        };
+        check(
+            "sessions_unknown.json",
+            &serde_json::to_string(&unknown).unwrap(),
+        );
     }
 }

@@ -1,5 +1,6 @@
-//! The alert keys: the effective [`RuleSet`] built from the old dashboard's thresholds, the new keys and the
-//! per-rule overrides of `ALERT_RULES` (`container_cpu.fire=70,container_cpu.clear=60,high_sessions.enabled=false`),
+//! The alert section ([`AlertsConfig`]): the effective [`RuleSet`] built from the old dashboard's thresholds, the
+//! new keys and the per-rule overrides of `ALERT_RULES`
+//! (`container_cpu.fire=70,container_cpu.clear=60,high_sessions.enabled=false`), the store's retention, the webhook,
 //! and their validation.
 
 use std::{path::PathBuf, time::Duration};
@@ -7,7 +8,7 @@ use std::{path::PathBuf, time::Duration};
 use kato_dashboard_core::alerts::{AlertType, Bands, RuleSet, Severity};
 use serde::{Deserialize, Serialize};
 
-use super::{Config, ConfigError, secs};
+use super::{ConfigError, secs};
 
 /// Shape of the webhook's body.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -18,6 +19,91 @@ pub enum WebhookFormat {
     Alertmanager,
     /// `{"text": …}` for Slack-compatible incoming webhooks.
     Slack,
+}
+
+/// The alert rules' thresholds (the old dashboard's keys and the new ones), the alert store, and the webhook.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AlertsConfig {
+    /// Aggregated container CPU % that fires `high_cpu`.
+    #[serde(rename = "alert_cpu_threshold")]
+    pub cpu_threshold: f64,
+    /// Aggregated container memory % that fires `high_memory`.
+    #[serde(rename = "alert_memory_threshold")]
+    pub memory_threshold: f64,
+    /// KATO error rate (fraction 0..1) that fires `high_error_rate`.
+    #[serde(rename = "alert_error_rate_threshold")]
+    pub error_rate_threshold: f64,
+    /// Seconds between repeat reminders of a firing alert.
+    #[serde(rename = "alert_cooldown_seconds")]
+    pub cooldown_seconds: f64,
+    /// Aggregated (and per-container) CPU % above which an alert is critical.
+    #[serde(rename = "alert_cpu_critical")]
+    pub cpu_critical: f64,
+    /// Memory % above which an alert is critical.
+    #[serde(rename = "alert_memory_critical")]
+    pub memory_critical: f64,
+    /// Error rate above which `high_error_rate` is critical.
+    #[serde(rename = "alert_error_rate_critical")]
+    pub error_rate_critical: f64,
+    /// Active sessions that fire `high_sessions`.
+    #[serde(rename = "alert_sessions_threshold")]
+    pub sessions_threshold: f64,
+    /// Seconds a CPU, memory or sessions condition must hold before it fires.
+    #[serde(rename = "alert_pending_seconds")]
+    pub pending_seconds: f64,
+    /// Per-rule overrides, `rule.key=value` comma-separated (see docs/alerts.md).
+    #[serde(rename = "alert_rules")]
+    pub rules: String,
+    /// Folder of the alert store; empty: `data_dir` (see [`super::Config::alert_store_dir`]).
+    #[serde(rename = "alert_data_dir")]
+    pub data_dir: Option<PathBuf>,
+    /// Days of alert history kept.
+    #[serde(rename = "alert_retention_days")]
+    pub retention_days: f64,
+    /// Most alert events kept.
+    #[serde(rename = "alert_retention_max_events")]
+    pub retention_max_events: usize,
+    /// Where to POST notifications; empty: no webhook.
+    #[serde(rename = "alert_webhook_url")]
+    pub webhook_url: Option<String>,
+    /// `alertmanager` or `slack`.
+    #[serde(rename = "alert_webhook_format")]
+    pub webhook_format: WebhookFormat,
+    /// Per-request timeout of the webhook, in seconds.
+    #[serde(rename = "alert_webhook_timeout_seconds")]
+    pub webhook_timeout_seconds: f64,
+    /// Retries of a failed notification.
+    #[serde(rename = "alert_webhook_max_retries")]
+    pub webhook_max_retries: u32,
+    /// Notifications waiting to be sent before the oldest is dropped.
+    #[serde(rename = "alert_webhook_queue")]
+    pub webhook_queue: usize,
+}
+
+impl Default for AlertsConfig {
+    fn default() -> Self {
+        Self {
+            cpu_threshold: 80.0,
+            memory_threshold: 85.0,
+            error_rate_threshold: 0.05,
+            cooldown_seconds: 60.0,
+            cpu_critical: 90.0,
+            memory_critical: 95.0,
+            error_rate_critical: 0.10,
+            sessions_threshold: 1000.0,
+            pending_seconds: 10.0,
+            rules: String::new(),
+            data_dir: None,
+            retention_days: 30.0,
+            retention_max_events: 100_000,
+            webhook_url: None,
+            webhook_format: WebhookFormat::Alertmanager,
+            webhook_timeout_seconds: 5.0,
+            webhook_max_retries: 5,
+            webhook_queue: 256,
+        }
+    }
 }
 
 const KEY: &str = "alert_rules";
@@ -42,27 +128,20 @@ fn seconds(rule: &str, key: &str, value: &str) -> Result<Duration, ConfigError> 
     Ok(secs(v))
 }
 
-impl Config {
-    /// The folder of the alert store.
-    pub fn alert_store_dir(&self) -> PathBuf {
-        self.alert_data_dir
-            .clone()
-            .unwrap_or_else(|| self.data_dir.clone())
-    }
-
+impl AlertsConfig {
     /// How much alert history to keep.
-    pub fn alert_retention(&self) -> (Duration, usize) {
+    pub fn retention(&self) -> (Duration, usize) {
         (
-            secs(self.alert_retention_days * 86_400.0),
-            self.alert_retention_max_events,
+            secs(self.retention_days * 86_400.0),
+            self.retention_max_events,
         )
     }
 
     /// The effective rules: defaults, then the flat keys, then `ALERT_RULES`.
-    pub fn alert_rule_set(&self) -> Result<RuleSet, ConfigError> {
+    pub fn rule_set(&self) -> Result<RuleSet, ConfigError> {
         let mut rules = RuleSet::defaults();
-        let repeat = secs(self.alert_cooldown_seconds);
-        let pending = secs(self.alert_pending_seconds);
+        let repeat = secs(self.cooldown_seconds);
+        let pending = secs(self.pending_seconds);
         let critical_above = |warning: f64, critical: f64| (critical > warning).then_some(critical);
         for (rule, config) in rules.0.iter_mut() {
             if *rule != AlertType::KatoRestarted {
@@ -70,27 +149,24 @@ impl Config {
             }
             let bands = match rule {
                 AlertType::HighCpu | AlertType::ContainerCpu => Some(Bands::new(
-                    self.alert_cpu_threshold,
-                    critical_above(self.alert_cpu_threshold, self.alert_cpu_critical),
+                    self.cpu_threshold,
+                    critical_above(self.cpu_threshold, self.cpu_critical),
                     5.0,
                 )),
                 AlertType::HighMemory | AlertType::ContainerMemory => Some(Bands::new(
-                    self.alert_memory_threshold,
-                    critical_above(self.alert_memory_threshold, self.alert_memory_critical),
+                    self.memory_threshold,
+                    critical_above(self.memory_threshold, self.memory_critical),
                     5.0,
                 )),
                 AlertType::HighErrorRate => Some(Bands::new(
-                    self.alert_error_rate_threshold,
-                    critical_above(
-                        self.alert_error_rate_threshold,
-                        self.alert_error_rate_critical,
-                    ),
-                    (self.alert_error_rate_threshold * 0.2).min(0.01),
+                    self.error_rate_threshold,
+                    critical_above(self.error_rate_threshold, self.error_rate_critical),
+                    (self.error_rate_threshold * 0.2).min(0.01),
                 )),
                 AlertType::HighSessions => Some(Bands::new(
-                    self.alert_sessions_threshold,
+                    self.sessions_threshold,
                     None,
-                    (self.alert_sessions_threshold * 0.05).max(1.0),
+                    (self.sessions_threshold * 0.05).max(1.0),
                 )),
                 _ => None,
             };
@@ -101,7 +177,7 @@ impl Config {
                 }
             }
         }
-        for entry in self.alert_rules.split(',').map(str::trim) {
+        for entry in self.rules.split(',').map(str::trim) {
             if entry.is_empty() {
                 continue;
             }
@@ -186,15 +262,15 @@ impl Config {
     }
 
     /// Checks the alert keys.
-    pub(super) fn validate_alerts(&self) -> Result<(), ConfigError> {
+    pub(super) fn validate(&self) -> Result<(), ConfigError> {
         for (key, value) in [
-            ("alert_pending_seconds", self.alert_pending_seconds),
-            ("alert_retention_days", self.alert_retention_days),
+            ("alert_pending_seconds", self.pending_seconds),
+            ("alert_retention_days", self.retention_days),
             (
                 "alert_webhook_timeout_seconds",
-                self.alert_webhook_timeout_seconds,
+                self.webhook_timeout_seconds,
             ),
-            ("alert_sessions_threshold", self.alert_sessions_threshold),
+            ("alert_sessions_threshold", self.sessions_threshold),
         ] {
             if !(value.is_finite() && value >= 0.0) {
                 return Err(ConfigError::invalid(
@@ -204,17 +280,14 @@ impl Config {
             }
         }
         for (key, value) in [
-            ("alert_webhook_queue", self.alert_webhook_queue),
-            (
-                "alert_retention_max_events",
-                self.alert_retention_max_events,
-            ),
+            ("alert_webhook_queue", self.webhook_queue),
+            ("alert_retention_max_events", self.retention_max_events),
         ] {
             if value == 0 {
                 return Err(ConfigError::invalid(key, "must be at least 1"));
             }
         }
-        if let Some(url) = &self.alert_webhook_url {
+        if let Some(url) = &self.webhook_url {
             let parsed = url::Url::parse(url)
                 .map_err(|e| ConfigError::invalid("alert_webhook_url", e.to_string()))?;
             if !matches!(parsed.scheme(), "http" | "https") {
@@ -224,14 +297,14 @@ impl Config {
                 ));
             }
         }
-        self.alert_rule_set().map(|_| ())
+        self.rule_set().map(|_| ())
     }
 }
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
-    use super::*;
+    use super::{super::Config, *};
 
     fn with(f: impl FnOnce(&mut Config)) -> Config {
         let mut c = Config::default();
@@ -241,7 +314,7 @@ mod tests {
 
     #[test]
     fn flat_keys_and_overrides_make_the_rules() {
-        let rules = Config::default().alert_rule_set().unwrap();
+        let rules = Config::default().alerts.rule_set().unwrap();
         let cpu = rules.get(AlertType::ContainerCpu).unwrap();
         assert_eq!(cpu.bands, Some(Bands::new(80.0, Some(90.0), 5.0)));
         assert_eq!(cpu.repeat, Duration::from_secs(60));
@@ -250,13 +323,13 @@ mod tests {
             Duration::ZERO
         );
         let c = with(|c| {
-            c.alert_cooldown_seconds = 30.0;
-            c.alert_cpu_threshold = 95.0;
-            c.alert_rules =
+            c.alerts.cooldown_seconds = 30.0;
+            c.alerts.cpu_threshold = 95.0;
+            c.alerts.rules =
                 "container_cpu.fire=30, container_cpu.clear=10,container_cpu.pending=1,high_sessions.enabled=false"
                     .into();
         });
-        let rules = c.alert_rule_set().unwrap();
+        let rules = c.alerts.rule_set().unwrap();
         let cpu = rules.get(AlertType::ContainerCpu).unwrap();
         assert_eq!(cpu.bands.unwrap().warning, 30.0);
         assert_eq!(cpu.bands.unwrap().clear, 10.0);
@@ -286,10 +359,12 @@ mod tests {
             "container_cpu.clear=99",
             "container_cpu.critical=50",
         ] {
-            let err = with(|c| c.alert_rules = bad.into()).validate().unwrap_err();
+            let err = with(|c| c.alerts.rules = bad.into())
+                .validate()
+                .unwrap_err();
             assert!(err.to_string().contains("ALERT_RULES"), "{bad}: {err}");
         }
-        let err = with(|c| c.alert_webhook_url = Some("ftp://x".into()))
+        let err = with(|c| c.alerts.webhook_url = Some("ftp://x".into()))
             .validate()
             .unwrap_err();
         assert!(err.to_string().contains("ALERT_WEBHOOK_URL"), "{err}");

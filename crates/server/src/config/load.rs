@@ -1,11 +1,13 @@
-//! Loading: defaults → TOML file → `.env` → environment, through the `config` crate.
+//! Loading: defaults → TOML file → `.env` → environment, through the `config` crate, then read section by section
+//! into [`Config`] (see [`sections`] for why not in one go) and validated.
 
 use std::{
-    collections::{BTreeSet, HashMap},
+    collections::{BTreeMap, BTreeSet, HashMap},
     path::{Path, PathBuf},
 };
 
 use config::{Environment, File, FileFormat};
+use serde::de::{DeserializeOwned, IgnoredAny};
 
 use super::Config;
 
@@ -81,16 +83,63 @@ impl Config {
         let built = builder
             .build()
             .map_err(|e| ConfigError::Load(e.to_string()))?;
-        let config: Config = built
-            .try_deserialize()
-            .map_err(|e| ConfigError::Load(upper_keys(&e.to_string(), &keys)))?;
+        reject_unknown(&built, &keys)?;
+        let config =
+            sections(&built).map_err(|e| ConfigError::Load(upper_keys(&e.to_string(), &keys)))?;
         config.validate()?;
         Ok(config)
     }
 }
 
+/// Reads each section straight from the merged sources. `built.try_deserialize::<Config>()` would go through
+/// serde's `flatten`, which buffers every value as what it looks like (a string from the environment, an integer
+/// from TOML) and then fails on `PORT=8081` for a `u16` or on `ADMIN_TOKEN=12345678` for a `String`; read
+/// directly, the `config` crate converts each value to the type its field asks for (rust-cli/config-rs#88).
+fn sections(built: &config::Config) -> Result<Config, config::ConfigError> {
+    fn section<T: DeserializeOwned>(built: &config::Config) -> Result<T, config::ConfigError> {
+        built.clone().try_deserialize()
+    }
+    Ok(Config {
+        server: section(built)?,
+        http: section(built)?,
+        log: section(built)?,
+        kato: section(built)?,
+        docker: section(built)?,
+        mongo: section(built)?,
+        qdrant: section(built)?,
+        redis: section(built)?,
+        clickhouse: section(built)?,
+        auth: section(built)?,
+        ws: section(built)?,
+        alerts: section(built)?,
+    })
+}
+
+/// Refuses keys no section knows (the environment and `.env` are filtered before; this catches TOML typos and
+/// `[section]` tables: the TOML file uses the flat keys too).
+fn reject_unknown(built: &config::Config, keys: &BTreeSet<String>) -> Result<(), ConfigError> {
+    let present: BTreeMap<String, IgnoredAny> = built
+        .clone()
+        .try_deserialize()
+        .map_err(|e| ConfigError::Load(e.to_string()))?;
+    let unknown: Vec<&str> = present
+        .keys()
+        .map(String::as_str)
+        .filter(|k| !keys.contains(*k))
+        .collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    Err(ConfigError::Load(format!(
+        "unknown key(s) `{}`: the keys are listed in .env.example (lower-case in the TOML file, without sections)",
+        unknown.join("`, `")
+    )))
+}
+
+/// Values stay strings here; each field's deserializer converts them (`"8081"` → `u16`, `"yes"` → `bool`), so a
+/// token made of digits keeps its leading zeros.
 fn env_source(map: HashMap<String, String>) -> Environment {
-    Environment::default().source(Some(map)).try_parsing(true)
+    Environment::default().source(Some(map))
 }
 
 /// Reads a `.env` file into a map (later lines win).
@@ -145,8 +194,8 @@ mod tests {
     #[test]
     fn defaults_load_and_old_variables_are_honoured() {
         let c = Config::load(env(&[])).unwrap();
-        assert_eq!(c.port, 3000);
-        assert_eq!(c.kato_api_url.as_str(), "http://kato:8000/");
+        assert_eq!(c.server.port, 3000);
+        assert_eq!(c.kato.api_url.as_str(), "http://kato:8000/");
         let c = Config::load(env(&[
             ("PORT", "8081"),
             ("KATO_API_URL", "http://127.0.0.1:9000"),
@@ -158,43 +207,46 @@ mod tests {
             ("PATH", "/usr/bin"),
         ]))
         .unwrap();
-        assert_eq!(c.port, 8081);
-        assert_eq!(c.kato_api_url.port(), Some(9000));
-        assert_eq!(c.alert_cpu_threshold, 70.0);
-        assert!(c.read_only());
-        assert_eq!(c.cors_origin_list(), vec!["http://a", "http://b"]);
-        assert!(!c.websocket_system_alerts);
+        assert_eq!(c.server.port, 8081);
+        assert_eq!(c.kato.api_url.port(), Some(9000));
+        assert_eq!(c.alerts.cpu_threshold, 70.0);
+        assert!(c.auth.read_only());
+        assert_eq!(c.http.cors_origin_list(), vec!["http://a", "http://b"]);
+        assert!(!c.ws.system_alerts);
     }
 
     #[test]
     fn numeric_tokens_stay_strings_and_empty_means_unset() {
         let c = Config::load(env(&[("ADMIN_TOKEN", "1234567890"), ("STATIC_DIR", "")])).unwrap();
-        assert_eq!(c.admin_token.as_deref(), Some("1234567890"));
-        assert!(c.static_dir.is_none());
+        assert_eq!(c.auth.admin_token.as_deref(), Some("1234567890"));
+        assert!(c.server.static_dir.is_none());
+        let c = Config::load(env(&[
+            ("ADMIN_TOKEN", "0012345678"),
+            ("DOCKER_ENABLED", "yes"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            c.auth.admin_token.as_deref(),
+            Some("0012345678"),
+            "leading zeros kept"
+        );
+        assert!(c.docker.enabled);
     }
 
     #[test]
     fn bad_values_name_the_key() {
-        let err = Config::load(env(&[("PORT", "http")]))
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("PORT"), "{err}");
-        let err = Config::load(env(&[("ALERT_ERROR_RATE_THRESHOLD", "5")]))
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("ALERT_ERROR_RATE_THRESHOLD"), "{err}");
-        let err = Config::load(env(&[("KATO_API_URL", "ftp://x")]))
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("KATO_API_URL"), "{err}");
-        let err = Config::load(env(&[("HOST", "not an ip")]))
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("HOST"), "{err}");
-        let err = Config::load(env(&[("ADMIN_TOKEN", "short")]))
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("ADMIN_TOKEN"), "{err}");
+        for (key, value) in [
+            ("PORT", "http"),
+            ("ALERT_ERROR_RATE_THRESHOLD", "5"),
+            ("KATO_API_URL", "ftp://x"),
+            ("HOST", "not an ip"),
+            ("ADMIN_TOKEN", "short"),
+            ("WS_EVENT_QUEUE", "0"),
+            ("DOCKER_ENABLED", "maybe"),
+        ] {
+            let err = Config::load(env(&[(key, value)])).unwrap_err().to_string();
+            assert!(err.contains(key), "{key}={value}: {err}");
+        }
     }
 
     #[test]
@@ -214,11 +266,11 @@ mod tests {
             env: Some([("ALERT_COOLDOWN_SECONDS".to_string(), "10".to_string())].into()),
         })
         .unwrap();
-        assert_eq!(c.port, 4000, "TOML over defaults");
-        assert_eq!(c.log_level, "warn", ".env over TOML");
-        assert_eq!(c.alert_cooldown_seconds, 10.0, "environment over .env");
+        assert_eq!(c.server.port, 4000, "TOML over defaults");
+        assert_eq!(c.log.level, "warn", ".env over TOML");
+        assert_eq!(c.alerts.cooldown_seconds, 10.0, "environment over .env");
         assert_eq!(
-            c.broadcast_interval(),
+            c.ws.broadcast_interval(),
             std::time::Duration::from_millis(500)
         );
     }
@@ -227,14 +279,19 @@ mod tests {
     fn unknown_toml_keys_are_rejected() {
         let dir = tempfile::tempdir().unwrap();
         let toml = dir.path().join("dash.toml");
-        std::fs::write(&toml, "prot = 4000\n").unwrap();
-        let err = Config::load(LoadOptions {
-            file: Some(toml),
-            ..env(&[])
-        })
-        .unwrap_err()
-        .to_string();
-        assert!(err.contains("prot"), "{err}");
+        for (text, key) in [
+            ("prot = 4000\n", "prot"),
+            ("[ws]\nheartbeat_seconds = 3\n", "ws"),
+        ] {
+            std::fs::write(&toml, text).unwrap();
+            let err = Config::load(LoadOptions {
+                file: Some(toml.clone()),
+                ..env(&[])
+            })
+            .unwrap_err()
+            .to_string();
+            assert!(err.contains(&format!("`{key}`")), "{err}");
+        }
     }
 
     #[test]
@@ -245,7 +302,7 @@ mod tests {
             ("QDRANT_API_KEY", "qdrant-key-123"),
         ]))
         .unwrap();
-        assert_eq!(c.qdrant_api_key.as_deref(), Some("qdrant-key-123"));
+        assert_eq!(c.qdrant.api_key.as_deref(), Some("qdrant-key-123"));
         let shown = format!("{c:?}");
         assert!(
             !shown.contains("supersecret")
@@ -259,7 +316,7 @@ mod tests {
     fn broadcast_interval_has_a_floor() {
         let c = Config::load(env(&[("BROADCAST_INTERVAL", "0.01")])).unwrap();
         assert_eq!(
-            c.broadcast_interval(),
+            c.ws.broadcast_interval(),
             std::time::Duration::from_millis(250)
         );
     }

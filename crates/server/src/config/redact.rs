@@ -41,11 +41,11 @@ impl super::Config {
     pub fn secrets(&self) -> Secrets {
         let mut secrets = Secrets::new();
         for token in [
-            &self.admin_token,
-            &self.admin_password,
-            &self.secret_key,
-            &self.qdrant_api_key,
-            &self.clickhouse_password,
+            &self.auth.admin_token,
+            &self.auth.admin_password,
+            &self.auth.secret_key,
+            &self.qdrant.api_key,
+            &self.clickhouse.password,
         ]
         .into_iter()
         .flatten()
@@ -53,20 +53,20 @@ impl super::Config {
             secrets.add(token);
         }
         for url in [
-            Some(self.kato_api_url.as_str()),
-            Some(self.mongo_url.as_str()),
-            Some(self.qdrant_url.as_str()),
-            Some(self.redis_url.as_str()),
-            Some(self.clickhouse_url.as_str()),
-            self.qdrant_grpc_url.as_deref(),
-            self.docker_host.as_deref(),
+            Some(self.kato.api_url.as_str()),
+            Some(self.mongo.url.as_str()),
+            Some(self.qdrant.url.as_str()),
+            Some(self.redis.url.as_str()),
+            Some(self.clickhouse.url.as_str()),
+            self.qdrant.grpc_url.as_deref(),
+            self.docker.host.as_deref(),
         ]
         .into_iter()
         .flatten()
         {
             secrets.add_url(url, false);
         }
-        if let Some(webhook) = &self.alert_webhook_url {
+        if let Some(webhook) = &self.alerts.webhook_url {
             secrets.add_url(webhook, true);
         }
         secrets
@@ -78,14 +78,12 @@ impl super::Config {
 mod tests {
     #[test]
     fn every_secret_setting_is_collected() {
-        let config = super::super::Config {
-            admin_token: Some("admin-token-123".into()),
-            clickhouse_password: Some("ch-pass-123".into()),
-            clickhouse_url: "http://kato:ch-url-pass@clickhouse:8123".into(),
-            redis_url: "redis://:redis-pass-1@redis:6379".into(),
-            alert_webhook_url: Some("https://hooks.invalid/services/T1/B2/abc".into()),
-            ..Default::default()
-        };
+        let mut config = super::super::Config::default();
+        config.auth.admin_token = Some("admin-token-123".into());
+        config.clickhouse.password = Some("ch-pass-123".into());
+        config.clickhouse.url = "http://kato:ch-url-pass@clickhouse:8123".into();
+        config.redis.url = "redis://:redis-pass-1@redis:6379".into();
+        config.alerts.webhook_url = Some("https://hooks.invalid/services/T1/B2/abc".into());
         let secrets = config.secrets();
         let text = "admin-token-123 redis-pass-1 ch-pass-123 ch-url-pass https://hooks.invalid/services/T1/B2/abc";
         assert_eq!(

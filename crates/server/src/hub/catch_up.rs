@@ -2,8 +2,12 @@
 //! replay buffer, preceded by a `resync` naming the sequence number it continues from when some are gone (or
 //! when it is ahead of this server, which restarted). The plan always ends with the cursor where live delivery
 //! continues, whatever number the client sent (0, inside the window, before it, ahead, `u64::MAX`).
+//!
+//! [`Planner`] is the plan without I/O: it asks for reads and takes their answers, so the same rules run over the
+//! in-memory replay buffer under a peer's lock ([`plan`], [`try_plan`]) and over the archive, whose reads wait
+//! for the blocking pool ([`plan_async`]).
 
-use std::sync::Arc;
+use std::{future::Future, sync::Arc};
 
 use super::replay::{EventFrame, Replay};
 
@@ -21,33 +25,101 @@ pub enum Step {
     Event(Arc<EventFrame>),
 }
 
+/// Reads one plan may make: a second one only when events aged out between two reads.
+const MAX_READS: u8 = 3;
+
+/// A plan being made: which read it needs next, and the steps the answers so far make.
+#[derive(Debug)]
+pub struct Planner {
+    cursor: u64,
+    gap_reason: &'static str,
+    steps: Vec<Step>,
+    reads: u8,
+    done: bool,
+}
+
+impl Planner {
+    /// A plan for a client whose next expected sequence number is `cursor`; `gap_reason` names a gap's resync.
+    pub fn new(cursor: u64, gap_reason: &'static str) -> Self {
+        Self {
+            cursor,
+            gap_reason,
+            steps: Vec::new(),
+            reads: 0,
+            done: false,
+        }
+    }
+
+    /// The `after` of the next read ("every event after this number"), or `None` once the plan is complete.
+    pub fn next_read(&self) -> Option<u64> {
+        (!self.done && self.reads < MAX_READS).then(|| self.cursor.saturating_sub(1))
+    }
+
+    /// Takes the answer to the read [`Self::next_read`] asked for.
+    pub fn feed(&mut self, replay: Replay) {
+        self.reads += 1;
+        let (from_seq, reason) = match replay {
+            Replay::Events(frames) => {
+                for f in frames {
+                    if f.seq >= self.cursor {
+                        self.cursor = f.seq.saturating_add(1);
+                        self.steps.push(Step::Event(f));
+                    }
+                }
+                self.done = true;
+                return;
+            }
+            Replay::Gap { resume_from } => (resume_from, self.gap_reason),
+            Replay::Ahead { resume_from } => (resume_from, "server_restarted"),
+        };
+        self.steps.push(Step::Resync { reason, from_seq });
+        self.cursor = from_seq;
+    }
+
+    /// The steps, and the cursor where live delivery continues.
+    pub fn finish(self) -> (Vec<Step>, u64) {
+        (self.steps, self.cursor)
+    }
+}
+
 /// The steps for a client whose next expected sequence number is `cursor`, reading the buffer with `read(after)`;
 /// returns them and the new cursor.
 pub fn plan(
-    mut cursor: u64,
+    cursor: u64,
     gap_reason: &'static str,
     mut read: impl FnMut(u64) -> Replay,
 ) -> (Vec<Step>, u64) {
-    let mut steps = Vec::new();
-    // A second round only when events aged out between two reads.
-    for _ in 0..3 {
-        let (from_seq, reason) = match read(cursor.saturating_sub(1)) {
-            Replay::Events(frames) => {
-                for f in frames {
-                    if f.seq >= cursor {
-                        cursor = f.seq.saturating_add(1);
-                        steps.push(Step::Event(f));
-                    }
-                }
-                return (steps, cursor);
-            }
-            Replay::Gap { resume_from } => (resume_from, gap_reason),
-            Replay::Ahead { resume_from } => (resume_from, "server_restarted"),
-        };
-        steps.push(Step::Resync { reason, from_seq });
-        cursor = from_seq;
+    let mut planner = Planner::new(cursor, gap_reason);
+    while let Some(after) = planner.next_read() {
+        planner.feed(read(after));
     }
-    (steps, cursor)
+    planner.finish()
+}
+
+/// [`plan`], given up (`None`) as soon as `read` cannot answer without waiting.
+pub fn try_plan(
+    cursor: u64,
+    gap_reason: &'static str,
+    mut read: impl FnMut(u64) -> Option<Replay>,
+) -> Option<(Vec<Step>, u64)> {
+    let mut planner = Planner::new(cursor, gap_reason);
+    while let Some(after) = planner.next_read() {
+        planner.feed(read(after)?);
+    }
+    Some(planner.finish())
+}
+
+/// [`plan`] with reads that wait.
+pub async fn plan_async<F: Future<Output = Replay>>(
+    cursor: u64,
+    gap_reason: &'static str,
+    mut read: impl FnMut(u64) -> F,
+) -> (Vec<Step>, u64) {
+    let mut planner = Planner::new(cursor, gap_reason);
+    while let Some(after) = planner.next_read() {
+        planner.feed(read(after).await);
+    }
+    planner.finish()
 }
 
 #[cfg(test)]

@@ -18,8 +18,10 @@ use std::{
 };
 
 use chrono::Utc;
-use kato_dashboard_core::protocol::{ServerMsg, Topic};
-use serde_json::Value;
+use kato_dashboard_core::{
+    protocol::{ServerMsg, Topic},
+    topics::TopicState,
+};
 use tokio::sync::{broadcast, mpsc, watch};
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
@@ -42,11 +44,12 @@ pub struct HubConfig {
 }
 
 /// Durable history of an event topic (the alert store), consulted when the replay buffer no longer holds what a
-/// client missed.
+/// client missed. Its reads block (disk, SQLite): the hub makes them on the blocking pool, never on a runtime
+/// thread ([`HubHandle::replay_after`]).
 pub trait EventArchive: Send + Sync {
-    /// The newest sequence number stored.
+    /// The newest sequence number stored (read once, when the archive is set at start-up).
     fn last_seq(&self) -> u64;
-    /// Up to `limit` stored events after `seq`, in order.
+    /// Up to `limit` stored events after `seq`, in order. Blocking.
     fn after(&self, seq: u64, limit: usize) -> Vec<Arc<EventFrame>>;
 }
 
@@ -54,7 +57,7 @@ pub trait EventArchive: Send + Sync {
 #[derive(Debug)]
 pub enum HubInput {
     /// The latest value of a state topic.
-    State(Topic, Value),
+    State(TopicState),
     /// An event; the hub assigns its `seq` unless the message carries one already (a durable producer such as
     /// the alert store numbers its own events; they must be increasing).
     Event(Topic, ServerMsg),
@@ -117,8 +120,8 @@ impl HubHandle {
     }
 
     /// Publishes the latest value of a state topic.
-    pub async fn publish_state(&self, topic: Topic, value: Value) -> bool {
-        self.send(HubInput::State(topic, value)).await
+    pub async fn publish_state(&self, state: impl Into<TopicState>) -> bool {
+        self.send(HubInput::State(state.into())).await
     }
 
     /// Publishes an event.
@@ -146,11 +149,22 @@ impl HubHandle {
         self.with_replay(topic, |b| b.last_seq()).unwrap_or(0)
     }
 
-    /// Every event of `topic` after `seq`: from the replay buffer, else from the topic's archive.
-    pub fn replay_after(&self, topic: Topic, seq: u64) -> Replay {
-        let replay = self
-            .with_replay(topic, |b| b.after(seq, Utc::now()))
-            .unwrap_or(Replay::Events(Vec::new()));
+    /// Every event of `topic` after `seq` as far as the replay buffer knows (in memory, never the archive: a
+    /// [`Replay::Gap`] here may still be filled by [`Self::replay_after`] when [`Self::has_archive`]).
+    pub fn replay_buffered(&self, topic: Topic, seq: u64) -> Replay {
+        self.with_replay(topic, |b| b.after(seq, Utc::now()))
+            .unwrap_or(Replay::Events(Vec::new()))
+    }
+
+    /// Whether `topic` has an archive that may fill a gap of its replay buffer.
+    pub fn has_archive(&self, topic: Topic) -> bool {
+        self.archive(topic).is_some()
+    }
+
+    /// Every event of `topic` after `seq`: from the replay buffer, else from the topic's archive, read on the
+    /// blocking pool.
+    pub async fn replay_after(&self, topic: Topic, seq: u64) -> Replay {
+        let replay = self.replay_buffered(topic, seq);
         let Replay::Gap { .. } = replay else {
             return replay;
         };
@@ -158,7 +172,13 @@ impl HubHandle {
             return replay;
         };
         let limit = self.with_replay(topic, |b| b.capacity()).unwrap_or(1000);
-        let stored = archive.after(seq, limit);
+        let stored = match tokio::task::spawn_blocking(move || archive.after(seq, limit)).await {
+            Ok(stored) => stored,
+            Err(e) => {
+                tracing::error!(error = %e, %topic, "archive read failed");
+                return replay;
+            }
+        };
         if stored.first().is_some_and(|f| f.seq == seq + 1) {
             Replay::Events(stored)
         } else {
@@ -174,10 +194,10 @@ impl HubHandle {
         event_slot(topic).and_then(|i| extras.archives[i].clone())
     }
 
-    /// Gives an event topic a durable archive; numbering continues after its newest event.
-    pub fn set_archive(&self, topic: Topic, archive: Arc<dyn EventArchive>) {
-        let last = archive.last_seq();
-        self.with_replay(topic, |b| b.continue_from(last));
+    /// Gives an event topic a durable archive whose newest event is `last_seq` (read by the caller, off the
+    /// runtime threads); numbering continues after it.
+    pub fn set_archive(&self, topic: Topic, archive: Arc<dyn EventArchive>, last_seq: u64) {
+        self.with_replay(topic, |b| b.continue_from(last_seq));
         let mut extras = self
             .extras
             .write()
@@ -263,7 +283,7 @@ impl Hub {
                 () = cancel.cancelled() => break,
                 _ = timer.tick() => self.tick(),
                 input = inputs.recv() => match input {
-                    Some(HubInput::State(topic, value)) => { self.builder.set(topic, value); }
+                    Some(HubInput::State(state)) => { self.builder.set(state); }
                     Some(HubInput::Event(topic, msg)) => self.publish(topic, msg),
                     None => break,
                 },
@@ -313,7 +333,7 @@ impl Hub {
                     return;
                 }
             };
-            let frame = Arc::new(EventFrame::new(topic, seq, now, text.into()));
+            let frame = Arc::new(EventFrame::new(topic, seq, now, text.into()).with_msg(msg));
             buffer.push(frame.clone(), now);
             frame
         };

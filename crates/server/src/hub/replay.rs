@@ -4,7 +4,7 @@
 use std::{collections::VecDeque, sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
-use kato_dashboard_core::protocol::Topic;
+use kato_dashboard_core::protocol::{ServerMsg, Topic};
 
 /// One event, serialized once for every client.
 #[derive(Debug)]
@@ -19,6 +19,9 @@ pub struct EventFrame {
     pub text: Arc<str>,
     /// The same text as a WebSocket frame, built once for every client.
     pub wire: bytes::Bytes,
+    /// The message itself, typed, for readers inside the server (the alert engine); `None` for events read back
+    /// from an archive.
+    pub msg: Option<Arc<ServerMsg>>,
 }
 
 impl EventFrame {
@@ -31,7 +34,14 @@ impl EventFrame {
             at,
             text,
             wire,
+            msg: None,
         }
+    }
+
+    /// The frame with its typed message kept beside it.
+    pub fn with_msg(mut self, msg: ServerMsg) -> Self {
+        self.msg = Some(Arc::new(msg));
+        self
     }
 }
 

@@ -11,12 +11,15 @@ use chrono::{DateTime, Utc};
 use kato_dashboard_core::{
     protocol::{Topic, TopicSet, delta},
     time::rfc3339,
+    topics::TopicState,
 };
 use serde_json::Value;
 
 /// One state topic's value at a tick.
 #[derive(Debug, Clone)]
 pub struct TopicValue {
+    /// The value itself, typed (what the alert engine reads).
+    pub state: TopicState,
     /// Increases by one each time the value changes.
     pub version: u64,
     /// The value as JSON text.
@@ -176,10 +179,20 @@ impl TickBuilder {
         }
     }
 
-    /// Records a new value for a state topic. Returns whether it changed.
-    pub fn set(&mut self, topic: Topic, value: Value) -> bool {
+    /// Records a new value for a state topic: serialized here, once (full text, and the patch from the previous
+    /// version). Returns whether it changed.
+    pub fn set(&mut self, state: impl Into<TopicState>) -> bool {
+        let state = state.into();
+        let topic = state.topic();
         let Some(i) = state_slot(topic) else {
             return false;
+        };
+        let value = match state.to_value() {
+            Ok(value) => value,
+            Err(e) => {
+                tracing::error!(error = %e, %topic, "cannot serialize a state topic; kept the previous value");
+                return false;
+            }
         };
         let (version, patch) = match &self.values[i] {
             Some((old, _)) if *old == value => return false,
@@ -194,6 +207,7 @@ impl TickBuilder {
         self.values[i] = Some((
             value,
             TopicValue {
+                state,
                 version,
                 full,
                 patch,
@@ -202,7 +216,7 @@ impl TickBuilder {
         true
     }
 
-    /// The current value of a state topic.
+    /// The current value of a state topic, as JSON.
     pub fn value(&self, topic: Topic) -> Option<&Value> {
         state_slot(topic).and_then(|i| self.values[i].as_ref().map(|(v, _)| v))
     }
@@ -243,8 +257,23 @@ impl TickBuilder {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use kato_dashboard_core::protocol::{ServerMsg, delta::apply};
+    use kato_dashboard_core::{
+        docker::ContainersSnapshot,
+        protocol::{ServerMsg, delta::apply},
+        topics::{MetricsTopic, SessionsTopic},
+    };
     use serde_json::json;
+
+    fn metrics(v: Value) -> MetricsTopic {
+        MetricsTopic::from_kato(v)
+    }
+
+    fn sessions(active: u64) -> SessionsTopic {
+        SessionsTopic {
+            active_count: Some(active),
+            ..SessionsTopic::default()
+        }
+    }
 
     fn parse(frame: &str) -> ServerMsg {
         serde_json::from_str(frame).unwrap()
@@ -253,8 +282,8 @@ mod tests {
     #[test]
     fn frames_hold_only_the_subscribed_state_topics() {
         let mut b = TickBuilder::default();
-        b.set(Topic::Metrics, json!({"a": 1}));
-        b.set(Topic::Sessions, json!({"active_count": 2}));
+        b.set(metrics(json!({"a": 1})));
+        b.set(sessions(2));
         let tick = b.build(Utc::now());
         let set: TopicSet = [Topic::Sessions, Topic::SystemAlerts].into_iter().collect();
         let ServerMsg::RealtimeUpdate { data, tick: n, .. } = parse(tick.frame(set).unwrap())
@@ -275,8 +304,9 @@ mod tests {
     fn delta_frames_send_patches_only_to_clients_that_have_the_previous_version() {
         let mut b = TickBuilder::default();
         let set: TopicSet = [Topic::Metrics, Topic::Containers].into_iter().collect();
-        b.set(Topic::Metrics, json!({"cpu": 1, "mem": 2}));
-        b.set(Topic::Containers, json!({"list": [1, 2]}));
+        let off = ContainersSnapshot::off("DOCKER_ENABLED=false", crate::golden::at(0));
+        b.set(metrics(json!({"cpu": 1, "mem": 2})));
+        b.set(off.clone());
         let t1 = b.build(Utc::now());
         let mut sent = [0; 3];
         let ServerMsg::RealtimeUpdate { data, patch, .. } =
@@ -288,11 +318,8 @@ mod tests {
         assert!(patch.is_empty());
         let mut client = data;
         assert!(t1.delta_frame(set, &mut sent).is_none(), "nothing new");
-        assert!(
-            !b.set(Topic::Containers, json!({"list": [1, 2]})),
-            "same value is no change"
-        );
-        b.set(Topic::Metrics, json!({"cpu": 5, "mem": 2}));
+        assert!(!b.set(off), "same value is no change");
+        b.set(metrics(json!({"cpu": 5, "mem": 2})));
         let t2 = b.build(Utc::now());
         let ServerMsg::RealtimeUpdate { data, patch, .. } =
             parse(&t2.delta_frame(set, &mut sent).unwrap())
@@ -304,8 +331,8 @@ mod tests {
         apply(client.get_mut("metrics").unwrap(), &patch["metrics"]);
         assert_eq!(client["metrics"], json!({"cpu": 5, "mem": 2}));
         // A client two versions behind gets the full value.
-        b.set(Topic::Metrics, json!({"cpu": 6, "mem": 2}));
-        b.set(Topic::Metrics, json!({"cpu": 7, "mem": 2}));
+        b.set(metrics(json!({"cpu": 6, "mem": 2})));
+        b.set(metrics(json!({"cpu": 7, "mem": 2})));
         let t3 = b.build(Utc::now());
         let ServerMsg::RealtimeUpdate { data, .. } =
             parse(&t3.delta_frame(set, &mut sent).unwrap())
@@ -325,13 +352,13 @@ mod tests {
             serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap()
         };
         let mut b = TickBuilder::default();
-        b.set(Topic::Metrics, golden("metrics_v1.json"));
-        b.set(Topic::Sessions, golden("sessions.json"));
+        b.set(MetricsTopic::read(&golden("metrics_v1.json")).unwrap());
+        b.set(serde_json::from_value::<SessionsTopic>(golden("sessions.json")).unwrap());
         let t1 = b.build(at(0));
         check("realtime_update.json", t1.frame(TopicSet::all()).unwrap());
         let mut sent = [0; 3];
         t1.mark_sent(TopicSet::all(), &mut sent);
-        b.set(Topic::Metrics, golden("metrics_v3.json"));
+        b.set(MetricsTopic::read(&golden("metrics_v3.json")).unwrap());
         let t2 = b.build(at(1));
         check(
             "realtime_update_delta.json",

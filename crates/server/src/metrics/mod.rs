@@ -1,58 +1,44 @@
-//! The dashboard's own metrics, in Prometheus text format at `GET /metrics`.
+//! The dashboard's own metrics, in Prometheus text format at `GET /metrics`, on `prometheus-client`.
 //!
-//! Counters live where the work happens and are plain atomics (a `/ws` send costs one relaxed add per counter,
-//! whatever the number of clients): [`WsTraffic`] in the WebSocket limits, [`Histogram`] of tick durations in
-//! the hub, [`CollectorStats`] in the collectors. [`render`] reads them all at scrape time, together with KATO's
-//! request accounting, each upstream's state and the alert engine's transitions. No global registry.
+//! What the dashboard measures lives where the work happens, as `prometheus-client` counters and histograms:
+//! [`WsTraffic`] in the WebSocket limits (a `/ws` send costs one relaxed atomic add per counter, whatever the
+//! number of clients, and takes no lock), the [`Histogram`] of tick durations in the hub, [`CollectorStats`] in the
+//! collectors. [`Metrics`] registers them, together with values other modules keep (connection counts, KATO's
+//! request accounting, each upstream's state, the alert engine's transitions), read at scrape time. No global
+//! registry: [`Metrics`] lives in `AppState`.
 
-mod render;
+mod registry;
+mod series;
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 
-pub use render::{CONTENT_TYPE, render};
+use prometheus_client::metrics::{counter::Counter, histogram};
+
+pub use registry::{CONTENT_TYPE, Metrics, Sources};
+use series::Labelled;
 
 /// Upper bounds (seconds) of every histogram's buckets; `+Inf` is implied.
 pub const BUCKETS: [f64; 12] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
 ];
 
-/// A Prometheus histogram of durations, lock-free.
-#[derive(Debug, Default)]
-pub struct Histogram {
-    /// Non-cumulative counts per bucket; the last one is `+Inf`.
-    buckets: [AtomicU64; BUCKETS.len() + 1],
-    /// Sum of observations, in nanoseconds.
-    sum_nanos: AtomicU64,
-    count: AtomicU64,
+/// A Prometheus histogram of durations over [`BUCKETS`].
+///
+/// An observation takes a short uncontended lock (`prometheus-client` keeps sum, count and buckets together):
+/// fine once per tick, fan-out shard or collector round; never use one per frame.
+#[derive(Debug, Clone)]
+pub struct Histogram(histogram::Histogram);
+
+impl Default for Histogram {
+    fn default() -> Self {
+        Self(histogram::Histogram::new(BUCKETS))
+    }
 }
 
 impl Histogram {
     /// Records one duration.
     pub fn observe(&self, d: std::time::Duration) {
-        let secs = d.as_secs_f64();
-        let i = BUCKETS
-            .iter()
-            .position(|b| secs <= *b)
-            .unwrap_or(BUCKETS.len());
-        self.buckets[i].fetch_add(1, Ordering::Relaxed);
-        let nanos = u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
-        self.sum_nanos.fetch_add(nanos, Ordering::Relaxed);
-        self.count.fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// Cumulative bucket counts (one per [`BUCKETS`] entry, then `+Inf`), sum in seconds, count.
-    pub fn snapshot(&self) -> (Vec<u64>, f64, u64) {
-        let mut acc = 0;
-        let cumulative = self
-            .buckets
-            .iter()
-            .map(|b| {
-                acc += b.load(Ordering::Relaxed);
-                acc
-            })
-            .collect();
-        let sum = self.sum_nanos.load(Ordering::Relaxed) as f64 / 1e9;
-        (cumulative, sum, self.count.load(Ordering::Relaxed))
+        self.0.observe(d.as_secs_f64());
     }
 }
 
@@ -118,16 +104,35 @@ pub const END_REASONS: [&str; 5] = [
 ];
 
 /// `/ws` traffic: frames and bytes per stream, resyncs, and disconnects per reason.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct WsTraffic {
-    messages: [AtomicU64; 5],
-    bytes: [AtomicU64; 5],
-    /// `resync` frames sent (a client fell too far behind or asked for events no longer kept).
+    messages: Labelled<Counter, 5>,
+    bytes: Labelled<Counter, 5>,
+    /// `resync` frames sent (a client fell too far behind or asked for events no longer kept). A plain atomic
+    /// that `ws::peer` bumps itself; the registry reads it at scrape time.
     pub resyncs: AtomicU64,
-    ends: [AtomicU64; 5],
+    ends: Labelled<Counter, 5>,
     /// Per fan-out shard and tick: from the tick's timestamp until the shard has handed its last frame to the
     /// kernel (the server's share of tick → client latency).
     pub fanout_seconds: Histogram,
+}
+
+impl Default for WsTraffic {
+    fn default() -> Self {
+        let per_stream = || {
+            Labelled::new(
+                "stream",
+                FrameKind::ALL.map(|s| (s.label(), Counter::default())),
+            )
+        };
+        Self {
+            messages: per_stream(),
+            bytes: per_stream(),
+            resyncs: AtomicU64::new(0),
+            ends: Labelled::new("reason", END_REASONS.map(|r| (r, Counter::default()))),
+            fanout_seconds: Histogram::default(),
+        }
+    }
 }
 
 impl WsTraffic {
@@ -141,28 +146,20 @@ impl WsTraffic {
         if bytes == 0 {
             return;
         }
-        self.messages[stream.index()].fetch_add(frames, Ordering::Relaxed);
-        self.bytes[stream.index()].fetch_add(bytes as u64, Ordering::Relaxed);
+        if let (Some(m), Some(b)) = (
+            self.messages.get(stream.index()),
+            self.bytes.get(stream.index()),
+        ) {
+            m.inc_by(frames);
+            b.inc_by(bytes as u64);
+        }
     }
 
     /// Counts a disconnect; `reason` is an index into [`END_REASONS`].
     pub fn ended(&self, reason: usize) {
         if let Some(c) = self.ends.get(reason) {
-            c.fetch_add(1, Ordering::Relaxed);
+            c.inc();
         }
-    }
-
-    /// Frames and bytes sent on `stream`.
-    pub fn totals(&self, stream: FrameKind) -> (u64, u64) {
-        (
-            self.messages[stream.index()].load(Ordering::Relaxed),
-            self.bytes[stream.index()].load(Ordering::Relaxed),
-        )
-    }
-
-    /// Disconnects per [`END_REASONS`] entry.
-    pub fn ends(&self) -> [u64; 5] {
-        std::array::from_fn(|i| self.ends[i].load(Ordering::Relaxed))
     }
 }
 
@@ -172,7 +169,7 @@ pub struct CollectorRound {
     /// Round durations (the upstream calls of one poll).
     pub latency: Histogram,
     /// Rounds that failed.
-    pub errors: AtomicU64,
+    pub errors: Counter,
 }
 
 impl CollectorRound {
@@ -180,7 +177,7 @@ impl CollectorRound {
     pub fn record(&self, took: std::time::Duration, ok: bool) {
         self.latency.observe(took);
         if !ok {
-            self.errors.fetch_add(1, Ordering::Relaxed);
+            self.errors.inc();
         }
     }
 }
@@ -208,45 +205,5 @@ impl CollectorStats {
 }
 
 #[cfg(test)]
-mod tests {
-    use std::time::Duration;
-
-    use super::*;
-
-    #[test]
-    fn histogram_buckets_are_cumulative_and_sum_in_seconds() {
-        let h = Histogram::default();
-        h.observe(Duration::from_micros(100));
-        h.observe(Duration::from_millis(3));
-        h.observe(Duration::from_secs(10));
-        let (buckets, sum, count) = h.snapshot();
-        assert_eq!(count, 3);
-        assert_eq!(buckets.len(), BUCKETS.len() + 1);
-        assert_eq!(buckets[0], 1, "0.1 ms ≤ 0.5 ms");
-        assert_eq!(buckets[3], 2, "3 ms ≤ 5 ms");
-        assert_eq!(
-            buckets[BUCKETS.len() - 1],
-            2,
-            "10 s is above the last bound"
-        );
-        assert_eq!(buckets[BUCKETS.len()], 3, "+Inf holds everything");
-        assert!((sum - 10.0031).abs() < 1e-9, "{sum}");
-    }
-
-    #[test]
-    fn traffic_counts_per_stream_and_reason() {
-        let t = WsTraffic::default();
-        t.sent(FrameKind::State, 100);
-        t.sent(FrameKind::State, 50);
-        t.sent(
-            FrameKind::of_topic(kato_dashboard_core::protocol::Topic::KatoEvents),
-            7,
-        );
-        t.ended(2);
-        t.ended(99);
-        assert_eq!(t.totals(FrameKind::State), (2, 150));
-        assert_eq!(t.totals(FrameKind::KatoEvents), (1, 7));
-        assert_eq!(t.totals(FrameKind::Control), (0, 0));
-        assert_eq!(t.ends(), [0, 0, 1, 0, 0]);
-    }
-}
+#[allow(clippy::unwrap_used)]
+mod tests;

@@ -6,14 +6,15 @@
 use std::collections::HashMap;
 
 use axum::{
-    Json, Router,
+    Json,
     body::Bytes,
     extract::{Path, Query, State},
     http::{HeaderMap, StatusCode},
-    routing::{delete, get, post},
 };
 use serde::Deserialize;
 use serde_json::Value;
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     alerts::{HistoryParams, NewSilence},
@@ -24,18 +25,34 @@ use crate::{
 };
 
 /// The alert routes, relative to `/api/v1`.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/alerts/history", get(history).delete(clear))
-        .route("/alerts/active", get(active))
-        .route("/alerts/rules", get(rules))
-        .route("/alerts/read-all", post(read_all))
-        .route("/alerts/silences", get(silences).post(create_silence))
-        .route("/alerts/silences/{id}", delete(expire_silence))
-        .route("/alerts/{id}/read", post(read))
-        .route("/alerts/{id}/ack", post(ack))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(history, clear))
+        .routes(routes!(active))
+        .routes(routes!(rules))
+        .routes(routes!(read_all))
+        .routes(routes!(silences, create_silence))
+        .routes(routes!(expire_silence))
+        .routes(routes!(read))
+        .routes(routes!(ack))
 }
 
+/// Alert history
+///
+/// Stored transitions (fired, repeat, resolved), newest first, with read and acknowledgement state.
+#[utoipa::path(get, path = "/alerts/history", tag = "alerts", params(
+    ("severity" = Option<String>, Query, description = "info, warning or critical"),
+    ("type" = Option<String>, Query, description = "Rule: high_cpu, high_memory, high_error_rate, container_down, \
+        container_cpu, container_memory, container_missing, kato_unreachable, kato_restarted, high_sessions"),
+    ("state" = Option<String>, Query, description = "firing, repeat or resolved"),
+    ("alert_id" = Option<String>, Query, description = "Only this alert's transitions"),
+    ("since" = Option<String>, Query, description = "RFC 3339 start"),
+    ("until" = Option<String>, Query, description = "RFC 3339 end"),
+    ("after_seq" = Option<i64>, Query, description = "Only events after this system_alerts sequence number"),
+    ("unread" = Option<bool>, Query, description = "Only unread entries"),
+    ("limit" = Option<i64>, Query, description = "Page size (default 100)"),
+    ("offset" = Option<i64>, Query, description = "Offset"),
+))]
 async fn history(
     State(state): State<AppState>,
     Query(params): Query<HashMap<String, String>>,
@@ -44,14 +61,26 @@ async fn history(
     state.alerts.history(q).await.map(Json)
 }
 
+/// Firing alerts
+///
+/// `{firing: [...]}`: the alerts firing now, with acknowledgement and silence state.
+#[utoipa::path(get, path = "/alerts/active", tag = "alerts")]
 async fn active(State(state): State<AppState>) -> Json<Value> {
     Json(state.alerts.active())
 }
 
+/// Effective rules
+///
+/// Every rule with its thresholds, hysteresis, pending time, severity bands and repeat interval.
+#[utoipa::path(get, path = "/alerts/rules", tag = "alerts")]
 async fn rules(State(state): State<AppState>) -> Json<Value> {
     Json(state.alerts.rules_view())
 }
 
+/// Mark one alert read
+///
+/// Covers the alert's events so far; pushed as `alert_update` read.
+#[utoipa::path(post, path = "/alerts/{id}/read", tag = "alerts", params(("id" = String, Path, description = "Alert id (`alert_id` of a system_alert item)")))]
 async fn read(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -59,24 +88,40 @@ async fn read(
     state.alerts.mark_read(id).await.map(Json)
 }
 
+/// Mark every alert read
+///
+/// Pushed to every tab as `alert_update` read_all.
+#[utoipa::path(post, path = "/alerts/read-all", tag = "alerts")]
 async fn read_all(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     state.alerts.read_all().await.map(Json)
 }
 
+/// Clear the history
+///
+/// Removes every stored event (firing alerts stay firing). Admin only; pushed to every tab as `alert_update`
+/// cleared.
+#[utoipa::path(delete, path = "/alerts/history", tag = "alerts", security(("adminToken" = []), ("bearer" = [])))]
 async fn clear(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
     require_admin(&state, &headers, "alerts.clear", "history")?;
     state.alerts.clear().await.map(Json)
 }
 
 /// Body of an acknowledgement; both fields optional.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 struct AckBody {
+    /// Who (at most 200 bytes; `anonymous` when empty)
     #[serde(default)]
     by: Option<String>,
+    /// Why (at most 2000 bytes)
     #[serde(default)]
     comment: Option<String>,
 }
 
+/// Acknowledge an alert
+///
+/// Pushed as `alert_update` acknowledged.
+#[utoipa::path(post, path = "/alerts/{id}/ack", tag = "alerts", params(("id" = String, Path, description = "Alert id (`alert_id` of a system_alert item)")),
+    request_body(content = Option<AckBody>, description = "`{\"by\": \"who\", \"comment\": \"why\"}` (both optional)"))]
 async fn ack(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -104,6 +149,12 @@ async fn ack(
         .map(Json)
 }
 
+/// Silences
+///
+/// Active silences; `all=true` includes expired ones.
+#[utoipa::path(get, path = "/alerts/silences", tag = "alerts", params(
+    ("all" = Option<bool>, Query, description = "Include expired silences")
+))]
 async fn silences(
     State(state): State<AppState>,
     Query(params): Query<HashMap<String, String>>,
@@ -120,6 +171,12 @@ async fn silences(
     state.alerts.silences(all).await.map(Json)
 }
 
+/// Create a silence
+///
+/// Matching alerts are still stored but neither toast nor notify the webhook. Admin only.
+#[utoipa::path(post, path = "/alerts/silences", tag = "alerts", security(("adminToken" = []), ("bearer" = [])),
+    request_body(content = Object, description = "`{\"matchers\": {\"type\": …, \"severity\": …, \"container_name\": …, \
+        \"alert_id\": …}, \"ends_at\": RFC 3339 | \"duration_seconds\": N, \"comment\": …, \"created_by\": …}`"))]
 async fn create_silence(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -130,6 +187,11 @@ async fn create_silence(
     Ok((StatusCode::CREATED, Json(created)))
 }
 
+/// Expire a silence
+///
+/// Admin only; pushed as `alert_update` silence_expired.
+#[utoipa::path(delete, path = "/alerts/silences/{id}", tag = "alerts", security(("adminToken" = []), ("bearer" = [])),
+    params(("id" = String, Path, description = "Silence id")))]
 async fn expire_silence(
     State(state): State<AppState>,
     headers: HeaderMap,

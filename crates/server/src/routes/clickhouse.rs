@@ -10,16 +10,14 @@
 
 use std::collections::BTreeMap;
 
-use axum::{
-    Json, Router,
-    extract::{Path, State},
-    routing::get,
-};
+use axum::{Json, extract::State};
 use kato_dashboard_browse_clickhouse::{PatternQuery, SortKey, SortOrder, validate_kb_id};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
+use utoipa::IntoParams;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::{error::ApiError, state::AppState};
+use crate::{error::ApiError, openapi::UpstreamErrors, state::AppState};
 
 mod delete;
 mod patterns;
@@ -30,31 +28,44 @@ mod symbols;
 const VECTORS_PREFIX: &str = "vectors_";
 
 /// The routes, for `routes::router` to merge.
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/databases/patterns/processors", get(processors))
-        .route(
-            "/databases/patterns/{kb_id}",
-            axum::routing::delete(delete::delete_knowledge_base),
-        )
-        .route("/databases/patterns/{kb_id}/patterns", get(patterns::page))
-        .route(
-            "/databases/patterns/{kb_id}/patterns/{name}",
-            get(patterns::detail),
-        )
-        .route(
-            "/databases/patterns/{kb_id}/statistics",
-            get(statistics::statistics),
-        )
-        .route("/databases/symbols/{kb_id}", get(symbols::page))
-        .route(
-            "/databases/symbols/{kb_id}/statistics",
-            get(symbols::statistics),
-        )
-        .route(
-            "/databases/symbols/{kb_id}/affinity/{*symbol}",
-            get(symbols::affinity),
-        )
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(processors))
+        .routes(routes!(delete::delete_knowledge_base))
+        .routes(routes!(patterns::page))
+        .routes(routes!(patterns::detail))
+        .routes(routes!(statistics::statistics))
+        .routes(routes!(symbols::page))
+        .routes(routes!(symbols::statistics))
+        .routes(routes!(symbols::affinity))
+}
+
+/// `{kb_id}`: a knowledge base.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub(super) struct Kb {
+    /// Knowledge base id (KATO's processor id, e.g. sensor_alpha_kato)
+    pub(super) kb_id: String,
+}
+
+/// `{kb_id}` and `{name}`: one pattern.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub(super) struct KbPattern {
+    /// Knowledge base id (KATO's processor id, e.g. sensor_alpha_kato)
+    pub(super) kb_id: String,
+    /// Pattern name: the sha1, with or without PTRN|
+    pub(super) name: String,
+}
+
+/// `{kb_id}` and `{symbol}`: one symbol.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub(super) struct KbSymbol {
+    /// Knowledge base id (KATO's processor id, e.g. sensor_alpha_kato)
+    pub(super) kb_id: String,
+    /// The symbol (URL-encoded; may hold : | and /)
+    pub(super) symbol: String,
 }
 
 /// A kb_id from a path, checked (400 for one KATO cannot produce).
@@ -125,8 +136,17 @@ pub(super) async fn vector_count(state: &AppState, kb_id: &str) -> Result<Option
     }
 }
 
-/// `GET /databases/patterns/processors`: every knowledge base any of the three stores knows, with its
-/// patterns (ClickHouse), symbols (Redis `<kb>:symbols:freq`) and vectors (Qdrant `vectors_<kb>` points).
+/// Knowledge bases of KATO 3.x
+///
+/// Every kb_id any store knows (ClickHouse rows, Redis keys, Qdrant vectors_<kb_id>), with patterns (ClickHouse),
+/// symbols (Redis `<kb>:symbols:freq`) and vectors (Qdrant points) counts; `sources` tells which optional store did not
+/// answer.
+#[utoipa::path(
+    get,
+    path = "/databases/patterns/processors",
+    tag = "knowledge bases",
+    responses(UpstreamErrors)
+)]
 async fn processors(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let (rows, redis_ids, vectors) = tokio::join!(
         state.clickhouse.knowledge_bases(),
@@ -182,16 +202,24 @@ async fn processors(State(state): State<AppState>) -> Result<Json<Value>, ApiErr
 }
 
 /// Page parameters shared by patterns and symbols (`skip`, `limit`, `sort_by`, `sort_order`, `search`).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct PageParams {
+    /// Offset (0..=2^63-1)
     #[serde(default)]
     skip: u64,
+    /// Page size 1..=1000 (100)
     #[serde(default = "default_limit")]
     limit: u64,
+    /// Patterns: frequency (default; Redis), length, name, created_at (time) or token_count; symbols: frequency
+    /// (default), pattern_member_frequency (pmf), freq_pmf_ratio (ratio) or name
     #[serde(default)]
     sort_by: Option<String>,
+    /// -1/desc (default) or 1/asc
     #[serde(default)]
     sort_order: Option<String>,
+    /// Patterns: literal text (ILIKE, % and _ escaped) in the name or any symbol, over the whole knowledge base;
+    /// symbols: text in the symbol, ignoring case
     #[serde(default)]
     search: Option<String>,
 }
@@ -214,6 +242,3 @@ impl PageParams {
         Ok(q)
     }
 }
-
-/// The path of a kb and one more segment.
-pub(super) type KbPath = Path<(String, String)>;

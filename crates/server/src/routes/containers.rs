@@ -7,10 +7,16 @@ use axum::{
     extract::{Path, State},
 };
 use chrono::Utc;
-use kato_dashboard_core::{docker::ContainersSnapshot, source::SourceState};
+use kato_dashboard_core::{
+    docker::{ContainerStats, ContainersSnapshot},
+    source::SourceState,
+};
 use serde_json::Value;
 
-use crate::{error::ApiError, extract::ApiQuery, routes::system::CacheQuery, state::AppState};
+use crate::{
+    error::ApiError, extract::ApiQuery, openapi::UpstreamErrors, routes::system::CacheQuery,
+    state::AppState,
+};
 
 fn snapshot(state: &AppState) -> Result<ContainersSnapshot, ApiError> {
     let Some(docker) = &state.collected.docker else {
@@ -38,7 +44,17 @@ fn to_json<T: serde::Serialize>(value: &T) -> Result<Json<Value>, ApiError> {
         .map_err(|e| ApiError::Internal(e.to_string()))
 }
 
-/// `GET /system/container-stats`.
+/// Monitored containers
+///
+/// CPU, memory, network and block I/O (totals and rates), pids, status, health, restarts, uptime per container,
+/// aggregates, and the names that do not exist (`missing`). 503 when Docker is unavailable.
+#[utoipa::path(
+    get,
+    path = "/system/container-stats",
+    tag = "containers",
+    params(CacheQuery),
+    responses((status = 200, description = "The containers topic's value", body = ContainersSnapshot), UpstreamErrors)
+)]
 pub async fn all(
     State(state): State<AppState>,
     _q: ApiQuery<CacheQuery>,
@@ -46,7 +62,16 @@ pub async fn all(
     to_json(&snapshot(&state)?)
 }
 
-/// `GET /system/container-stats/{name}`: one monitored container; 404 for any other name or a missing one.
+/// One monitored container
+///
+/// 404 for a container that is not monitored or does not exist.
+#[utoipa::path(
+    get,
+    path = "/system/container-stats/{name}",
+    tag = "containers",
+    params(("name" = String, Path, description = "Container name")),
+    responses((status = 200, description = "The container's figures", body = ContainerStats), UpstreamErrors)
+)]
 pub async fn one(
     State(state): State<AppState>,
     Path(name): Path<String>,

@@ -1,20 +1,19 @@
-//! The database browsers' shared part: their routes, the `features` answer the UI uses to hide destructive
-//! controls, and the guard every destructive browser call passes.
+//! The database browsers' shared part: their routes and the `features` answer the UI uses to hide destructive
+//! controls.
 //!
 //! The browsers are read-only by default: `DATABASE_READ_ONLY` (or the legacy `MONGO_READ_ONLY`) unset counts
-//! as `true` here, so edits and deletes need `DATABASE_READ_ONLY=false` **and** `ADMIN_TOKEN` with a matching
-//! `X-Admin-Token` header. Every attempt is written to the audit log.
+//! as `true` for them, so edits and deletes need `DATABASE_READ_ONLY=false` **and** `ADMIN_TOKEN` with a matching
+//! `X-Admin-Token` header ([`crate::auth::require_browser_admin`]). Every attempt is written to the audit log.
 
-use axum::{Json, Router, extract::State, http::HeaderMap, routing::get};
+use axum::{Json, extract::State, http::HeaderMap};
 use serde_json::{Value, json};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use kato_dashboard_core::kato::KatoGeneration;
 
 use super::{mongo, redis_browser};
 use crate::{
-    auth::{is_admin, require_admin},
-    config::Config,
-    error::ApiError,
+    auth::{browsers_read_only, is_admin},
     state::AppState,
 };
 
@@ -22,39 +21,18 @@ use crate::{
 const GENERATION_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Every browser route (relative to `/api/v1`).
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/databases/features", get(features))
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(features))
         .merge(mongo::routes())
         .merge(redis_browser::routes())
 }
 
-/// Whether the browsers refuse every change (the default).
-pub(crate) fn browsers_read_only(config: &Config) -> bool {
-    config
-        .database_read_only
-        .or(config.mongo_read_only)
-        .unwrap_or(true)
-}
-
-/// Passes when the caller may perform the destructive `action` on `target` with a browser.
-pub(crate) fn require_browser_admin(
-    state: &AppState,
-    headers: &HeaderMap,
-    action: &str,
-    target: &str,
-) -> Result<(), ApiError> {
-    if browsers_read_only(&state.config) {
-        tracing::warn!(target: "audit", action, target = %crate::telemetry::untrusted(target), outcome = "refused", "database browsers are read-only");
-        return Err(ApiError::Forbidden(
-            "the database browsers are read-only: set DATABASE_READ_ONLY=false and ADMIN_TOKEN to allow changes"
-                .into(),
-        ));
-    }
-    require_admin(state, headers, action, target)
-}
-
-/// `GET /databases/features`: what the browsers can do for this caller.
+/// What the database browsers can do
+///
+/// Each store's availability, whether the caller is admin, read-only mode, and whether destructive operations
+/// are allowed (the UI hides them otherwise).
+#[utoipa::path(get, path = "/databases/features", tag = "service")]
 async fn features(State(state): State<AppState>, headers: HeaderMap) -> Json<Value> {
     let qdrant = async {
         match &state.qdrant {
@@ -97,7 +75,7 @@ async fn features(State(state): State<AppState>, headers: HeaderMap) -> Json<Val
         "kato_generation": generation,
         "patterns_store": patterns_store,
         "admin": admin,
-        "admin_configured": state.config.admin_token.is_some(),
+        "admin_configured": state.config.auth.admin_token.is_some(),
         "read_only": read_only,
         "destructive_allowed": admin && !read_only,
     }))

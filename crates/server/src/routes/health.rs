@@ -8,20 +8,26 @@ use axum::{
 };
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
+use utoipa::IntoParams;
 
 use crate::{health::check_all, state::AppState};
 
 /// Query of the health endpoint.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct HealthQuery {
-    /// Answer 503 when any upstream is down (default: 200 while the dashboard itself works).
+    /// Answer 503 when any upstream is down (default: 200 while the dashboard itself works)
     #[serde(default)]
     strict: bool,
 }
 
-/// The old shape (`status`, `service`, `version`) plus each upstream's state. 200 while the dashboard serves,
-/// so a container health check does not restart it because KATO is down; `?strict=true` makes any down
-/// upstream a 503.
+/// Health of the dashboard and each upstream
+///
+/// The old shape (`status`, `service`, `version`) plus each upstream's state: `status` is `healthy` or
+/// `degraded`; `upstreams` has `kato`, `redis`, `mongodb`, `qdrant`, `docker`, `clickhouse` with `status` up/down,
+/// latency and the error. 200 while the dashboard serves, so a container health check does not restart it
+/// because KATO is down; `?strict=true` makes any down upstream a 503.
+#[utoipa::path(get, path = "/health", tag = "service", params(HealthQuery))]
 pub async fn health(
     State(state): State<AppState>,
     Query(q): Query<HealthQuery>,
@@ -51,7 +57,10 @@ pub async fn health(
     (code, Json(body))
 }
 
-/// `GET /`: what this service is (the web app takes this path over once it is built in).
+/// Service information
+///
+/// Name, version and the main paths (the web app takes this path over once it is built in).
+#[utoipa::path(get, path = "/", tag = "service")]
 pub async fn root() -> Json<Value> {
     Json(json!({
         "service": "KATO Dashboard API",

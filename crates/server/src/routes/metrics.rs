@@ -6,13 +6,21 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use crate::{metrics, state::AppState};
+use crate::{error::ApiError, metrics, state::AppState};
 
-/// The text exposition.
+/// Prometheus metrics of the dashboard
+///
+/// Text exposition format 0.0.4 (not JSON): connections, frames and bytes per stream, resyncs, disconnects, tick
+/// durations, collector latency and errors, KATO request outcomes.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "service",
+    responses((status = 200, description = "The text exposition", content_type = "text/plain"))
+)]
 pub async fn prometheus(State(state): State<AppState>) -> Response {
-    (
-        [(header::CONTENT_TYPE, metrics::CONTENT_TYPE)],
-        metrics::render(&state),
-    )
-        .into_response()
+    match state.metrics.encode() {
+        Ok(text) => ([(header::CONTENT_TYPE, metrics::CONTENT_TYPE)], text).into_response(),
+        Err(e) => ApiError::Internal(format!("encoding /metrics: {e}")).into_response(),
+    }
 }

@@ -1,4 +1,8 @@
 //! The HTTP surface: `/api/v1/*` with the old dashboard's paths and shapes, and honest status codes.
+//!
+//! Every handler carries its `#[utoipa::path]` and is registered with `utoipa_axum::routes!`, which takes the
+//! method and path from it: the router and `/openapi.json` come from one list ([`documented`]), so a route cannot
+//! go undocumented (see [`crate::openapi`]).
 
 mod alerts;
 mod clickhouse;
@@ -13,15 +17,19 @@ mod redis_browser;
 mod session_keys;
 mod sessions;
 pub(crate) mod system;
+mod ws;
+
+use std::sync::Arc;
 
 use axum::{
-    Router,
+    Extension, Router,
     http::{HeaderValue, Method, Uri},
-    routing::{get, post},
 };
 use tower_http::{cors::CorsLayer, limit::RequestBodyLimitLayer, trace::TraceLayer};
+use utoipa::OpenApi;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::{error::ApiError, state::AppState};
+use crate::{error::ApiError, openapi::ApiDoc, state::AppState};
 
 /// Largest request body any endpoint accepts.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -29,47 +37,13 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// Builds the application router.
 pub fn router(state: AppState) -> Router {
     let cors = cors_layer(&state);
-    let api = Router::new()
-        .route("/health", get(health::health))
-        .route("/system/kato-health", get(system::kato_health))
-        .route("/system/metrics", get(system::metrics))
-        .route("/system/stats", get(system::stats))
-        .route("/system/history", get(system::history))
-        .route("/system/cache-stats", get(system::cache_stats))
-        .route("/system/connection-pools", get(system::connection_pools))
-        .route("/system/distributed-stm", get(system::distributed_stm))
-        .route("/system/container-stats", get(containers::all))
-        .route("/system/container-stats/{name}", get(containers::one))
-        .route("/sessions/count", get(system::session_count))
-        .route("/sessions", get(sessions::list))
-        .route(
-            "/sessions/statistics/overview",
-            get(session_keys::statistics),
-        )
-        .route(
-            "/sessions/redis-keys/diagnostic",
-            get(session_keys::diagnostic),
-        )
-        .route("/sessions/redis-keys/cleanup", post(session_keys::cleanup))
-        .route("/sessions/bulk-delete", post(session_keys::bulk_delete))
-        .route(
-            "/sessions/{id}",
-            get(sessions::detail).delete(sessions::delete),
-        )
-        .route("/sessions/{id}/stm", get(sessions::stm))
-        .route("/", get(health::root))
-        .merge(alerts::routes())
-        .merge(databases::routes())
-        .merge(qdrant::routes())
-        .merge(clickhouse::routes())
-        .fallback(api_not_found);
-    Router::new()
-        .nest("/api/v1", api)
-        .route("/ws", get(crate::ws::upgrade))
-        .route("/metrics", get(metrics::prometheus))
-        .route("/openapi.json", get(openapi::spec))
-        .route("/docs", get(openapi::docs))
+    let (routes, mut doc) = documented().split_for_parts();
+    crate::openapi::finish(&mut doc);
+    let spec = openapi::Spec(Arc::new(doc));
+    routes
         .fallback(crate::assets::serve)
+        // The finished document, for `GET /openapi.json`.
+        .layer(Extension(spec))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -90,6 +64,48 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// The OpenAPI document of [`router`]'s routes, as `/openapi.json` serves it.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let mut doc = documented().into_openapi();
+    crate::openapi::finish(&mut doc);
+    doc
+}
+
+/// Every route with its operation: the router and the document come from this one list.
+fn documented() -> OpenApiRouter<AppState> {
+    let api = OpenApiRouter::new()
+        .routes(routes!(health::health))
+        .routes(routes!(system::kato_health))
+        .routes(routes!(system::metrics))
+        .routes(routes!(system::stats))
+        .routes(routes!(system::history))
+        .routes(routes!(system::cache_stats))
+        .routes(routes!(system::connection_pools))
+        .routes(routes!(system::distributed_stm))
+        .routes(routes!(containers::all))
+        .routes(routes!(containers::one))
+        .routes(routes!(system::session_count))
+        .routes(routes!(sessions::list))
+        .routes(routes!(session_keys::statistics))
+        .routes(routes!(session_keys::diagnostic))
+        .routes(routes!(session_keys::cleanup))
+        .routes(routes!(session_keys::bulk_delete))
+        .routes(routes!(sessions::detail, sessions::delete))
+        .routes(routes!(sessions::stm))
+        .routes(routes!(health::root))
+        .merge(alerts::routes())
+        .merge(databases::routes())
+        .merge(qdrant::routes())
+        .merge(clickhouse::routes())
+        .fallback(api_not_found);
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .nest("/api/v1", api)
+        .routes(routes!(ws::upgrade))
+        .routes(routes!(metrics::prometheus))
+        .routes(routes!(openapi::spec))
+        .routes(routes!(openapi::docs))
+}
+
 async fn api_not_found(method: Method, uri: Uri) -> ApiError {
     if method == Method::OPTIONS {
         return ApiError::BadRequest("preflight for an unknown path".into());
@@ -100,6 +116,7 @@ async fn api_not_found(method: Method, uri: Uri) -> ApiError {
 fn cors_layer(state: &AppState) -> CorsLayer {
     let origins: Vec<HeaderValue> = state
         .config
+        .http
         .cors_origin_list()
         .iter()
         .filter_map(|o| HeaderValue::from_str(o).ok())

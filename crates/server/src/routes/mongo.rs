@@ -2,145 +2,83 @@
 //! ids, server-side search, honest status codes, and admin-only changes (drops need a typed confirmation).
 
 use axum::{
-    Json, Router,
+    Json,
     body::Bytes,
     extract::{Path, State},
     http::HeaderMap,
-    routing::{get, post},
 };
-use kato_dashboard_browse_mongo::{PatternQuery, SearchMode, SortKey, filter};
+use kato_dashboard_browse_mongo::filter;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::databases::require_browser_admin;
 use crate::{
+    auth::require_browser_admin,
     error::ApiError,
     extract::{ApiJson, ApiQuery},
+    openapi::UpstreamErrors,
     state::AppState,
 };
 
 mod collections;
+mod params;
+
+use params::{Confirm, Db, DbId, PageParams, confirmation};
 
 const PATTERNS: &str = "patterns_kb";
 const SYMBOLS: &str = "symbols_kb";
 
 /// The MongoDB routes.
-pub(crate) fn routes() -> Router<AppState> {
-    let base = "/databases/mongodb";
-    Router::new()
-        .route(&format!("{base}/processors"), get(processors))
-        .route(
-            &format!("{base}/processors/{{db}}"),
-            axum::routing::delete(drop_database),
-        )
-        .route(&format!("{base}/{{db}}/patterns"), get(patterns))
-        .route(
-            &format!("{base}/{{db}}/patterns/bulk-delete"),
-            post(bulk_delete_patterns),
-        )
-        .route(
-            &format!("{base}/{{db}}/patterns/{{id}}"),
-            get(pattern).put(update_pattern).delete(delete_pattern),
-        )
-        .route(&format!("{base}/{{db}}/symbols"), get(symbols))
-        .route(&format!("{base}/{{db}}/symbols/{{id}}"), get(symbol))
-        .route(&format!("{base}/{{db}}/statistics"), get(statistics))
-        .route(
-            &format!("{base}/{{db}}/collections"),
-            get(collections::collections),
-        )
-        .route(
-            &format!("{base}/{{db}}/collections/{{c}}"),
-            axum::routing::delete(collections::drop_collection),
-        )
-        .route(
-            &format!("{base}/{{db}}/collections/{{c}}/statistics"),
-            get(collections::collection_statistics),
-        )
-        .route(
-            &format!("{base}/{{db}}/collections/{{c}}/documents"),
-            get(collections::documents),
-        )
-        .route(
-            &format!("{base}/{{db}}/collections/{{c}}/documents/bulk-delete"),
-            post(collections::bulk_delete_documents),
-        )
-        .route(
-            &format!("{base}/{{db}}/collections/{{c}}/documents/{{id}}"),
-            get(collections::document)
-                .put(collections::update_document)
-                .delete(collections::delete_document),
-        )
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    use collections as c;
+    OpenApiRouter::new()
+        .routes(routes!(processors))
+        .routes(routes!(drop_database))
+        .routes(routes!(patterns))
+        .routes(routes!(bulk_delete_patterns))
+        .routes(routes!(pattern, update_pattern, delete_pattern))
+        .routes(routes!(symbols))
+        .routes(routes!(symbol))
+        .routes(routes!(statistics))
+        .routes(routes!(c::collections))
+        .routes(routes!(c::drop_collection))
+        .routes(routes!(c::collection_statistics))
+        .routes(routes!(c::documents))
+        .routes(routes!(c::bulk_delete_documents))
+        .routes(routes!(c::document, c::update_document, c::delete_document))
 }
 
-#[derive(Debug, Deserialize)]
-pub(super) struct PageParams {
-    #[serde(default)]
-    skip: u64,
-    #[serde(default = "default_limit")]
-    limit: i64,
-    #[serde(default)]
-    sort_by: Option<String>,
-    #[serde(default)]
-    sort_order: Option<String>,
-    #[serde(default)]
-    search: Option<String>,
-    #[serde(default)]
-    search_mode: Option<SearchMode>,
-    #[serde(default)]
-    filter: Option<String>,
-}
-
-fn default_limit() -> i64 {
-    100
-}
-
-impl PageParams {
-    fn pattern_query(&self) -> Result<PatternQuery, ApiError> {
-        let sort_by = match self.sort_by.as_deref() {
-            None | Some("") => SortKey::default(),
-            Some(s) => serde_json::from_value(json!(s)).map_err(|_| {
-                ApiError::BadRequest(format!(
-                    "sort_by must be frequency, length, name or _id, not `{s}`"
-                ))
-            })?,
-        };
-        Ok(PatternQuery {
-            skip: self.skip,
-            limit: self.limit,
-            sort_by,
-            sort_order: filter::sort_order(self.sort_order.as_deref())?,
-            search: self.search.clone(),
-            search_mode: self.search_mode.unwrap_or_default(),
-        })
-    }
-}
-
+/// Knowledge bases (databases holding *_kb collections)
+///
+/// Read-only.
+#[utoipa::path(
+    get,
+    path = "/databases/mongodb/processors",
+    tag = "mongodb",
+    responses(UpstreamErrors)
+)]
 async fn processors(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let kbs = state.mongo.knowledge_bases().await?;
     Ok(Json(json!({ "total": kbs.len(), "processors": kbs })))
 }
 
-/// A typed confirmation, from the JSON body or `?confirm=`.
-#[derive(Debug, Default, Deserialize)]
-pub(super) struct Confirm {
-    confirm: Option<String>,
-}
-
-/// The confirmation from a DELETE's optional JSON body, else from the query string.
-pub(super) fn confirmation(query: Confirm, body: &[u8]) -> Result<Option<String>, ApiError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(query.confirm);
-    }
-    let parsed: Confirm = serde_json::from_slice(body)
-        .map_err(|e| ApiError::BadRequest(format!("body must be {{\"confirm\": \"…\"}}: {e}")))?;
-    Ok(parsed.confirm.or(query.confirm))
-}
-
+/// Drop a knowledge base
+///
+/// Admin only, and only with DATABASE_READ_ONLY=false; audited in the log.
+#[utoipa::path(
+    delete,
+    path = "/databases/mongodb/processors/{db}",
+    tag = "mongodb",
+    params(Db, Confirm),
+    request_body(content = Option<Confirm>, description = "`{\"confirm\": \"<db>\"}`"),
+    security(("adminToken" = []), ("bearer" = [])),
+    responses(UpstreamErrors)
+)]
 async fn drop_database(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(db): Path<String>,
+    Path(Db { db }): Path<Db>,
     ApiQuery(query): ApiQuery<Confirm>,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
@@ -178,40 +116,92 @@ async fn page_of(
     })))
 }
 
+/// Patterns, paged, sorted, searched on the server
+///
+/// Read-only.
+#[utoipa::path(
+    get,
+    path = "/databases/mongodb/{db}/patterns",
+    tag = "mongodb",
+    params(Db, PageParams),
+    responses(UpstreamErrors)
+)]
 async fn patterns(
     State(state): State<AppState>,
-    Path(db): Path<String>,
+    Path(Db { db }): Path<Db>,
     ApiQuery(params): ApiQuery<PageParams>,
 ) -> Result<Json<Value>, ApiError> {
     page_of(&state, &db, PATTERNS, &params, "patterns").await
 }
 
+/// Symbols, paged
+///
+/// Read-only.
+#[utoipa::path(
+    get,
+    path = "/databases/mongodb/{db}/symbols",
+    tag = "mongodb",
+    params(Db, PageParams),
+    responses(UpstreamErrors)
+)]
 async fn symbols(
     State(state): State<AppState>,
-    Path(db): Path<String>,
+    Path(Db { db }): Path<Db>,
     ApiQuery(params): ApiQuery<PageParams>,
 ) -> Result<Json<Value>, ApiError> {
     page_of(&state, &db, SYMBOLS, &params, "symbols").await
 }
 
+/// One pattern
+///
+/// Read-only.
+#[utoipa::path(
+    get,
+    path = "/databases/mongodb/{db}/patterns/{id}",
+    tag = "mongodb",
+    params(DbId),
+    responses(UpstreamErrors)
+)]
 async fn pattern(
     State(state): State<AppState>,
-    Path((db, id)): Path<(String, String)>,
+    Path(DbId { db, id }): Path<DbId>,
 ) -> Result<Json<Value>, ApiError> {
     Ok(Json(state.mongo.document(&db, PATTERNS, &id).await?))
 }
 
+/// One symbol
+///
+/// Read-only.
+#[utoipa::path(
+    get,
+    path = "/databases/mongodb/{db}/symbols/{id}",
+    tag = "mongodb",
+    params(DbId),
+    responses(UpstreamErrors)
+)]
 async fn symbol(
     State(state): State<AppState>,
-    Path((db, id)): Path<(String, String)>,
+    Path(DbId { db, id }): Path<DbId>,
 ) -> Result<Json<Value>, ApiError> {
     Ok(Json(state.mongo.document(&db, SYMBOLS, &id).await?))
 }
 
+/// Update a pattern
+///
+/// Admin only, and only with DATABASE_READ_ONLY=false; audited in the log.
+#[utoipa::path(
+    put,
+    path = "/databases/mongodb/{db}/patterns/{id}",
+    tag = "mongodb",
+    params(DbId),
+    request_body(content = Object, description = "Fields to set (not `_id`)"),
+    security(("adminToken" = []), ("bearer" = [])),
+    responses(UpstreamErrors)
+)]
 async fn update_pattern(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path((db, id)): Path<(String, String)>,
+    Path(DbId { db, id }): Path<DbId>,
     ApiJson(body): ApiJson<Value>,
 ) -> Result<Json<Value>, ApiError> {
     require_browser_admin(
@@ -229,10 +219,21 @@ async fn update_pattern(
     })))
 }
 
+/// Delete a pattern
+///
+/// Admin only, and only with DATABASE_READ_ONLY=false; audited in the log.
+#[utoipa::path(
+    delete,
+    path = "/databases/mongodb/{db}/patterns/{id}",
+    tag = "mongodb",
+    params(DbId),
+    security(("adminToken" = []), ("bearer" = [])),
+    responses(UpstreamErrors)
+)]
 async fn delete_pattern(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path((db, id)): Path<(String, String)>,
+    Path(DbId { db, id }): Path<DbId>,
 ) -> Result<Json<Value>, ApiError> {
     require_browser_admin(
         &state,
@@ -244,15 +245,27 @@ async fn delete_pattern(
     Ok(Json(json!({ "success": true, "pattern_id": id })))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 struct PatternIds {
     pattern_ids: Vec<String>,
 }
 
+/// Delete patterns by id
+///
+/// Admin only, and only with DATABASE_READ_ONLY=false; audited in the log.
+#[utoipa::path(
+    post,
+    path = "/databases/mongodb/{db}/patterns/bulk-delete",
+    tag = "mongodb",
+    params(Db),
+    request_body(content = PatternIds, description = "`{\"pattern_ids\": [...]}`"),
+    security(("adminToken" = []), ("bearer" = [])),
+    responses(UpstreamErrors)
+)]
 async fn bulk_delete_patterns(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(db): Path<String>,
+    Path(Db { db }): Path<Db>,
     ApiJson(body): ApiJson<PatternIds>,
 ) -> Result<Json<Value>, ApiError> {
     bulk_delete(&state, &headers, &db, PATTERNS, &body.pattern_ids).await
@@ -276,9 +289,19 @@ pub(super) async fn bulk_delete(
     })))
 }
 
+/// Totals, frequency figures, length distribution
+///
+/// Read-only.
+#[utoipa::path(
+    get,
+    path = "/databases/mongodb/{db}/statistics",
+    tag = "mongodb",
+    params(Db),
+    responses(UpstreamErrors)
+)]
 async fn statistics(
     State(state): State<AppState>,
-    Path(db): Path<String>,
+    Path(Db { db }): Path<Db>,
 ) -> Result<Json<Value>, ApiError> {
     Ok(Json(state.mongo.pattern_statistics(&db).await?))
 }

@@ -1,54 +1,48 @@
 //! `/api/v1/databases/qdrant/*`: the Qdrant browser, on the old dashboard's paths and shapes, with honest status
 //! codes (Qdrant down is 503, slow is 504, a missing collection or point 404, a bad id or vector 422) instead of
-//! the old empty 200s. Deletes need the admin token and read-only off (`databases::require_browser_admin`); dropping a collection also needs
+//! the old empty 200s. Deletes need the admin token and read-only off (`auth::require_browser_admin`); dropping a collection also needs
 //! its name typed back as `?confirm=<name>`.
 //!
 //! The browser itself is [`AppState::qdrant`] (shared with `/health` and `/databases/features`).
 
 use axum::{
-    Json, Router,
+    Json,
     extract::{Path, State},
     http::HeaderMap,
-    routing::{get, post},
 };
 use kato_dashboard_browse_qdrant::{BrowseError, PointKey, QdrantBrowser};
-use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::databases::require_browser_admin;
 use crate::{
+    auth::require_browser_admin,
     error::ApiError,
     extract::{ApiJson, ApiQuery},
+    openapi::UpstreamErrors,
     state::AppState,
+};
+
+mod params;
+
+use params::{
+    CollectionName, ConfirmQuery, DeletePointsBody, PointPath, PointQuery, ScrollQuery, SearchBody,
+    SimilarQuery,
 };
 
 /// The prefix KATO gives its per-node collections.
 const KATO_PREFIX: &str = "vectors_";
 
 /// The routes, for `routes::router` to merge.
-pub fn routes() -> Router<AppState> {
-    let base = "/databases/qdrant";
-    Router::new()
-        .route(&format!("{base}/collections"), get(collections))
-        .route(&format!("{base}/processors"), get(processors))
-        .route(
-            &format!("{base}/collections/{{name}}"),
-            get(collection).delete(delete_collection),
-        )
-        .route(&format!("{base}/collections/{{name}}/points"), get(scroll))
-        .route(
-            &format!("{base}/collections/{{name}}/points/bulk-delete"),
-            post(delete_points),
-        )
-        .route(
-            &format!("{base}/collections/{{name}}/points/{{id}}"),
-            get(point),
-        )
-        .route(
-            &format!("{base}/collections/{{name}}/points/{{id}}/similar"),
-            get(similar),
-        )
-        .route(&format!("{base}/collections/{{name}}/search"), post(search))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(collections))
+        .routes(routes!(processors))
+        .routes(routes!(collection, delete_collection))
+        .routes(routes!(scroll))
+        .routes(routes!(delete_points))
+        .routes(routes!(point))
+        .routes(routes!(similar))
+        .routes(routes!(search))
 }
 
 impl From<BrowseError> for ApiError {
@@ -87,13 +81,29 @@ fn point_key(id: &str) -> Result<PointKey, ApiError> {
     Ok(PointKey::parse(id)?)
 }
 
-/// `GET /databases/qdrant/collections`.
+/// Collections (points, vector size, distance, status)
+///
+/// Read-only.
+#[utoipa::path(
+    get,
+    path = "/databases/qdrant/collections",
+    tag = "qdrant",
+    responses(UpstreamErrors)
+)]
 async fn collections(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let list = browser(&state)?.collections().await?;
     Ok(Json(json!({ "total": list.len(), "collections": list })))
 }
 
-/// `GET /databases/qdrant/processors`: KATO's `vectors_<processor>` collections.
+/// Collections grouped by KATO processor
+///
+/// KATO's `vectors_<processor>` collections. Read-only.
+#[utoipa::path(
+    get,
+    path = "/databases/qdrant/processors",
+    tag = "qdrant",
+    responses(UpstreamErrors)
+)]
 async fn processors(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let list = browser(&state)?.collections().await?;
     let processors: Vec<Value> = list
@@ -110,39 +120,36 @@ async fn processors(State(state): State<AppState>) -> Result<Json<Value>, ApiErr
     ))
 }
 
-/// `GET /databases/qdrant/collections/{name}`.
+/// One collection
+///
+/// Read-only.
+#[utoipa::path(
+    get,
+    path = "/databases/qdrant/collections/{name}",
+    tag = "qdrant",
+    params(CollectionName),
+    responses(UpstreamErrors)
+)]
 async fn collection(
     State(state): State<AppState>,
-    Path(name): Path<String>,
+    Path(CollectionName { name }): Path<CollectionName>,
 ) -> Result<Json<Value>, ApiError> {
     Ok(Json(json!(browser(&state)?.collection(&name).await?)))
 }
 
-#[derive(Debug, Deserialize)]
-struct ScrollQuery {
-    #[serde(default = "default_page")]
-    limit: u32,
-    #[serde(default)]
-    offset: Option<String>,
-    #[serde(default)]
-    with_vectors: bool,
-    #[serde(default = "yes")]
-    with_payload: bool,
-}
-
-fn default_page() -> u32 {
-    100
-}
-
-fn yes() -> bool {
-    true
-}
-
-/// `GET …/collections/{name}/points?limit&offset&with_vectors&with_payload`: one page; `next_offset` starts the
-/// next one. Going back is the client's stack of earlier offsets.
+/// Scroll points (the answer carries the next and previous offsets)
+///
+/// One page; `next_offset` starts the next one. Going back is the client's stack of earlier offsets. Read-only.
+#[utoipa::path(
+    get,
+    path = "/databases/qdrant/collections/{name}/points",
+    tag = "qdrant",
+    params(CollectionName, ScrollQuery),
+    responses(UpstreamErrors)
+)]
 async fn scroll(
     State(state): State<AppState>,
-    Path(name): Path<String>,
+    Path(CollectionName { name }): Path<CollectionName>,
     ApiQuery(q): ApiQuery<ScrollQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let offset = q
@@ -157,18 +164,19 @@ async fn scroll(
     Ok(Json(json!(page)))
 }
 
-#[derive(Debug, Deserialize)]
-struct PointQuery {
-    #[serde(default = "yes")]
-    with_vectors: bool,
-    #[serde(default = "yes")]
-    with_payload: bool,
-}
-
-/// `GET …/collections/{name}/points/{id}` (integer or UUID id).
+/// One point with its vector and payload
+///
+/// Read-only.
+#[utoipa::path(
+    get,
+    path = "/databases/qdrant/collections/{name}/points/{id}",
+    tag = "qdrant",
+    params(PointPath, PointQuery),
+    responses(UpstreamErrors)
+)]
 async fn point(
     State(state): State<AppState>,
-    Path((name, id)): Path<(String, String)>,
+    Path(PointPath { name, id }): Path<PointPath>,
     ApiQuery(q): ApiQuery<PointQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let id = point_key(&id)?;
@@ -178,22 +186,19 @@ async fn point(
     Ok(Json(json!(p)))
 }
 
-#[derive(Debug, Deserialize)]
-struct SimilarQuery {
-    #[serde(default = "default_hits")]
-    limit: u64,
-    #[serde(default)]
-    score_threshold: Option<f32>,
-}
-
-fn default_hits() -> u64 {
-    10
-}
-
-/// `GET …/points/{id}/similar?limit&score_threshold`: the nearest points, never the point itself.
+/// Points nearest to this one (itself excluded)
+///
+/// Read-only.
+#[utoipa::path(
+    get,
+    path = "/databases/qdrant/collections/{name}/points/{id}/similar",
+    tag = "qdrant",
+    params(PointPath, SimilarQuery),
+    responses(UpstreamErrors)
+)]
 async fn similar(
     State(state): State<AppState>,
-    Path((name, id)): Path<(String, String)>,
+    Path(PointPath { name, id }): Path<PointPath>,
     ApiQuery(q): ApiQuery<SimilarQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let key = point_key(&id)?;
@@ -208,19 +213,20 @@ async fn similar(
     })))
 }
 
-#[derive(Debug, Deserialize)]
-struct SearchBody {
-    query_vector: Vec<f32>,
-    #[serde(default = "default_hits")]
-    limit: u64,
-    #[serde(default)]
-    score_threshold: Option<f32>,
-}
-
-/// `POST …/collections/{name}/search` `{query_vector, limit, score_threshold}`; the dimension must match.
+/// Search by vector
+///
+/// Read-only (POST because the vector is a body); the dimension must match the collection.
+#[utoipa::path(
+    post,
+    path = "/databases/qdrant/collections/{name}/search",
+    tag = "qdrant",
+    params(CollectionName),
+    request_body(content = SearchBody, description = "`{\"query_vector\": [f32; size], \"limit\": N, \"score_threshold\": x}`"),
+    responses(UpstreamErrors)
+)]
 async fn search(
     State(state): State<AppState>,
-    Path(name): Path<String>,
+    Path(CollectionName { name }): Path<CollectionName>,
     ApiJson(body): ApiJson<SearchBody>,
 ) -> Result<Json<Value>, ApiError> {
     if body.query_vector.is_empty() {
@@ -240,16 +246,22 @@ async fn search(
     ))
 }
 
-#[derive(Debug, Deserialize)]
-struct DeletePointsBody {
-    point_ids: Vec<Value>,
-}
-
-/// `POST …/collections/{name}/points/bulk-delete` `{point_ids}` (admin): reports what really existed.
+/// Delete points by id
+///
+/// Reports what really existed. Admin only, and only with DATABASE_READ_ONLY=false; audited in the log.
+#[utoipa::path(
+    post,
+    path = "/databases/qdrant/collections/{name}/points/bulk-delete",
+    tag = "qdrant",
+    params(CollectionName),
+    request_body(content = DeletePointsBody, description = "`{\"point_ids\": [...]}`"),
+    security(("adminToken" = []), ("bearer" = [])),
+    responses(UpstreamErrors)
+)]
 async fn delete_points(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(name): Path<String>,
+    Path(CollectionName { name }): Path<CollectionName>,
     ApiJson(body): ApiJson<DeletePointsBody>,
 ) -> Result<Json<Value>, ApiError> {
     require_browser_admin(&state, &headers, "qdrant.delete_points", &name)?;
@@ -280,17 +292,21 @@ async fn delete_points(
     })))
 }
 
-#[derive(Debug, Deserialize)]
-struct ConfirmQuery {
-    #[serde(default)]
-    confirm: Option<String>,
-}
-
-/// `DELETE …/collections/{name}?confirm=<name>` (admin, typed confirmation).
+/// Delete a collection
+///
+/// The name typed back as `?confirm=<name>`. Admin only, and only with DATABASE_READ_ONLY=false; audited in the log.
+#[utoipa::path(
+    delete,
+    path = "/databases/qdrant/collections/{name}",
+    tag = "qdrant",
+    params(CollectionName, ConfirmQuery),
+    security(("adminToken" = []), ("bearer" = [])),
+    responses(UpstreamErrors)
+)]
 async fn delete_collection(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(name): Path<String>,
+    Path(CollectionName { name }): Path<CollectionName>,
     ApiQuery(q): ApiQuery<ConfirmQuery>,
 ) -> Result<Json<Value>, ApiError> {
     require_browser_admin(&state, &headers, "qdrant.drop_collection", &name)?;

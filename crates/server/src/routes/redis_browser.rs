@@ -4,18 +4,21 @@
 //! is down, and deletes for admins only — by key or by pattern, never `FLUSHDB`.
 
 use axum::{
-    Json, Router,
+    Json,
     body::Bytes,
     extract::{Path, State},
     http::HeaderMap,
-    routing::{get, post},
 };
 use kato_dashboard_browse_redis::{DetailQuery, KeyName};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::databases::require_browser_admin;
-use crate::{error::ApiError, extract::ApiQuery, state::AppState};
+use crate::{
+    auth::require_browser_admin, error::ApiError, extract::ApiQuery, openapi::UpstreamErrors,
+    state::AppState,
+};
 
 /// KATO's session keys (the old `/redis/sessions` scanned `session:*` and found nothing).
 const SESSION_PATTERN: &str = "kato:session:*";
@@ -23,29 +26,39 @@ const SESSION_PATTERN: &str = "kato:session:*";
 const MAX_SESSION_KEYS: usize = 1000;
 
 /// The Redis routes.
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/databases/redis/info", get(info))
-        .route("/databases/redis/keys", get(keys))
-        .route(
-            "/databases/redis/keys/{*key}",
-            get(detail_by_path).delete(delete_by_path),
-        )
-        .route("/databases/redis/key", get(detail).delete(delete))
-        .route("/databases/redis/sessions", get(sessions))
-        .route("/databases/redis/flush", post(flush))
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(info))
+        .routes(routes!(keys))
+        .routes(routes!(detail_by_path, delete_by_path))
+        .routes(routes!(detail, delete))
+        .routes(routes!(sessions))
+        .routes(routes!(flush))
 }
 
+/// INFO summary and cache hit rate
+///
+/// Read-only.
+#[utoipa::path(
+    get,
+    path = "/databases/redis/info",
+    tag = "redis",
+    responses(UpstreamErrors)
+)]
 async fn info(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     Ok(Json(state.redis_browser.info().await?))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ScanParams {
+    /// MATCH pattern (default *)
     #[serde(default = "all")]
     pattern: String,
+    /// Keys per page (default 100)
     #[serde(default = "hundred")]
     count: usize,
+    /// Cursor of the next page (0 to start)
     #[serde(default = "zero")]
     cursor: String,
 }
@@ -60,8 +73,17 @@ fn zero() -> String {
     "0".into()
 }
 
-/// `GET /keys?pattern&count&cursor`: `keys` (names, the old shape) plus `items` with type and TTL, and the
-/// cursor of the next page (`"0"` when complete).
+/// SCAN keys (never KEYS) with type and TTL
+///
+/// `keys` (names, the old shape) plus `items` with type and TTL, and the cursor of the next page (`"0"` when complete).
+/// Read-only.
+#[utoipa::path(
+    get,
+    path = "/databases/redis/keys",
+    tag = "redis",
+    params(ScanParams),
+    responses(UpstreamErrors)
+)]
 async fn keys(
     State(state): State<AppState>,
     ApiQuery(p): ApiQuery<ScanParams>,
@@ -81,13 +103,19 @@ async fn keys(
     })))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct KeyParams {
+    /// Key (URL-encoded; any characters); `/key` only
     key: Option<String>,
+    /// Key as base64, for keys that are not UTF-8; `/key` only
     key_b64: Option<String>,
+    /// Paging cursor of big values
     cursor: Option<String>,
+    /// Offset in lists and sorted sets
     #[serde(default)]
     offset: u64,
+    /// Items per page of big values
     count: Option<usize>,
 }
 
@@ -101,6 +129,16 @@ impl KeyParams {
     }
 }
 
+/// Key detail for every type, paged for big values, with TTL and size
+///
+/// Read-only.
+#[utoipa::path(
+    get,
+    path = "/databases/redis/key",
+    tag = "redis",
+    params(KeyParams),
+    responses(UpstreamErrors)
+)]
 async fn detail(
     State(state): State<AppState>,
     ApiQuery(p): ApiQuery<KeyParams>,
@@ -111,6 +149,16 @@ async fn detail(
     ))
 }
 
+/// Key detail by path (the key may contain /)
+///
+/// Read-only.
+#[utoipa::path(
+    get,
+    path = "/databases/redis/keys/{*key}",
+    tag = "redis",
+    params(("key" = String, Path, description = "The key"), KeyParams),
+    responses(UpstreamErrors)
+)]
 async fn detail_by_path(
     State(state): State<AppState>,
     Path(key): Path<String>,
@@ -122,6 +170,17 @@ async fn detail_by_path(
     ))
 }
 
+/// Delete a key (UNLINK)
+///
+/// Admin only, and only with DATABASE_READ_ONLY=false; audited in the log.
+#[utoipa::path(
+    delete,
+    path = "/databases/redis/key",
+    tag = "redis",
+    params(KeyParams),
+    security(("adminToken" = []), ("bearer" = [])),
+    responses(UpstreamErrors)
+)]
 async fn delete(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -131,6 +190,17 @@ async fn delete(
     delete_key(&state, &headers, key).await
 }
 
+/// Delete a key by path
+///
+/// Admin only, and only with DATABASE_READ_ONLY=false; audited in the log.
+#[utoipa::path(
+    delete,
+    path = "/databases/redis/keys/{*key}",
+    tag = "redis",
+    params(("key" = String, Path, description = "The key")),
+    security(("adminToken" = []), ("bearer" = [])),
+    responses(UpstreamErrors)
+)]
 async fn delete_by_path(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -151,7 +221,15 @@ async fn delete_key(
     ))
 }
 
-/// `GET /sessions`: KATO's session keys.
+/// KATO's session keys (kato:session:*)
+///
+/// At most 1,000, sorted. Read-only.
+#[utoipa::path(
+    get,
+    path = "/databases/redis/sessions",
+    tag = "redis",
+    responses(UpstreamErrors)
+)]
 async fn sessions(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let mut names = Vec::new();
     let mut cursor = "0".to_owned();
@@ -171,13 +249,26 @@ async fn sessions(State(state): State<AppState>) -> Result<Json<Value>, ApiError
     Ok(Json(json!({ "total": names.len(), "session_keys": names })))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
 struct FlushParams {
+    /// Required MATCH pattern (here or in the body)
     pattern: Option<String>,
 }
 
-/// `POST /flush?pattern=…` (or body `{"pattern": …}`): deletes the keys matching the pattern. Without a pattern
-/// it refuses (the old dashboard ran `FLUSHDB`).
+/// Delete the keys matching a pattern (SCAN + UNLINK; never FLUSHDB)
+///
+/// The pattern comes as `?pattern=` or in the body; without one the call is refused (the old dashboard ran `FLUSHDB`).
+/// Admin only, and only with DATABASE_READ_ONLY=false; audited in the log.
+#[utoipa::path(
+    post,
+    path = "/databases/redis/flush",
+    tag = "redis",
+    params(FlushParams),
+    request_body(content = Option<FlushParams>, description = "`{\"pattern\": \"…\"}`, or `?pattern=`"),
+    security(("adminToken" = []), ("bearer" = [])),
+    responses(UpstreamErrors)
+)]
 async fn flush(
     State(state): State<AppState>,
     headers: HeaderMap,

@@ -16,12 +16,14 @@ use kato_dashboard_core::time::rfc3339;
 use kato_dashboard_kato::{KatoError, SessionExistence};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::{
     auth::require_admin,
     collectors::{redis_scan::is_session_key, sessions::SessionInput},
     error::ApiError,
     extract::{ApiJson, ApiQuery},
+    openapi::UpstreamErrors,
     state::AppState,
 };
 
@@ -34,7 +36,16 @@ pub const MAX_BULK: usize = 500;
 /// Most candidates one cleanup asks KATO about.
 const MAX_CLEANUP_CHECKS: usize = 1000;
 
-/// `GET /sessions/statistics/overview`: counts of KATO's session keys in Redis by status.
+/// Session keys in Redis by status
+///
+/// The old dashboard's shape: `redis_total`, `redis_active` (with a TTL), `redis_idle` (kept without a TTL),
+/// `redis_expired` (without a TTL, past the stored `expires_at`), plus `redis_index_keys` and `live_sessions`.
+#[utoipa::path(
+    get,
+    path = "/sessions/statistics/overview",
+    tag = "sessions",
+    responses(UpstreamErrors)
+)]
 pub async fn statistics(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let scan = keys::scan(&state).await?;
     let count = |s: Status| scan.keys.iter().filter(|k| k.status == s).count();
@@ -55,7 +66,16 @@ pub async fn statistics(State(state): State<AppState>) -> Result<Json<Value>, Ap
     })))
 }
 
-/// `GET /sessions/redis-keys/diagnostic`: every key with its status and TTL, soonest expiry first.
+/// Every key under kato:session:
+///
+/// `{keys: [{redis_key, node_name, status, session_reference, ttl_seconds, expires, type}], total}`, soonest
+/// expiry first; at most 10,000 keys (`truncated`).
+#[utoipa::path(
+    get,
+    path = "/sessions/redis-keys/diagnostic",
+    tag = "sessions",
+    responses(UpstreamErrors)
+)]
 pub async fn diagnostic(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let mut scan = keys::scan(&state).await?;
     scan.keys
@@ -71,14 +91,27 @@ pub async fn diagnostic(State(state): State<AppState>) -> Result<Json<Value>, Ap
 }
 
 /// Query of the cleanup.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CleanupQuery {
-    /// List what would be removed, remove nothing (no admin token needed).
+    /// List what would be removed, remove nothing (no admin token needed)
     #[serde(default)]
     dry_run: bool,
 }
 
-/// `POST /sessions/redis-keys/cleanup[?dry_run=true]`: removes orphaned session keys.
+/// Remove orphaned session keys
+///
+/// Removes session keys without a TTL that KATO says it does not know (checked with `/sessions/{id}/exists`,
+/// which never extends a TTL); KATO's index keys and live sessions are never touched. `dry_run=true` lists them
+/// and needs no token. Admin only otherwise; audited.
+#[utoipa::path(
+    post,
+    path = "/sessions/redis-keys/cleanup",
+    tag = "sessions",
+    params(CleanupQuery),
+    security(("adminToken" = []), ("bearer" = [])),
+    responses(UpstreamErrors)
+)]
 pub async fn cleanup(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -124,12 +157,23 @@ pub async fn cleanup(
 }
 
 /// Body of the bulk delete.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct BulkDelete {
+    /// Session ids (at most 500)
     session_ids: Vec<String>,
 }
 
-/// `POST /sessions/bulk-delete` (admin): deletes each session through KATO.
+/// Delete several sessions
+///
+/// Each through KATO's API, like the single delete. At most 500 ids. Admin only; audited.
+#[utoipa::path(
+    post,
+    path = "/sessions/bulk-delete",
+    tag = "sessions",
+    request_body(content = BulkDelete, description = "`{\"session_ids\": [\"session-…\"]}`"),
+    security(("adminToken" = []), ("bearer" = [])),
+    responses(UpstreamErrors)
+)]
 pub async fn bulk_delete(
     State(state): State<AppState>,
     headers: HeaderMap,

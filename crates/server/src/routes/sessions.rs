@@ -10,6 +10,7 @@ use axum::{
 use kato_dashboard_core::{kato::KatoGeneration, sessions::SessionRecord, time::rfc3339};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa::IntoParams;
 
 use crate::{
     auth::require_admin,
@@ -17,29 +18,33 @@ use crate::{
     collectors::sessions::SessionInput,
     error::ApiError,
     extract::ApiQuery,
+    openapi::UpstreamErrors,
     state::AppState,
 };
 
 /// Query of the list.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Offset (default 0)
     #[serde(default)]
     skip: i64,
+    /// Page size, 1..=200 (default 50)
     #[serde(default = "default_limit")]
     limit: i64,
-    /// Case-insensitive substring of the id, node or metadata user.
+    /// Case-insensitive substring of the id, node or metadata user
     #[serde(default)]
     search: Option<String>,
-    /// `created_at` (default), `expires_at`, `last_active`, `node_id`, `session_id`, `ttl_seconds`.
+    /// `created_at` (default), `expires_at`, `last_active`, `node_id`, `session_id`, `ttl_seconds`
     #[serde(default)]
     sort: Option<String>,
-    /// `desc` (default) or `asc`.
+    /// `desc` (default) or `asc`
     #[serde(default)]
     order: Option<String>,
-    /// Only `active` matches (every listed session is live); kept for the old API.
+    /// Only `active` matches (every listed session is live); kept for the old API
     #[serde(default)]
     status: Option<String>,
-    /// Only sessions of this node.
+    /// Only sessions of this node
     #[serde(default)]
     node_id: Option<String>,
 }
@@ -48,7 +53,10 @@ fn default_limit() -> i64 {
     50
 }
 
-/// `GET /sessions`.
+/// The live session list
+///
+/// Merged from Redis (`SCAN kato:session:*`) and KATO's pushes; paged, searched and sorted here.
+#[utoipa::path(get, path = "/sessions", tag = "sessions", params(ListQuery))]
 pub async fn list(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<ListQuery>,
@@ -170,17 +178,10 @@ fn row(r: &SessionRecord) -> Value {
 /// `ttl_seconds` (left), `expires_at` and `last_accessed` taken from the key's TTL, and the session's own TTL
 /// setting as `ttl_configured_seconds`. `Ok(None)` when the key does not exist.
 async fn from_redis(state: &AppState, id: &str) -> Result<Option<Value>, ApiError> {
-    let Some(client) = &state.redis else {
-        return Err(ApiError::Unavailable {
-            upstream: "redis",
-            reason: "REDIS_URL is not usable".into(),
-        });
-    };
-    let timeout = state.config.kato_timeout();
-    let read = async {
-        let mut conn = client.get_multiplexed_async_connection().await?;
-        redis_scan::read_one(&mut conn, id).await
-    };
+    let timeout = state.config.kato.timeout();
+    let read = state
+        .redis
+        .with_conn(|mut conn| async move { redis_scan::read_one(&mut conn, id).await });
     match tokio::time::timeout(timeout, read).await {
         Ok(Ok(Some((mut stored, record)))) => {
             if !stored.is_object() {
@@ -198,7 +199,7 @@ async fn from_redis(state: &AppState, id: &str) -> Result<Option<Value>, ApiErro
         Ok(Ok(None)) => Ok(None),
         Ok(Err(e)) => Err(ApiError::Unavailable {
             upstream: "redis",
-            reason: e.to_string(),
+            reason: e.reason().to_owned(),
         }),
         Err(_) => Err(ApiError::Timeout {
             upstream: "redis",
@@ -211,7 +212,11 @@ fn not_found(id: &str) -> ApiError {
     ApiError::NotFound(format!("Session {id} not found or expired"))
 }
 
-/// `GET /sessions/{id}`: from Redis; on KATO v1 (fixed TTL) KATO answers when Redis cannot.
+/// One session
+///
+/// Read from Redis: looking never extends a KATO 3.x session's TTL. On KATO 1.x (fixed TTL) KATO answers when
+/// Redis cannot.
+#[utoipa::path(get, path = "/sessions/{id}", tag = "sessions", params(("id" = String, Path, description = "Session id")), responses(UpstreamErrors))]
 pub async fn detail(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -234,8 +239,11 @@ pub async fn detail(
     }
 }
 
-/// `GET /sessions/{id}/stm`: the short-term memory from Redis; without Redis, KATO's `/stm` on KATO 1.x only
-/// (on 3.x every read through KATO slides the session's TTL: watching must never keep a session alive).
+/// A session's short-term memory
+///
+/// `{stm: [[symbol]], length}` from Redis; without Redis, KATO's `/stm` on KATO 1.x only (on 3.x every read
+/// through KATO slides the session's TTL: watching must never keep a session alive).
+#[utoipa::path(get, path = "/sessions/{id}/stm", tag = "sessions", params(("id" = String, Path, description = "Session id")), responses(UpstreamErrors))]
 pub async fn stm(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -261,7 +269,17 @@ pub async fn stm(
     }
 }
 
-/// `DELETE /sessions/{id}` (admin): deletes through KATO, so KATO's own bookkeeping and events stay right.
+/// Delete a session
+///
+/// Through KATO's API, so KATO's own bookkeeping and events stay right. Admin only; audited in the log.
+#[utoipa::path(
+    delete,
+    path = "/sessions/{id}",
+    tag = "sessions",
+    params(("id" = String, Path, description = "Session id")),
+    security(("adminToken" = []), ("bearer" = [])),
+    responses(UpstreamErrors)
+)]
 pub async fn delete(
     State(state): State<AppState>,
     headers: HeaderMap,

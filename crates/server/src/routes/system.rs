@@ -9,21 +9,27 @@ use axum::{
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa::IntoParams;
 
-use crate::{error::ApiError, extract::ApiQuery, state::AppState};
+use crate::{error::ApiError, extract::ApiQuery, openapi::UpstreamErrors, state::AppState};
 
 /// `use_cache` is accepted for compatibility; answers are always fresh.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CacheQuery {
+    /// Accepted for the old dashboard's clients; answers are always current
     #[serde(default, rename = "use_cache")]
     _use_cache: Option<bool>,
 }
 
 /// Query of `/system/stats`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StatsQuery {
+    /// Window, 1..=1440 (default 10)
     #[serde(default = "default_minutes")]
     minutes: i64,
+    /// Accepted for the old dashboard's clients; answers are always current
     #[serde(default, rename = "use_cache")]
     _use_cache: Option<bool>,
 }
@@ -32,12 +38,29 @@ fn default_minutes() -> i64 {
     10
 }
 
-/// `GET /system/kato-health`: KATO `/health` as KATO sent it.
+/// KATO's /health
+///
+/// KATO's answer, unchanged.
+#[utoipa::path(
+    get,
+    path = "/system/kato-health",
+    tag = "kato",
+    responses(UpstreamErrors)
+)]
 pub async fn kato_health(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     Ok(Json(state.kato.get_json("/health").await?))
 }
 
-/// `GET /system/metrics`: KATO `/metrics`.
+/// KATO's /metrics
+///
+/// KATO's answer, unchanged (`active_session_count`, processors, performance, databases).
+#[utoipa::path(
+    get,
+    path = "/system/metrics",
+    tag = "kato",
+    params(CacheQuery),
+    responses(UpstreamErrors)
+)]
 pub async fn metrics(
     State(state): State<AppState>,
     _q: ApiQuery<CacheQuery>,
@@ -45,7 +68,16 @@ pub async fn metrics(
     Ok(Json(state.kato.get_json("/metrics").await?))
 }
 
-/// `GET /system/stats?minutes=N` (1 to 1440): KATO `/stats`.
+/// KATO's /stats
+///
+/// Time series of the last `minutes`.
+#[utoipa::path(
+    get,
+    path = "/system/stats",
+    tag = "kato",
+    params(StatsQuery),
+    responses(UpstreamErrors)
+)]
 pub async fn stats(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<StatsQuery>,
@@ -64,12 +96,29 @@ pub async fn stats(
     ))
 }
 
-/// `GET /system/cache-stats`: KATO `/cache/stats`.
+/// KATO's /cache/stats
+///
+/// KATO's answer, unchanged.
+#[utoipa::path(
+    get,
+    path = "/system/cache-stats",
+    tag = "kato",
+    responses(UpstreamErrors)
+)]
 pub async fn cache_stats(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     Ok(Json(state.kato.get_json("/cache/stats").await?))
 }
 
-/// `GET /system/connection-pools`: KATO `/connection-pools`.
+/// KATO's /connection-pools
+///
+/// KATO's answer, unchanged.
+#[utoipa::path(
+    get,
+    path = "/system/connection-pools",
+    tag = "kato",
+    params(CacheQuery),
+    responses(UpstreamErrors)
+)]
 pub async fn connection_pools(
     State(state): State<AppState>,
     _q: ApiQuery<CacheQuery>,
@@ -77,7 +126,16 @@ pub async fn connection_pools(
     Ok(Json(state.kato.get_json("/connection-pools").await?))
 }
 
-/// `GET /system/distributed-stm`: KATO `/distributed-stm/stats`.
+/// KATO's /distributed-stm/stats
+///
+/// KATO's answer, unchanged.
+#[utoipa::path(
+    get,
+    path = "/system/distributed-stm",
+    tag = "kato",
+    params(CacheQuery),
+    responses(UpstreamErrors)
+)]
 pub async fn distributed_stm(
     State(state): State<AppState>,
     _q: ApiQuery<CacheQuery>,
@@ -85,9 +143,18 @@ pub async fn distributed_stm(
     Ok(Json(state.kato.get_json("/distributed-stm/stats").await?))
 }
 
-/// `GET /sessions/count`: `{"active_session_count": N}` as KATO names it (the old dashboard read the wrong key),
-/// with N the live sessions this dashboard lists (Redis, current to the last scan or push) while Redis is readable,
-/// else KATO's own figure; KATO's figure is always beside it as `kato_active_session_count`.
+/// Active session count
+///
+/// `{"active_session_count": N, "source": "redis"|"kato", "kato_active_session_count": M}`, as KATO names it (the
+/// old dashboard read the wrong key): N is the live sessions this dashboard lists (Redis, current to the last scan
+/// or push) while Redis is readable (KATO 3.x's own count lags 5 s and keeps TTL-expired sessions), else KATO's
+/// count; M is KATO's figure.
+#[utoipa::path(
+    get,
+    path = "/sessions/count",
+    tag = "sessions",
+    responses(UpstreamErrors)
+)]
 pub async fn session_count(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     // KATO's figure: on 3.x cached 5 s per worker and counting sessions that expired (§4.4 of the API notes).
     let kato = state.kato.session_count().await;
@@ -111,8 +178,10 @@ pub async fn session_count(State(state): State<AppState>) -> Result<Json<Value>,
 }
 
 /// Query of `/system/history`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct HistoryQuery {
+    /// Window, 1..=15 (default 15)
     #[serde(default = "default_history_minutes")]
     minutes: i64,
 }
@@ -121,8 +190,11 @@ fn default_history_minutes() -> i64 {
     15
 }
 
-/// `GET /system/history?minutes=N` (1 to 15): the `metrics` and `containers` values of the last minutes, oldest
-/// first, as the socket sent them — what a page needs to draw its charts at once.
+/// The last minutes of the chart topics
+///
+/// `{metrics: [...], containers: [...]}`: every value the socket sent on those topics in the window, oldest
+/// first — what the web app draws its charts from after a reload.
+#[utoipa::path(get, path = "/system/history", tag = "kato", params(HistoryQuery))]
 pub async fn history(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<HistoryQuery>,

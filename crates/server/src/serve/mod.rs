@@ -70,11 +70,12 @@ impl HttpConns {
             .map(|(soft, _)| soft.saturating_sub(RESERVED_FDS).max(16))
             .unwrap_or(u64::MAX);
         let max = config
-            .http_max_connections
+            .http
+            .max_connections
             .min(usize::try_from(fd_room).unwrap_or(usize::MAX));
-        if max < config.http_max_connections {
+        if max < config.http.max_connections {
             tracing::warn!(
-                configured = config.http_max_connections,
+                configured = config.http.max_connections,
                 max,
                 "the open-file limit lowers HTTP_MAX_CONNECTIONS"
             );
@@ -84,8 +85,8 @@ impl HttpConns {
             max,
             refused: AtomicU64::new(0),
             accept_errors: AtomicU64::new(0),
-            header_timeout: crate::config::secs(config.http_header_timeout_seconds),
-            stall_timeout: crate::config::secs(config.http_stall_timeout_seconds),
+            header_timeout: crate::config::secs(config.http.header_timeout_seconds),
+            stall_timeout: crate::config::secs(config.http.stall_timeout_seconds),
         }
     }
 

@@ -1,16 +1,17 @@
 //! One `/ws` connection's own task: it reads and answers the client's frames, drains the peer's backlog when the
 //! socket becomes writable, and closes the connection. Ticks, events and heartbeats are written by the fan-out
-//! shard (`fanout.rs`), so this task sleeps until the client sends something or the socket needs it.
+//! shard (`fanout.rs`), so this task sleeps until the client sends something or the socket needs it — or a
+//! catch-up needs the archive, which this task reads (off the peer's lock, never on the shard).
 
 use std::{io, sync::Arc, time::Duration};
 
 use kato_dashboard_core::protocol::MAX_CLIENT_FRAME_BYTES;
-use socket2::SockRef;
 use tokio_util::sync::CancellationToken;
 
 use super::{
     frame::{self, Decoder, Incoming},
     peer::Peer,
+    socket::Socket,
     state::Action,
 };
 
@@ -63,7 +64,11 @@ impl End {
 const READ_CHUNK: usize = 4096;
 
 /// Runs the connection until it ends. `buf` holds bytes the HTTP layer read past the upgrade request.
-pub async fn serve(peer: Arc<Peer>, mut buf: Vec<u8>, cancel: CancellationToken) -> End {
+pub async fn serve<S: Socket>(
+    peer: Arc<Peer<S>>,
+    mut buf: Vec<u8>,
+    cancel: CancellationToken,
+) -> End {
     let mut decoder = Decoder::new(MAX_CLIENT_FRAME_BYTES);
     let end = loop {
         if let Err(end) = read_buffered(&peer, &mut decoder, &mut buf) {
@@ -73,13 +78,20 @@ pub async fn serve(peer: Arc<Peer>, mut buf: Vec<u8>, cancel: CancellationToken)
             // An idle connection keeps no read buffer.
             buf = Vec::new();
         }
-        let backlog = {
+        let (backlog, archive) = {
             let s = peer.lock();
             if let Some(end) = s.ended() {
                 break *end;
             }
-            s.wants_socket()
+            (s.wants_socket(), s.waiting_for_archive())
         };
+        if archive {
+            // Finished before anything else: the shard holds the topic's events back until then.
+            tokio::select! {
+                () = cancel.cancelled() => break End::Shutdown,
+                () = peer.catch_up_from_archive() => continue,
+            }
+        }
         tokio::select! {
             () = cancel.cancelled() => break End::Shutdown,
             ready = peer.stream.readable() => {
@@ -108,7 +120,11 @@ pub async fn serve(peer: Arc<Peer>, mut buf: Vec<u8>, cancel: CancellationToken)
 }
 
 /// Handles every complete frame in `buf`.
-fn read_buffered(peer: &Peer, decoder: &mut Decoder, buf: &mut Vec<u8>) -> Result<(), End> {
+fn read_buffered<S: Socket>(
+    peer: &Peer<S>,
+    decoder: &mut Decoder,
+    buf: &mut Vec<u8>,
+) -> Result<(), End> {
     loop {
         match decoder.next(buf) {
             Ok(Some(msg)) => on_message(peer, msg)?,
@@ -121,9 +137,9 @@ fn read_buffered(peer: &Peer, decoder: &mut Decoder, buf: &mut Vec<u8>) -> Resul
     }
 }
 
-fn on_message(peer: &Peer, msg: Incoming) -> Result<(), End> {
+fn on_message<S: Socket>(peer: &Peer<S>, msg: Incoming) -> Result<(), End> {
     let mut s = peer.lock();
-    Peer::seen(&mut s);
+    s.seen();
     let actions = match msg {
         Incoming::Close(Some(code)) => return Err(End::ClientClose(code)),
         Incoming::Close(None) => return Err(End::ClientClosed),
@@ -154,7 +170,7 @@ fn on_message(peer: &Peer, msg: Incoming) -> Result<(), End> {
 
 /// Marks the peer ended (the shard stops writing), sends the close frame if nothing is queued before it,
 /// half-closes, and waits briefly for the client to finish so it reads the close frame. A stalled client is reset.
-async fn finish(peer: &Peer, end: End) -> End {
+async fn finish<S: Socket>(peer: &Peer<S>, end: End) -> End {
     {
         let mut s = peer.lock();
         if let Some((code, reason)) = end.close_frame() {
@@ -162,26 +178,26 @@ async fn finish(peer: &Peer, end: End) -> End {
         }
         peer.end(&mut s, end);
     }
-    let sock = SockRef::from(&peer.stream);
     if end == End::Stalled {
         // The client takes nothing: reset instead of leaving its unsent backlog (and a FIN behind it) in the
         // kernel for minutes. The socket closes when the shard lets go of the peer.
-        let _ = sock.set_linger(Some(Duration::ZERO));
+        peer.stream.reset_on_close();
         return end;
     }
-    let _ = sock.shutdown(std::net::Shutdown::Write);
+    peer.stream.shutdown_write();
     let _ = tokio::time::timeout(Duration::from_secs(1), drain(peer)).await;
     end
 }
 
 /// Reads and discards until the client closes its side.
-async fn drain(peer: &Peer) {
-    let mut scratch = [0u8; 512];
+async fn drain<S: Socket>(peer: &Peer<S>) {
+    let mut scratch = Vec::with_capacity(512);
     loop {
         if peer.stream.readable().await.is_err() {
             return;
         }
-        match peer.stream.try_read(&mut scratch) {
+        scratch.clear();
+        match peer.stream.try_read_buf(&mut scratch) {
             Ok(0) => return,
             Ok(_) => {}
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}

@@ -10,6 +10,7 @@ pub mod handshake;
 pub mod legacy;
 pub mod origin;
 pub mod peer;
+pub mod socket;
 pub mod state;
 
 use std::sync::{
@@ -66,14 +67,14 @@ impl WsLimits {
 /// Topics the configuration offers.
 pub fn offered_topics(config: &crate::Config) -> TopicSet {
     let mut set = TopicSet::all();
-    if !config.websocket_container_stats {
+    if !config.ws.container_stats {
         set.remove(Topic::Containers);
     }
-    if !config.websocket_session_events {
+    if !config.ws.session_events {
         set.remove(Topic::Sessions);
         set.remove(Topic::SessionEvents);
     }
-    if !config.websocket_system_alerts {
+    if !config.ws.system_alerts {
         set.remove(Topic::SystemAlerts);
     }
     set
@@ -85,7 +86,7 @@ pub const QUEUE_LIMIT: usize = 2 * 1024 * 1024;
 /// `GET /ws`.
 pub async fn upgrade(State(state): State<AppState>, mut req: Request) -> Response {
     let config = &state.config;
-    if !config.websocket_enabled {
+    if !config.ws.enabled {
         return ApiError::NotFound("the WebSocket is disabled (WEBSOCKET_ENABLED=false)".into())
             .into_response();
     }
@@ -120,13 +121,10 @@ pub async fn upgrade(State(state): State<AppState>, mut req: Request) -> Respons
     };
     limits.accepted.fetch_add(1, Ordering::Relaxed);
     let on_upgrade = hyper::upgrade::on(&mut req);
-    let conn = state::ConnState::new(
-        offered_topics(config),
-        config.websocket_selective_subscriptions,
-    );
+    let conn = state::ConnState::new(offered_topics(config), config.ws.selective_subscriptions);
     let peer_config = PeerConfig {
-        heartbeat: config.ws_heartbeat(),
-        send_timeout: config.ws_send_timeout(),
+        heartbeat: config.ws.heartbeat(),
+        send_timeout: config.ws.send_timeout(),
         queue_limit: QUEUE_LIMIT,
     };
     let (hub, limits, fanout, cancel) = (

@@ -9,6 +9,10 @@
 //! touching the socket, so a stalled client costs the fan-out a lock and a flag until it reads again. Events are
 //! queued; a queue over its bound, or a backlog older than the send timeout, ends the connection (never a silent
 //! loss: a reconnecting client resumes from its `seq`).
+//!
+//! The peer is generic over its [`Socket`] (the client's `TcpStream` in the server, an in-memory socket in the
+//! unit tests); nothing here blocks or reads the disk — a catch-up that needs the archive waits for the connection
+//! task (`peer_events.rs`).
 
 use std::{
     collections::VecDeque,
@@ -21,7 +25,7 @@ use bytes::Bytes;
 use kato_dashboard_core::protocol::{ServerMsg, Topic};
 use tokio::{net::TcpStream, sync::Notify, time::Instant};
 
-use super::{End, WsLimits, frame, state::ConnState};
+use super::{End, WsLimits, frame, socket::Socket, state::ConnState};
 use crate::{
     hub::{HubHandle, Tick},
     metrics::FrameKind,
@@ -44,11 +48,11 @@ pub struct PeerConfig {
 }
 
 /// What both the connection task and the shard touch.
-pub struct Peer {
+pub struct Peer<S = TcpStream> {
     /// The client's socket.
-    pub stream: TcpStream,
+    pub stream: S,
     state: Mutex<PeerState>,
-    /// Wakes the connection task: a backlog to drain, or the end.
+    /// Wakes the connection task: a backlog to drain, a catch-up waiting for the archive, or the end.
     pub wake: Notify,
     hub: HubHandle,
     limits: Arc<WsLimits>,
@@ -64,6 +68,12 @@ pub struct PeerState {
     /// (`None`: nothing delivered since the last `resync`, or a skipped event broke the run). A `resume` never
     /// replays what lies in that range.
     held_from: [Option<u64>; 3],
+    /// Per event topic, a catch-up waiting for the archive (read by the connection task, off the lock). Until it
+    /// is done the shard leaves the topic alone: the catch-up reads up to the newest event when it is applied.
+    /// Boxed: rare, and the state the fan-out walks every tick stays small.
+    waiting: [Option<Box<events::CatchUp>>; 3],
+    /// Catch-ups put to wait so far (each one's ticket).
+    waits: u64,
     out: VecDeque<Bytes>,
     out_bytes: usize,
     blocked_since: Option<Instant>,
@@ -93,6 +103,11 @@ impl PeerState {
         self.backlogged() && !self.not_reading(Instant::now())
     }
 
+    /// Any frame from the client.
+    pub fn seen(&mut self) {
+        self.last_seen = Instant::now();
+    }
+
     fn not_reading(&self, now: Instant) -> bool {
         self.ping_sent
             .is_some_and(|at| now.saturating_duration_since(at) > PING_GRACE)
@@ -101,10 +116,10 @@ impl PeerState {
 
 type Guard<'a> = MutexGuard<'a, PeerState>;
 
-impl Peer {
+impl<S: Socket> Peer<S> {
     /// A peer for a freshly upgraded socket.
     pub fn new(
-        stream: TcpStream,
+        stream: S,
         conn: ConnState,
         hub: HubHandle,
         limits: Arc<WsLimits>,
@@ -117,6 +132,8 @@ impl Peer {
             conn,
             next_seq,
             held_from: [None; 3],
+            waiting: Default::default(),
+            waits: 0,
             out: VecDeque::new(),
             out_bytes: 0,
             blocked_since: None,
@@ -334,11 +351,6 @@ impl Peer {
         }
     }
 
-    /// Any frame from the client.
-    pub fn seen(s: &mut PeerState) {
-        s.last_seen = Instant::now();
-    }
-
     /// The shard's periodic check: heartbeat and ping when due, dead peers and stalled backlogs ended.
     /// Returns whether the peer is still open.
     pub fn housekeep(&self, now: Instant, heartbeat: &Bytes) -> bool {
@@ -377,3 +389,7 @@ mod events;
 #[cfg(test)]
 #[path = "peer_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "peer_archive_tests.rs"]
+mod archive_tests;

@@ -1,22 +1,77 @@
 //! Events on a [`Peer`]: live delivery in sequence order, catching up from the replay buffer after a lag or a
 //! `resume`, and `resync` when events are gone.
+//!
+//! A catch-up runs under the peer's lock when the in-memory replay buffer answers it (nearly always). One that
+//! needs the archive (a topic's durable store, read on the blocking pool) waits instead: the topic is marked, the
+//! connection task is woken and reads the archive without the lock ([`Peer::catch_up_from_archive`]), then applies
+//! the result under the lock and reads the buffer once more up to the newest event. While a topic waits, the shard
+//! neither delivers nor skips its events — they are all in the buffer by then (the hub buffers an event before
+//! publishing it) — so each event still reaches the client exactly once, or after a `resync`.
 
 use kato_dashboard_core::protocol::{ServerMsg, Topic};
 
-use super::{Peer, PeerState};
+use super::{Peer, PeerState, Socket};
 use crate::{
     hub::{
-        EventFrame,
-        catch_up::{Step, plan},
+        EventFrame, Replay,
+        catch_up::{Step, plan_async, try_plan},
     },
     metrics::FrameKind,
 };
 
-impl Peer {
+/// Archive reads one catch-up may make (each brings up to a replay buffer's worth of events) before what is still
+/// missing is left to a `resync`.
+const MAX_ARCHIVE_READS: u8 = 16;
+
+/// A catch-up of one event topic.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct CatchUp {
+    topic: Topic,
+    /// The first sequence number the client lacks.
+    from: u64,
+    /// The resync reason of a gap.
+    reason: &'static str,
+    /// A range `[held, until)` of events this connection delivered already: not sent again unless a `resync` in
+    /// the catch-up told the client to start over.
+    skip: Option<(u64, u64)>,
+    /// Live delivery continues no lower than this.
+    floor: u64,
+    /// Archive reads made so far.
+    archive_reads: u8,
+    /// Which wait this is (a later catch-up of the topic replaces an earlier one).
+    ticket: u64,
+}
+
+impl CatchUp {
+    fn new(topic: Topic, from: u64, reason: &'static str) -> Self {
+        Self {
+            topic,
+            from,
+            reason,
+            skip: None,
+            floor: 0,
+            archive_reads: 0,
+            ticket: 0,
+        }
+    }
+}
+
+impl PeerState {
+    /// Whether a catch-up waits for the archive ([`Peer::catch_up_from_archive`]).
+    pub fn waiting_for_archive(&self) -> bool {
+        self.waiting.iter().any(Option::is_some)
+    }
+}
+
+impl<S: Socket> Peer<S> {
     /// An event from the shard, in publication order. Returns the bytes written.
     pub fn on_event(&self, event: &EventFrame) -> usize {
         let mut s = self.lock();
         let i = slot(event.topic);
+        if s.waiting[i].is_some() {
+            // The waiting catch-up reads up to the newest event, this one included.
+            return 0;
+        }
         if !s
             .conn
             .delivery(std::time::Instant::now())
@@ -35,7 +90,8 @@ impl Peer {
             s.held_from[i].get_or_insert(event.seq);
             return self.write(&mut s, event.wire.clone());
         }
-        self.catch_up(&mut s, event.topic, "lagged");
+        let from = s.next_seq[i];
+        self.catch_up(&mut s, CatchUp::new(event.topic, from, "lagged"));
         0
     }
 
@@ -44,8 +100,9 @@ impl Peer {
         let mut s = self.lock();
         let delivery = s.conn.delivery(std::time::Instant::now());
         for topic in Topic::EVENTS {
-            if delivery.contains(topic) {
-                self.catch_up(&mut s, topic, "lagged");
+            if delivery.contains(topic) && s.waiting[slot(topic)].is_none() {
+                let from = s.next_seq[slot(topic)];
+                self.catch_up(&mut s, CatchUp::new(topic, from, "lagged"));
             }
         }
     }
@@ -57,47 +114,111 @@ impl Peer {
     pub fn resume(&self, s: &mut PeerState, topic: Topic, after: u64) {
         let i = slot(topic);
         let wanted = after.saturating_add(1);
+        let job = CatchUp::new(topic, wanted, "gap");
         match s.held_from[i] {
-            // It has everything this connection holds, and nothing beyond it: live delivery continues.
+            // It has everything this connection holds, and nothing beyond it: live delivery continues (and so does
+            // a catch-up waiting for the archive).
             Some(held) if wanted >= held && wanted <= s.next_seq[i] => {}
             // It lacks events from before this connection's run: those only.
             Some(held) if wanted < held => {
-                let sent_until = s.next_seq[i];
-                s.next_seq[i] = wanted;
-                self.catch_up_skipping(s, topic, "gap", Some((held, sent_until)));
-                s.next_seq[i] = s.next_seq[i].max(sent_until);
+                let until = s.next_seq[i];
+                let skip = Some((held, until));
+                self.catch_up(
+                    s,
+                    CatchUp {
+                        skip,
+                        floor: until,
+                        ..job
+                    },
+                );
             }
-            _ => {
-                s.next_seq[i] = wanted;
-                self.catch_up(s, topic, "gap");
+            _ => self.catch_up(s, job),
+        }
+    }
+
+    /// Sends what the client lacks (see [`crate::hub::catch_up`]) if the replay buffer answers alone; otherwise
+    /// the catch-up waits for the archive, read by the connection task. Either way it replaces any catch-up of the
+    /// topic still waiting.
+    fn catch_up(&self, s: &mut PeerState, job: CatchUp) {
+        let i = slot(job.topic);
+        let archive = job.archive_reads < MAX_ARCHIVE_READS && self.hub.has_archive(job.topic);
+        let planned = try_plan(job.from, job.reason, |after| {
+            match self.hub.replay_buffered(job.topic, after) {
+                Replay::Gap { .. } if archive => None,
+                replay => Some(replay),
+            }
+        });
+        match planned {
+            Some(planned) => {
+                s.waiting[i] = None;
+                self.apply(s, &job, planned);
+            }
+            None => {
+                s.waits += 1;
+                s.waiting[i] = Some(Box::new(CatchUp {
+                    ticket: s.waits,
+                    ..job
+                }));
+                self.wake.notify_one();
             }
         }
     }
 
-    /// Sends what the client lacks (see [`crate::hub::catch_up`]): buffered events, after a `resync` where some
-    /// are gone. The cursor ends where live delivery continues, so no later event is ever skipped.
-    fn catch_up(&self, s: &mut PeerState, topic: Topic, reason: &'static str) {
-        self.catch_up_skipping(s, topic, reason, None);
+    /// Runs the catch-ups waiting for the archive, on the connection task: each reads the archive with the lock
+    /// released, then applies what it read and continues from the replay buffer under the lock. Returns once none
+    /// waits (or the peer ended).
+    pub async fn catch_up_from_archive(&self) {
+        loop {
+            let job = {
+                let s = self.lock();
+                if s.end.is_some() {
+                    return;
+                }
+                match s.waiting.iter().flatten().next() {
+                    Some(job) => **job,
+                    None => return,
+                }
+            };
+            let planned = plan_async(job.from, job.reason, |after| {
+                self.hub.replay_after(job.topic, after)
+            })
+            .await;
+            let mut s = self.lock();
+            let i = slot(job.topic);
+            if s.waiting[i].as_ref().is_none_or(|w| w.ticket != job.ticket) {
+                continue;
+            }
+            s.waiting[i] = None;
+            let skip = self.apply(&mut s, &job, planned);
+            // Events published while the archive was read were not delivered live: from the buffer now (or from
+            // the archive once more, should they be gone already).
+            let next = CatchUp {
+                from: s.next_seq[i],
+                skip,
+                floor: 0,
+                archive_reads: job.archive_reads + 1,
+                ..job
+            };
+            self.catch_up(&mut s, next);
+        }
     }
 
-    /// [`Self::catch_up`], not sending the events in `delivered` (`[from, until)`, already on this connection)
-    /// unless a `resync` in this catch-up told the client to start over.
-    fn catch_up_skipping(
+    /// Sends a planned catch-up, not sending the events in `job.skip` unless a `resync` in this catch-up told the
+    /// client to start over. The cursor ends where live delivery continues, so no later event is ever skipped.
+    /// Returns what is still to skip.
+    fn apply(
         &self,
         s: &mut PeerState,
-        topic: Topic,
-        reason: &'static str,
-        mut delivered: Option<(u64, u64)>,
-    ) {
-        let i = slot(topic);
-        let (steps, cursor) = plan(s.next_seq[i], reason, |after| {
-            self.hub.replay_after(topic, after)
-        });
-        s.next_seq[i] = cursor;
+        job: &CatchUp,
+        (steps, cursor): (Vec<Step>, u64),
+    ) -> Option<(u64, u64)> {
+        let (topic, i) = (job.topic, slot(job.topic));
+        let mut skip = job.skip;
+        s.next_seq[i] = cursor.max(job.floor);
         for step in steps {
             match step {
                 Step::Event(f) => {
-                    if delivered.is_some_and(|(from, until)| (from..until).contains(&f.seq)) {
+                    if skip.is_some_and(|(from, until)| (from..until).contains(&f.seq)) {
                         continue;
                     }
                     s.held_from[i] = Some(s.held_from[i].map_or(f.seq, |h| h.min(f.seq)));
@@ -106,7 +227,7 @@ impl Peer {
                 }
                 Step::Resync { reason, from_seq } => {
                     // The client starts over from `from_seq`: what it held before no longer counts.
-                    delivered = None;
+                    skip = None;
                     s.held_from[i] = None;
                     let msg = ServerMsg::Resync {
                         topic: topic.as_str().into(),
@@ -117,6 +238,7 @@ impl Peer {
                 }
             }
         }
+        skip
     }
 }
 

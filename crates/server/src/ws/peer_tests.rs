@@ -1,50 +1,40 @@
-//! [`Peer`] over a real loopback socket whose far end reads only when told: backlogs, owed ticks, overflow and
-//! the send timeout.
+//! [`Peer`] over an in-memory socket that takes exactly as many bytes as the test allows: backlogs, owed ticks,
+//! overflow, the send timeout and clients that stop reading, without kernel buffers or timing in the way.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::{sync::Arc, time::Duration};
 
 use bytes::Bytes;
-use kato_dashboard_core::protocol::{Topic, TopicSet};
-use serde_json::json;
-use tokio::{
-    io::AsyncReadExt,
-    net::{TcpListener, TcpStream},
-    time::Instant,
+use kato_dashboard_core::{
+    protocol::{Topic, TopicSet},
+    topics::MetricsTopic,
 };
+use serde_json::json;
+use tokio::time::Instant;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 use super::{Peer, PeerConfig};
 use crate::{
     hub::{self, HubConfig, HubHandle},
-    ws::{End, WsLimits, state::ConnState},
+    ws::{
+        End, WsLimits, serve,
+        socket::memory::{self, MemSocket},
+        state::ConnState,
+    },
 };
 
 const TICK: Duration = Duration::from_millis(50);
+const KIB: usize = 1024;
 
-async fn socket_pair() -> (TcpStream, TcpStream) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let client = TcpStream::connect(listener.local_addr().unwrap())
-        .await
-        .unwrap();
-    let (server, _) = listener.accept().await.unwrap();
-    // Small kernel buffers so a client that does not read fills them quickly.
-    let sock = socket2::SockRef::from(&server);
-    sock.set_send_buffer_size(8 * 1024).unwrap();
-    socket2::SockRef::from(&client)
-        .set_recv_buffer_size(8 * 1024)
-        .unwrap();
-    (server, client)
-}
-
-fn hub() -> (HubHandle, CancellationToken) {
+/// A hub keeping `replay_capacity` events per topic.
+pub(super) fn hub_with(replay_capacity: usize) -> (HubHandle, CancellationToken) {
     let cancel = CancellationToken::new();
     let hub = hub::spawn(
         HubConfig {
             secrets: Arc::default(),
             interval: TICK,
-            replay_capacity: 100,
+            replay_capacity,
             replay_max_age: Duration::from_secs(60),
             event_channel: 64,
         },
@@ -54,12 +44,21 @@ fn hub() -> (HubHandle, CancellationToken) {
     (hub, cancel)
 }
 
-fn peer(server: TcpStream, hub: &HubHandle, queue_limit: usize) -> Peer {
-    let metrics: TopicSet = [Topic::Metrics].into_iter().collect();
+fn hub() -> (HubHandle, CancellationToken) {
+    hub_with(100)
+}
+
+/// A peer subscribed to `topics` on `socket`.
+pub(super) fn peer_on(
+    socket: MemSocket,
+    hub: &HubHandle,
+    topics: &[Topic],
+    queue_limit: usize,
+) -> Peer<MemSocket> {
     let mut conn = ConnState::new(TopicSet::all(), true);
-    conn.subs = metrics;
+    conn.subs = topics.iter().copied().collect();
     Peer::new(
-        server,
+        socket,
         conn,
         hub.clone(),
         Arc::new(WsLimits::new(10)),
@@ -69,6 +68,14 @@ fn peer(server: TcpStream, hub: &HubHandle, queue_limit: usize) -> Peer {
             queue_limit,
         },
     )
+}
+
+fn peer(socket: MemSocket, hub: &HubHandle, queue_limit: usize) -> Peer<MemSocket> {
+    peer_on(socket, hub, &[Topic::Metrics], queue_limit)
+}
+
+fn metrics(cpu: u32) -> MetricsTopic {
+    MetricsTopic::from_kato(json!({ "cpu": cpu }))
 }
 
 /// Waits for the next tick that carries metrics.
@@ -87,69 +94,58 @@ async fn next_tick(hub: &HubHandle) -> Arc<crate::hub::Tick> {
 #[tokio::test]
 async fn a_full_socket_queues_frames_owes_ticks_and_pays_the_newest_after_draining() {
     let (hub, cancel) = hub();
-    hub.publish_state(Topic::Metrics, json!({"cpu": 1})).await;
-    let (server, mut client) = socket_pair().await;
-    let peer = peer(server, &hub, 16 << 20);
-    // Fill the socket until the kernel refuses more.
-    let big = Bytes::from(vec![b'x'; 64 * 1024]);
-    let mut sent = 0;
-    while !peer.lock().backlogged() {
-        sent += peer.write(&mut peer.lock(), big.clone());
-        assert!(sent < 64 << 20, "the socket never filled");
-    }
+    hub.publish_state(metrics(1)).await;
+    let (socket, mut client) = memory::pair(8 * KIB);
+    let peer = peer(socket, &hub, 16 << 20);
+    let big = super::frame::text(&"x".repeat(20 * KIB));
+    assert_eq!(peer.write(&mut peer.lock(), big.clone()), big.len());
+    assert!(peer.lock().backlogged(), "8 KiB taken, the rest queued");
+    assert_eq!(
+        peer.write(&mut peer.lock(), big.clone()),
+        big.len(),
+        "queued behind"
+    );
+    let writes = client.writes();
     let first = next_tick(&hub).await;
     assert_eq!(
         peer.on_tick(&first, Instant::now()),
         0,
         "no tick behind a backlog"
     );
-    hub.publish_state(Topic::Metrics, json!({"cpu": 2})).await;
+    hub.publish_state(metrics(2)).await;
     let newer = next_tick(&hub).await;
     assert_eq!(peer.on_tick(&newer, Instant::now()), 0);
-    // The client reads everything; the peer drains and sends the newest tick once, not the skipped ones.
-    let reader = tokio::spawn(async move {
-        let mut all = Vec::new();
-        let mut buf = vec![0u8; 256 * 1024];
-        while let Ok(Ok(n)) =
-            tokio::time::timeout(Duration::from_millis(500), client.read(&mut buf)).await
-        {
-            if n == 0 {
-                break;
-            }
-            all.extend_from_slice(&buf[..n]);
+    assert_eq!(client.writes(), writes, "an owed tick costs no write");
+    // The client reads; the peer drains and sends the newest tick once, not the skipped ones.
+    let mut frames = Vec::new();
+    for _ in 0..100 {
+        frames.extend(client.frames());
+        if !peer.flush(&mut peer.lock()) {
+            break;
         }
-        all
-    });
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while peer.flush(&mut peer.lock()) {
-        assert!(Instant::now() < deadline, "the backlog never drained");
-        peer.stream.writable().await.unwrap();
     }
-    let received = reader.await.unwrap();
-    assert!(received.len() > sent, "{} of {sent} bytes", received.len());
-    let tail = String::from_utf8_lossy(&received[sent..]);
-    assert!(tail.contains("realtime_update"), "{tail}");
-    assert_eq!(
-        tail.matches("realtime_update").count(),
-        1,
-        "one coalesced tick"
-    );
-    assert!(tail.contains(r#""cpu":2"#), "the newest value: {tail}");
+    frames.extend(client.frames());
+    assert!(!peer.lock().backlogged());
+    assert_eq!(frames.len(), 3, "two queued frames and one tick");
+    assert!(frames[..2].iter().all(|(_, p)| p.len() == 20 * KIB));
+    let tick = String::from_utf8(frames[2].1.clone()).unwrap();
+    assert!(tick.contains("realtime_update"), "{tick}");
+    assert!(tick.contains(r#""cpu":2"#), "the newest value: {tick}");
+    assert_eq!(peer.lock().last_tick, newer.number);
     cancel.cancel();
 }
 
 #[tokio::test]
 async fn a_queue_over_its_bound_ends_the_peer_as_stalled() {
     let (hub, cancel) = hub();
-    let (server, _client) = socket_pair().await;
-    let peer = peer(server, &hub, 256 * 1024);
-    let big = Bytes::from(vec![b'x'; 64 * 1024]);
-    for _ in 0..1000 {
-        peer.write(&mut peer.lock(), big.clone());
-        if peer.lock().ended().is_some() {
-            break;
-        }
+    let (socket, _client) = memory::pair(0);
+    let peer = peer(socket, &hub, 256 * KIB);
+    let big = Bytes::from(vec![b'x'; 64 * KIB]);
+    for _ in 0..4 {
+        assert_eq!(peer.write(&mut peer.lock(), big.clone()), big.len());
     }
+    assert_eq!(peer.lock().ended(), None, "exactly at the bound");
+    assert_eq!(peer.write(&mut peer.lock(), big.clone()), 0);
     assert_eq!(peer.lock().ended(), Some(&End::Stalled));
     assert_eq!(
         peer.write(&mut peer.lock(), big),
@@ -162,19 +158,17 @@ async fn a_queue_over_its_bound_ends_the_peer_as_stalled() {
 #[tokio::test]
 async fn a_backlog_older_than_the_send_timeout_ends_the_peer() {
     let (hub, cancel) = hub();
-    let (server, _client) = socket_pair().await;
-    let peer = peer(server, &hub, 64 << 20);
-    let big = Bytes::from(vec![b'x'; 64 * 1024]);
-    while !peer.lock().backlogged() {
-        peer.write(&mut peer.lock(), big.clone());
-    }
+    let (socket, _client) = memory::pair(0);
+    let peer = peer(socket, &hub, 64 << 20);
+    peer.write(&mut peer.lock(), Bytes::from_static(b"frame"));
+    assert!(peer.lock().backlogged());
     let beat = super::frame::text("{}");
+    let now = Instant::now();
     assert!(
-        peer.housekeep(Instant::now(), &beat),
+        peer.housekeep(now + Duration::from_millis(200), &beat),
         "still inside the timeout"
     );
-    tokio::time::sleep(Duration::from_millis(400)).await;
-    assert!(!peer.housekeep(Instant::now(), &beat));
+    assert!(!peer.housekeep(now + Duration::from_millis(400), &beat));
     assert_eq!(peer.lock().ended(), Some(&End::Stalled));
     cancel.cancel();
 }
@@ -182,9 +176,9 @@ async fn a_backlog_older_than_the_send_timeout_ends_the_peer() {
 #[tokio::test]
 async fn a_peer_that_leaves_a_ping_unanswered_is_owed_ticks_until_it_pongs() {
     let (hub, cancel) = hub();
-    hub.publish_state(Topic::Metrics, json!({"cpu": 1})).await;
-    let (server, _client) = socket_pair().await;
-    let peer = peer(server, &hub, 16 << 20);
+    hub.publish_state(metrics(1)).await;
+    let (socket, mut client) = memory::pair(1 << 20);
+    let peer = peer(socket, &hub, 16 << 20);
     let beat = super::frame::text("{}");
     let opened = Instant::now();
     // The first ping goes out one second after opening.
@@ -192,14 +186,48 @@ async fn a_peer_that_leaves_a_ping_unanswered_is_owed_ticks_until_it_pongs() {
     let tick = next_tick(&hub).await;
     let soon = opened + super::FIRST_PING + Duration::from_millis(500);
     assert!(peer.on_tick(&tick, soon) > 0, "inside the grace period");
+    let writes = client.writes();
     let newer = next_tick(&hub).await;
     let late = opened + super::FIRST_PING + super::PING_GRACE + Duration::from_millis(100);
     assert_eq!(peer.on_tick(&newer, late), 0, "not reading: owed, not sent");
+    assert_eq!(client.writes(), writes, "and not even tried");
     let mut s = peer.lock();
     assert!(s.tick_owed);
     peer.on_pong(&mut s);
     assert!(!s.tick_owed, "the pong pays the owed tick at once");
     assert_eq!(s.last_tick, hub.latest().number);
     drop(s);
+    let frames = client.frames();
+    assert_eq!(frames[0].0, super::frame::PING);
+    assert_eq!(frames.len(), 3, "the ping and two ticks");
+    cancel.cancel();
+}
+
+#[tokio::test]
+async fn a_stalled_peer_is_reset_and_any_other_end_closes_with_a_close_frame() {
+    let (hub, cancel) = hub();
+    for (end, reset) in [(End::Stalled, true), (End::Shutdown, false)] {
+        let (socket, mut client) = memory::pair(1 << 20);
+        let peer = Arc::new(peer(socket, &hub, 16 << 20));
+        peer.end(&mut peer.lock(), end);
+        let serving = tokio::spawn(serve(peer, Vec::new(), CancellationToken::new()));
+        if reset {
+            assert_eq!(serving.await.unwrap(), end);
+            assert_eq!(client.closed(), (false, true), "reset, no FIN");
+            assert!(
+                client.frames().is_empty(),
+                "no close frame to a stalled client"
+            );
+            continue;
+        }
+        client.wait_readable().await;
+        let frames = client.frames();
+        assert_eq!(frames[0].0, super::frame::CLOSE, "{frames:?}");
+        assert_eq!(frames[0].1[..2], 1001u16.to_be_bytes());
+        assert_eq!(client.closed(), (true, false), "half-closed after it");
+        // The server waits for the client to finish, then ends.
+        drop(client);
+        assert_eq!(serving.await.unwrap(), end);
+    }
     cancel.cancel();
 }

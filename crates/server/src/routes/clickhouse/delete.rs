@@ -20,11 +20,12 @@ use kato_dashboard_browse_clickhouse::KbRows;
 use kato_dashboard_browse_redis::kato_kb::KbKeys;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa::{IntoParams, ToSchema};
 
-use super::{VECTORS_PREFIX, kb, vector_count};
+use super::{Kb, VECTORS_PREFIX, kb, vector_count};
 use crate::{
-    error::ApiError, extract::ApiQuery, routes::databases::require_browser_admin, state::AppState,
-    telemetry::untrusted,
+    auth::require_browser_admin, error::ApiError, extract::ApiQuery, openapi::UpstreamErrors,
+    state::AppState, telemetry::untrusted,
 };
 
 /// Most keys an answer lists (the counts per family are always complete).
@@ -36,14 +37,19 @@ const NOT_TOUCHED: [&str; 3] = [
     "kato:metrics:* (KATO's metrics cache belongs to no knowledge base)",
 ];
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct DeleteParams {
+    /// Must equal kb_id (or in the body)
     confirm: Option<String>,
+    /// true: only say what would be removed
+    #[param(value_type = Option<bool>)]
     dry_run: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 struct ConfirmBody {
+    /// Must equal kb_id
     confirm: Option<String>,
 }
 
@@ -94,11 +100,24 @@ fn redis_json(keys: &KbKeys, removed: Option<u64>) -> Value {
     })
 }
 
-/// `DELETE /databases/patterns/{kb_id}`.
+/// Delete a knowledge base from ClickHouse, Redis and Qdrant (or a dry run)
+///
+/// Admin only, DATABASE_READ_ONLY=false, audited; the kb_id typed back as ?confirm= (or `{"confirm": …}`). dry_run=true
+/// lists exactly what would go (rows and statements, every Redis key with its family counts and the SCAN pattern, the
+/// Qdrant collection and its points).
+#[utoipa::path(
+    delete,
+    path = "/databases/patterns/{kb_id}",
+    tag = "knowledge bases",
+    params(Kb, DeleteParams),
+    request_body(content = Option<ConfirmBody>, description = "`{\"confirm\": \"<kb_id>\"}`, or `?confirm=`"),
+    security(("adminToken" = []), ("bearer" = [])),
+    responses(UpstreamErrors)
+)]
 pub(super) async fn delete_knowledge_base(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(kb_id): Path<String>,
+    Path(Kb { kb_id }): Path<Kb>,
     ApiQuery(params): ApiQuery<DeleteParams>,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {

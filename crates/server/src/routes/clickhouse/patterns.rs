@@ -12,8 +12,8 @@ use axum::{
 use kato_dashboard_browse_clickhouse::{PatternSummary, SortKey, SortOrder, patterns_name};
 use serde_json::{Value, json};
 
-use super::{KbPath, PageParams, Sources, kb};
-use crate::{error::ApiError, extract::ApiQuery, state::AppState};
+use super::{Kb, KbPattern, PageParams, Sources, kb};
+use crate::{error::ApiError, extract::ApiQuery, openapi::UpstreamErrors, state::AppState};
 
 /// A listed pattern: its row, `_id` (the old dashboard's name for the name) and its frequency.
 fn listed(p: PatternSummary, frequency: Option<u64>) -> Value {
@@ -44,10 +44,19 @@ async fn by_frequency(
     Ok(all)
 }
 
-/// `GET /databases/patterns/{kb_id}/patterns?skip&limit&sort_by&sort_order&search`.
+/// Patterns, paged, sorted and searched over the whole knowledge base
+///
+/// Rows from ClickHouse with each pattern's frequency from Redis.
+#[utoipa::path(
+    get,
+    path = "/databases/patterns/{kb_id}/patterns",
+    tag = "knowledge bases",
+    params(Kb, PageParams),
+    responses(UpstreamErrors)
+)]
 pub(super) async fn page(
     State(state): State<AppState>,
-    Path(kb_id): Path<String>,
+    Path(Kb { kb_id }): Path<Kb>,
     ApiQuery(params): ApiQuery<PageParams>,
 ) -> Result<Json<Value>, ApiError> {
     let kb_id = kb(&kb_id)?;
@@ -109,12 +118,20 @@ pub(super) async fn page(
     })))
 }
 
-/// `GET /databases/patterns/{kb_id}/patterns/{name}`: the row (with MinHash and LSH), and from Redis the
-/// frequency, emotives, metadata and, after `finalize-training`, the entropies and `tf_vector`. `name` may carry
-/// KATO's `PTRN|` prefix.
+/// One pattern in full
+///
+/// The ClickHouse row (MinHash, LSH bands as strings) and from Redis the frequency, emotives, metadata and, after
+/// `finalize-training`, the entropies and `tf_vector`; `name` with or without KATO's PTRN| prefix.
+#[utoipa::path(
+    get,
+    path = "/databases/patterns/{kb_id}/patterns/{name}",
+    tag = "knowledge bases",
+    params(KbPattern),
+    responses(UpstreamErrors)
+)]
 pub(super) async fn detail(
     State(state): State<AppState>,
-    Path((kb_id, name)): KbPath,
+    Path(KbPattern { kb_id, name }): Path<KbPattern>,
 ) -> Result<Json<Value>, ApiError> {
     let kb_id = kb(&kb_id)?;
     let name = patterns_name(&name);

@@ -15,8 +15,8 @@ use axum::{
 };
 use serde_json::{Value, json};
 
-use super::{Sources, kb, symbols, vector_count};
-use crate::{error::ApiError, state::AppState};
+use super::{Kb, Sources, kb, symbols, vector_count};
+use crate::{error::ApiError, openapi::UpstreamErrors, state::AppState};
 
 /// The frequency figures of a knowledge base's patterns.
 fn frequency_figures(frequencies: &[Option<u64>]) -> Value {
@@ -39,10 +39,20 @@ fn frequency_figures(frequencies: &[Option<u64>]) -> Value {
     })
 }
 
-/// `GET /databases/patterns/{kb_id}/statistics`.
+/// Knowledge-base statistics
+///
+/// Lengths, events, learns (Σ frequency), symbols with pattern coverage (% of all patterns holding a symbol), KATO's
+/// Redis totals and the Qdrant points.
+#[utoipa::path(
+    get,
+    path = "/databases/patterns/{kb_id}/statistics",
+    tag = "knowledge bases",
+    params(Kb),
+    responses(UpstreamErrors)
+)]
 pub(super) async fn statistics(
     State(state): State<AppState>,
-    Path(kb_id): Path<String>,
+    Path(Kb { kb_id }): Path<Kb>,
 ) -> Result<Json<Value>, ApiError> {
     let kb_id = kb(&kb_id)?;
     let (stats, names) = tokio::join!(

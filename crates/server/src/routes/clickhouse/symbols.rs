@@ -17,8 +17,8 @@ use kato_dashboard_browse_clickhouse::SortOrder;
 use kato_dashboard_browse_redis::kato_kb::SymbolCounts;
 use serde_json::{Value, json};
 
-use super::{KbPath, PageParams, kb};
-use crate::{error::ApiError, extract::ApiQuery, state::AppState};
+use super::{Kb, KbSymbol, PageParams, kb};
+use crate::{error::ApiError, extract::ApiQuery, openapi::UpstreamErrors, state::AppState};
 
 /// Symbols in `top_symbols`.
 const TOP: usize = 10;
@@ -90,12 +90,21 @@ async fn load(state: &AppState, kb_id: &str) -> Result<(Vec<SymbolCounts>, u64),
     Ok((symbols, total))
 }
 
-/// `GET /databases/symbols/{kb_id}?skip&limit&sort_by&sort_order&search`: `sort_by` `frequency` (default),
-/// `pattern_member_frequency` (`pmf`, `pattern_coverage`), `freq_pmf_ratio` (`ratio`) or `name`; `search`
-/// finds text in the symbol, ignoring case. Affinities are read for the page only.
+/// Symbols with frequency, patterns holding them, pattern coverage and affinity
+///
+/// From Redis (symbols:freq, symbols:pmf, affinity:<symbol> for the page). `sort_by` `frequency` (default),
+/// `pattern_member_frequency` (`pmf`, `pattern_coverage`), `freq_pmf_ratio` (`ratio`) or `name`; `search` finds text in
+/// the symbol, ignoring case.
+#[utoipa::path(
+    get,
+    path = "/databases/symbols/{kb_id}",
+    tag = "knowledge bases",
+    params(Kb, PageParams),
+    responses(UpstreamErrors)
+)]
 pub(super) async fn page(
     State(state): State<AppState>,
-    Path(kb_id): Path<String>,
+    Path(Kb { kb_id }): Path<Kb>,
     ApiQuery(params): ApiQuery<PageParams>,
 ) -> Result<Json<Value>, ApiError> {
     let kb_id = kb(&kb_id)?;
@@ -179,10 +188,19 @@ pub(super) async fn page(
     })))
 }
 
-/// `GET /databases/symbols/{kb_id}/statistics`: the old symbol cards (totals, means, maxima, top ten).
+/// Symbol statistics
+///
+/// The old symbol cards: totals, means, maxima and the ten most frequent symbols.
+#[utoipa::path(
+    get,
+    path = "/databases/symbols/{kb_id}/statistics",
+    tag = "knowledge bases",
+    params(Kb),
+    responses(UpstreamErrors)
+)]
 pub(super) async fn statistics(
     State(state): State<AppState>,
-    Path(kb_id): Path<String>,
+    Path(Kb { kb_id }): Path<Kb>,
 ) -> Result<Json<Value>, ApiError> {
     let kb_id = kb(&kb_id)?;
     let (symbols, total_patterns) = load(&state, kb_id).await?;
@@ -192,12 +210,20 @@ pub(super) async fn statistics(
     Ok(Json(v))
 }
 
-/// `GET /databases/symbols/{kb_id}/affinity/{symbol}`: the symbol's emotive sums (KATO's `HINCRBYFLOAT` running
-/// sums, as KATO's own `/symbols/{symbol}/affinity` answers them), with its counts; `{}` for a symbol learned
-/// without emotives, 404 for a symbol the knowledge base does not have.
+/// One symbol's affinity
+///
+/// Emotive → running sum (KATO's `HINCRBYFLOAT` sums, as KATO's own `/symbols/{symbol}/affinity` answers them), with
+/// the symbol's counts; `{}` for a symbol learned without emotives, 404 for a symbol the knowledge base does not have.
+#[utoipa::path(
+    get,
+    path = "/databases/symbols/{kb_id}/affinity/{*symbol}",
+    tag = "knowledge bases",
+    params(KbSymbol),
+    responses(UpstreamErrors)
+)]
 pub(super) async fn affinity(
     State(state): State<AppState>,
-    Path((kb_id, symbol)): KbPath,
+    Path(KbSymbol { kb_id, symbol }): Path<KbSymbol>,
 ) -> Result<Json<Value>, ApiError> {
     let kb_id = kb(&kb_id)?;
     let wanted = [symbol.as_str()];

@@ -10,18 +10,33 @@ use axum::{
 use kato_dashboard_browse_mongo::{Document, DocumentQuery, filter};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa::ToSchema;
 
-use super::{Confirm, PageParams, bulk_delete, confirmation};
+use super::{
+    bulk_delete,
+    params::{Confirm, Db, DbCollection, DbCollectionId, PageParams, confirmation},
+};
 use crate::{
+    auth::require_browser_admin,
     error::ApiError,
     extract::{ApiJson, ApiQuery},
-    routes::databases::require_browser_admin,
+    openapi::UpstreamErrors,
     state::AppState,
 };
 
+/// Collections with statistics
+///
+/// Read-only.
+#[utoipa::path(
+    get,
+    path = "/databases/mongodb/{db}/collections",
+    tag = "mongodb",
+    params(Db),
+    responses(UpstreamErrors)
+)]
 pub(super) async fn collections(
     State(state): State<AppState>,
-    Path(db): Path<String>,
+    Path(Db { db }): Path<Db>,
 ) -> Result<Json<Value>, ApiError> {
     let details = state.mongo.collections(&db).await?;
     let names: Vec<&str> = details.iter().map(|c| c.name.as_str()).collect();
@@ -30,10 +45,22 @@ pub(super) async fn collections(
     })))
 }
 
+/// Drop a collection
+///
+/// Admin only, and only with DATABASE_READ_ONLY=false; audited in the log.
+#[utoipa::path(
+    delete,
+    path = "/databases/mongodb/{db}/collections/{c}",
+    tag = "mongodb",
+    params(DbCollection, Confirm),
+    request_body(content = Option<Confirm>, description = "`{\"confirm\": \"<collection>\"}`"),
+    security(("adminToken" = []), ("bearer" = [])),
+    responses(UpstreamErrors)
+)]
 pub(super) async fn drop_collection(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path((db, c)): Path<(String, String)>,
+    Path(DbCollection { db, c }): Path<DbCollection>,
     ApiQuery(query): ApiQuery<Confirm>,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
@@ -54,9 +81,19 @@ pub(super) async fn drop_collection(
     ))
 }
 
+/// One collection's statistics
+///
+/// Read-only.
+#[utoipa::path(
+    get,
+    path = "/databases/mongodb/{db}/collections/{c}/statistics",
+    tag = "mongodb",
+    params(DbCollection),
+    responses(UpstreamErrors)
+)]
 pub(super) async fn collection_statistics(
     State(state): State<AppState>,
-    Path((db, c)): Path<(String, String)>,
+    Path(DbCollection { db, c }): Path<DbCollection>,
 ) -> Result<Json<Value>, ApiError> {
     let info = state.mongo.collection_info(&db, &c).await?;
     let mut body = json!({
@@ -71,9 +108,19 @@ pub(super) async fn collection_statistics(
     Ok(Json(body))
 }
 
+/// Documents, paged, with a JSON filter
+///
+/// Read-only.
+#[utoipa::path(
+    get,
+    path = "/databases/mongodb/{db}/collections/{c}/documents",
+    tag = "mongodb",
+    params(DbCollection, PageParams),
+    responses(UpstreamErrors)
+)]
 pub(super) async fn documents(
     State(state): State<AppState>,
-    Path((db, c)): Path<(String, String)>,
+    Path(DbCollection { db, c }): Path<DbCollection>,
     ApiQuery(params): ApiQuery<PageParams>,
 ) -> Result<Json<Value>, ApiError> {
     let sort_by = filter::sort_field(params.sort_by.as_deref().unwrap_or("_id"))?;
@@ -100,17 +147,39 @@ fn mongodb_sort(field: &str, order: i32) -> Document {
     sort
 }
 
+/// One document
+///
+/// Read-only.
+#[utoipa::path(
+    get,
+    path = "/databases/mongodb/{db}/collections/{c}/documents/{id}",
+    tag = "mongodb",
+    params(DbCollectionId),
+    responses(UpstreamErrors)
+)]
 pub(super) async fn document(
     State(state): State<AppState>,
-    Path((db, c, id)): Path<(String, String, String)>,
+    Path(DbCollectionId { db, c, id }): Path<DbCollectionId>,
 ) -> Result<Json<Value>, ApiError> {
     Ok(Json(state.mongo.document(&db, &c, &id).await?))
 }
 
+/// Replace a document's fields
+///
+/// Admin only, and only with DATABASE_READ_ONLY=false; audited in the log.
+#[utoipa::path(
+    put,
+    path = "/databases/mongodb/{db}/collections/{c}/documents/{id}",
+    tag = "mongodb",
+    params(DbCollectionId),
+    request_body(content = Object, description = "Fields to set (not `_id`)"),
+    security(("adminToken" = []), ("bearer" = [])),
+    responses(UpstreamErrors)
+)]
 pub(super) async fn update_document(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path((db, c, id)): Path<(String, String, String)>,
+    Path(DbCollectionId { db, c, id }): Path<DbCollectionId>,
     ApiJson(body): ApiJson<Value>,
 ) -> Result<Json<Value>, ApiError> {
     require_browser_admin(
@@ -125,10 +194,21 @@ pub(super) async fn update_document(
     })))
 }
 
+/// Delete a document
+///
+/// Admin only, and only with DATABASE_READ_ONLY=false; audited in the log.
+#[utoipa::path(
+    delete,
+    path = "/databases/mongodb/{db}/collections/{c}/documents/{id}",
+    tag = "mongodb",
+    params(DbCollectionId),
+    security(("adminToken" = []), ("bearer" = [])),
+    responses(UpstreamErrors)
+)]
 pub(super) async fn delete_document(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path((db, c, id)): Path<(String, String, String)>,
+    Path(DbCollectionId { db, c, id }): Path<DbCollectionId>,
 ) -> Result<Json<Value>, ApiError> {
     require_browser_admin(
         &state,
@@ -140,15 +220,27 @@ pub(super) async fn delete_document(
     Ok(Json(json!({ "success": true, "document_id": id })))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub(super) struct DocumentIds {
     document_ids: Vec<String>,
 }
 
+/// Delete documents by id
+///
+/// Admin only, and only with DATABASE_READ_ONLY=false; audited in the log.
+#[utoipa::path(
+    post,
+    path = "/databases/mongodb/{db}/collections/{c}/documents/bulk-delete",
+    tag = "mongodb",
+    params(DbCollection),
+    request_body(content = DocumentIds, description = "`{\"document_ids\": [...]}`"),
+    security(("adminToken" = []), ("bearer" = [])),
+    responses(UpstreamErrors)
+)]
 pub(super) async fn bulk_delete_documents(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path((db, c)): Path<(String, String)>,
+    Path(DbCollection { db, c }): Path<DbCollection>,
     ApiJson(body): ApiJson<DocumentIds>,
 ) -> Result<Json<Value>, ApiError> {
     bulk_delete(&state, &headers, &db, &c, &body.document_ids).await

@@ -1,8 +1,10 @@
 //! One pass over KATO's keys under `kato:session:`: `SCAN` (bounded), then `TYPE` and `PTTL` per key and `GET`
-//! of the string session keys, in pipelined batches; each key classified as [`Status`].
+//! of the string session keys, in pipelined batches; each key classified as [`Status`]. All on the shared Redis
+//! connection (`AppState::redis`).
 
 use chrono::{DateTime, Utc};
-use redis::aio::MultiplexedConnection;
+use kato_dashboard_browse_redis::RedisBrowseError;
+use redis::{RedisResult, aio::ConnectionManager};
 use serde_json::{Value, json};
 
 use super::session_id_of;
@@ -76,31 +78,24 @@ pub struct KeyScan {
     pub truncated: bool,
 }
 
-async fn connection(state: &AppState) -> Result<MultiplexedConnection, ApiError> {
-    let client = state.redis.as_ref().ok_or_else(|| ApiError::Unavailable {
-        upstream: "redis",
-        reason: "REDIS_URL is not a valid Redis URL".into(),
-    })?;
-    client
-        .get_multiplexed_async_connection()
-        .await
-        .map_err(redis_error)
-}
-
-fn redis_error(e: redis::RedisError) -> ApiError {
+fn redis_error(e: RedisBrowseError) -> ApiError {
     ApiError::Unavailable {
         upstream: "redis",
-        reason: e.to_string(),
+        reason: e.reason().to_owned(),
     }
 }
 
-/// Reads and classifies every key under the prefix (at most [`MAX_KEYS`]).
+/// Reads and classifies every key under the prefix (at most [`MAX_KEYS`]), on the shared connection.
 pub async fn scan(state: &AppState) -> Result<KeyScan, ApiError> {
-    let mut conn = connection(state).await?;
+    let scan = state
+        .redis
+        .with_conn(|mut conn| async move { read_keys(&mut conn).await });
+    scan.await.map_err(redis_error)
+}
+
+async fn read_keys(conn: &mut ConnectionManager) -> RedisResult<KeyScan> {
     let pattern = format!("{SESSION_PREFIX}*");
-    let (names, truncated) = scan_keys(&mut conn, &pattern, MAX_KEYS, |_| true)
-        .await
-        .map_err(redis_error)?;
+    let (names, truncated) = scan_keys(conn, &pattern, MAX_KEYS, |_| true).await?;
     let now = Utc::now();
     let mut keys = Vec::with_capacity(names.len());
     for chunk in names.chunks(BATCH) {
@@ -108,7 +103,7 @@ pub async fn scan(state: &AppState) -> Result<KeyScan, ApiError> {
         for key in chunk {
             pipe.cmd("TYPE").arg(key).cmd("PTTL").arg(key);
         }
-        let replies: Vec<(String, i64)> = pipe.query_async(&mut conn).await.map_err(redis_error)?;
+        let replies: Vec<(String, i64)> = pipe.query_async(conn).await?;
         let strings: Vec<&String> = chunk
             .iter()
             .zip(&replies)
@@ -122,7 +117,7 @@ pub async fn scan(state: &AppState) -> Result<KeyScan, ApiError> {
         let bodies: Vec<Option<String>> = if strings.is_empty() {
             Vec::new()
         } else {
-            get.query_async(&mut conn).await.map_err(redis_error)?
+            get.query_async(conn).await?
         };
         let bodies: std::collections::HashMap<&String, Option<String>> =
             strings.into_iter().zip(bodies).collect();
@@ -176,19 +171,20 @@ pub fn classify(
 pub async fn delete(state: &AppState, keys: &[String]) -> Result<usize, ApiError> {
     // Deletes only while PTTL is still -1, atomically per key.
     const DEL_IF_PERSISTENT: &str = "if redis.call('PTTL', KEYS[1]) == -1 then return redis.call('DEL', KEYS[1]) else return 0 end";
-    let mut conn = connection(state).await?;
-    let mut removed = 0usize;
-    for key in keys {
-        let n: i64 = redis::cmd("EVAL")
-            .arg(DEL_IF_PERSISTENT)
-            .arg(1)
-            .arg(key)
-            .query_async(&mut conn)
-            .await
-            .map_err(redis_error)?;
-        removed += usize::try_from(n).unwrap_or(0);
-    }
-    Ok(removed)
+    let delete = state.redis.with_conn(|mut conn| async move {
+        let mut removed = 0usize;
+        for key in keys {
+            let n: i64 = redis::cmd("EVAL")
+                .arg(DEL_IF_PERSISTENT)
+                .arg(1)
+                .arg(key)
+                .query_async(&mut conn)
+                .await?;
+            removed += usize::try_from(n).unwrap_or(0);
+        }
+        Ok(removed)
+    });
+    delete.await.map_err(redis_error)
 }
 
 #[cfg(test)]
