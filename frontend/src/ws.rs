@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use kato_dashboard_core::protocol::{ServerMsg, Topic, TopicSet};
 use leptos::prelude::*;
+use serde::Deserialize;
 use wasm_bindgen::{JsCast, closure::Closure};
 use web_sys::{CloseEvent, Event, MessageEvent, WebSocket};
 
@@ -273,7 +274,10 @@ impl Ws {
             i.last_frame_ms = now_ms();
             i.ping_sent = false;
         });
-        let Ok(msg) = serde_json::from_str::<ServerMsg>(text) else {
+        // Parsed to a `Value` first: the message's fields then read from the `Value` (the JSON parser is the one
+        // every REST answer uses), not through a second parser instantiated for the tagged enum; smaller WASM.
+        let msg = serde_json::from_str::<serde_json::Value>(text).and_then(ServerMsg::deserialize);
+        let Ok(msg) = msg else {
             leptos::logging::warn!("ignoring an unreadable frame from /ws");
             return;
         };

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// Whether a source currently delivers data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
+#[serde(tag = "state", rename_all = "snake_case", try_from = "SourceWire")]
 pub enum SourceState {
     /// Data is flowing.
     Ok,
@@ -16,7 +16,6 @@ pub enum SourceState {
         /// Human-readable cause, e.g. "connection refused".
         reason: String,
         /// Start of the outage (the epoch when a reader got none).
-        #[serde(default, deserialize_with = "crate::time::serde_rfc3339::deserialize")]
         since: DateTime<Utc>,
     },
     /// Switched off by the configuration (e.g. `DOCKER_ENABLED=false`): no data, and none expected.
@@ -24,6 +23,34 @@ pub enum SourceState {
         /// What switched it off, in words an operator can act on.
         reason: String,
     },
+}
+
+/// The wire form read flat: an internally tagged derive would buffer every value into serde's `Content` first,
+/// which costs the web app's WASM several KB for one three-field object.
+#[derive(Deserialize)]
+struct SourceWire {
+    state: String,
+    #[serde(default)]
+    reason: Option<String>,
+    #[serde(default, deserialize_with = "crate::time::serde_rfc3339::deserialize")]
+    since: DateTime<Utc>,
+}
+
+impl TryFrom<SourceWire> for SourceState {
+    type Error = &'static str;
+
+    fn try_from(w: SourceWire) -> Result<Self, Self::Error> {
+        match (w.state.as_str(), w.reason) {
+            ("ok", _) => Ok(Self::Ok),
+            ("unavailable", Some(reason)) => Ok(Self::Unavailable {
+                reason,
+                since: w.since,
+            }),
+            ("off", Some(reason)) => Ok(Self::Off { reason }),
+            ("unavailable" | "off", None) => Err("missing field `reason`"),
+            _ => Err("unknown variant of `state`, expected `ok`, `unavailable` or `off`"),
+        }
+    }
 }
 
 impl SourceState {
@@ -80,5 +107,19 @@ mod tests {
             serde_json::to_value(&off).unwrap(),
             serde_json::json!({"state": "off", "reason": "DOCKER_ENABLED=false"})
         );
+        for v in [&s, &off, &SourceState::Ok] {
+            let text = serde_json::to_string(v).unwrap();
+            assert_eq!(&serde_json::from_str::<SourceState>(&text).unwrap(), v);
+        }
+        let no_since: SourceState =
+            serde_json::from_str(r#"{"state":"unavailable","reason":"x"}"#).unwrap();
+        assert_eq!(no_since.reason(), Some("x"));
+        for bad in [
+            r#"{"state":"off"}"#,
+            r#"{"state":"gone","reason":"x"}"#,
+            "{}",
+        ] {
+            assert!(serde_json::from_str::<SourceState>(bad).is_err(), "{bad}");
+        }
     }
 }

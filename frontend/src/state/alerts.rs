@@ -8,7 +8,10 @@
 //! server does not keep: the keys of toasts already shown (a dismissed toast stays dismissed), and alerts of an
 //! older server that sends no `alert_id`.
 
-use kato_dashboard_core::{protocol::ServerMsg, topics::AlertItem};
+use kato_dashboard_core::{
+    protocol::ServerMsg,
+    topics::{AlertItem, from_object},
+};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -194,7 +197,7 @@ impl AlertsState {
     pub fn load_history(&mut self, items: &[Value], now_ms: f64) -> bool {
         let before = self.entries.clone();
         for item in items {
-            let typed = AlertItem::deserialize(item).unwrap_or_default();
+            let typed = from_object::<AlertItem>(item).unwrap_or_default();
             let entry = alert_entry(("", "", 0), 0, &typed, Some(item), now_ms);
             match self.entries.iter_mut().find(|e| e.key == entry.key) {
                 Some(e) => {

@@ -109,7 +109,7 @@ impl MetricsView {
                 .and_then(Value::as_str)
                 .map(str::to_owned),
             uptime_s: d.and_then(|d| d.kato_uptime_seconds),
-            active_sessions: k.sessions.as_ref().map(|s| s.active as f64),
+            active_sessions: k.sessions.map(|s| s.active as f64),
             requests_per_second: d.and_then(|d| d.requests_per_second),
             rate_workers: d.map(|d| d.rate_workers_seen as f64),
             total_requests: perf.map(|p| p.total_requests),
@@ -128,7 +128,7 @@ impl MetricsView {
             updated_at_ms: d.map(|d| ms(d.updated_at)),
             last_ok_ms: d.and_then(|d| d.last_ok_at).map(ms),
             poll_latency_ms: d.map(|d| d.poll_latency_ms),
-            kato_timestamp: k.timestamp.map(|ts| ts.timestamp_micros() as f64 / 1e6),
+            kato_timestamp: k.timestamp,
             via_http: false,
         }
     }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use kato_dashboard_core::{
     protocol::ServerMsg,
-    topics::{CountSource, SessionsTopic},
+    topics::{CountSource, SessionsTopic, from_object},
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -78,7 +78,7 @@ pub struct SessionSummaryView {
 impl SessionSummaryView {
     /// Reads the summary object (anything unreadable is "not known").
     pub fn from_value(v: &Value) -> Self {
-        SessionsTopic::deserialize(v).map_or_else(|_| Self::default(), |t| Self::from_topic(&t))
+        from_object::<SessionsTopic>(v).map_or_else(|_| Self::default(), |t| Self::from_topic(&t))
     }
 
     /// The view of a typed `sessions` value.

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::topics::{AlertItem, KatoEventData, SessionEventData};
+use crate::topics::{AlertItem, KatoEventData, SessionEventData, from_object};
 
 /// What a client may send.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -192,16 +192,24 @@ fn truncate(s: &str, max: usize) -> String {
     s.chars().take(max).collect()
 }
 
-/// Reads a payload through `serde_json::Value`: the typed payloads are then read by one deserializer (`&Value`)
-/// wherever they come from (a frame, a REST answer), which keeps the web app's WASM small; and a payload that
-/// does not read is reported as this field's error.
+/// Reads an object payload through `serde_json::Value` and [`from_object`]: the typed payloads are then read by
+/// one deserializer wherever they come from (a frame, a REST answer), which keeps the web app's WASM small; and a
+/// payload that does not read is reported as this field's error.
 fn via_value<'de, D, T>(d: D) -> Result<T, D::Error>
 where
     D: serde::Deserializer<'de>,
     T: serde::de::DeserializeOwned,
 {
     let value = Value::deserialize(d)?;
-    T::deserialize(&value).map_err(serde::de::Error::custom)
+    from_object(&value).map_err(serde::de::Error::custom)
+}
+
+/// [`via_value`] for a list of alert items.
+fn alert_items<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<AlertItem>, D::Error> {
+    Vec::<Value>::deserialize(d)?
+        .iter()
+        .map(|v| from_object(v).map_err(serde::de::Error::custom))
+        .collect()
 }
 
 /// What the server sends. Used by the server for control frames and by the web app to read every frame.
@@ -249,7 +257,7 @@ pub enum ServerMsg {
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         snapshot: bool,
         /// Alert items.
-        #[serde(default, deserialize_with = "via_value")]
+        #[serde(default, deserialize_with = "alert_items")]
         alerts: Vec<AlertItem>,
     },
     /// Alert bookkeeping shared by every tab: read, acknowledged, silenced, cleared (on the `system_alerts` topic).
@@ -274,8 +282,8 @@ pub enum ServerMsg {
         /// Sequence number on the `kato_events` topic.
         #[serde(default)]
         seq: u64,
-        /// Details.
-        #[serde(default, deserialize_with = "via_value")]
+        /// Details (read by shape through `serde_json::Value`, like [`via_value`]).
+        #[serde(default)]
         data: KatoEventData,
     },
     /// Reply to `ping`, and unsolicited every 15 s.

@@ -44,11 +44,11 @@ pub enum KatoEventData {
 impl KatoEventData {
     /// Reads a payload: the first shape that fits, else kept as it came.
     pub fn from_value(v: &Value) -> Self {
-        if let Ok(r) = KatoRestart::deserialize(v) {
+        if let Ok(r) = super::from_object::<KatoRestart>(v) {
             KatoEventData::Restarted(r)
-        } else if let Ok(u) = KatoUnreachable::deserialize(v) {
+        } else if let Ok(u) = super::from_object::<KatoUnreachable>(v) {
             KatoEventData::Unreachable(u)
-        } else if let Ok(c) = ContainerEvent::deserialize(v) {
+        } else if let Ok(c) = super::from_object::<ContainerEvent>(v) {
             KatoEventData::Container(Box::new(c))
         } else {
             KatoEventData::Other(v.as_object().cloned().unwrap_or_default())

@@ -1,5 +1,9 @@
 //! The `metrics` topic: KATO's `/metrics` answer exactly as KATO sent it (so a field KATO adds reaches the old
-//! client unchanged), a typed reading of it, and the dashboard's own `derived` figures.
+//! client unchanged), a typed reading of the figures shown of it, and the dashboard's own `derived` figures.
+//!
+//! The typed reading is [`KatoFigures`], not the full [`crate::kato::metrics::Metrics`]: nothing reads more of
+//! it (the server keeps KATO's answer as it came), and the web app's WASM would carry the full model's parser
+//! (per-processor lists, four timestamp formats, float parsing of strings) for nothing.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer, de::Error as _, ser::SerializeMap};
@@ -7,7 +11,11 @@ use serde_json::{Map, Value};
 
 use crate::{
     docker::opt_rfc3339,
-    kato::{KatoGeneration, metrics::Metrics, service::HealthStatus},
+    kato::{
+        KatoGeneration, lenient,
+        metrics::{PerformanceMetrics, ResourceMetrics},
+        service::HealthStatus,
+    },
     source::SourceState,
     time::serde_rfc3339,
 };
@@ -17,8 +25,8 @@ use crate::{
 pub struct MetricsTopic {
     /// KATO's answer as received, every field in KATO's order (`{"error": …}` while KATO does not answer).
     pub raw: Map<String, Value>,
-    /// The same answer read into types (lenient: what does not read is `None`/default).
-    pub kato: Metrics,
+    /// The figures of it the dashboard shows (lenient: an answer that does not read is all `None`).
+    pub kato: KatoFigures,
     /// The dashboard's figures; `None` only for KATO's raw `/metrics` read over HTTP.
     pub derived: Option<Derived>,
 }
@@ -33,7 +41,7 @@ impl MetricsTopic {
                 Value::String(format!("KATO sent a non-object: {other}")),
             )]),
         };
-        let kato = Metrics::deserialize(&Value::Object(raw.clone())).unwrap_or_default();
+        let (raw, kato) = KatoFigures::read(raw);
         Self {
             raw,
             kato,
@@ -51,7 +59,17 @@ impl MetricsTopic {
 
     /// Reads a `metrics` value (the socket's, or KATO's raw `/metrics`); `None` for a non-object.
     pub fn read(value: &Value) -> Option<Self> {
-        Self::deserialize(value).ok()
+        Self::from_map(value.as_object()?.clone()).ok()
+    }
+
+    /// Splits `derived` off KATO's answer and reads both.
+    fn from_map(mut raw: Map<String, Value>) -> Result<Self, serde_json::Error> {
+        let derived = match raw.remove("derived") {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(super::from_object::<Derived>(&v)?),
+        };
+        let (raw, kato) = KatoFigures::read(raw);
+        Ok(Self { raw, kato, derived })
     }
 
     /// KATO's `error` text, when this reading is KATO's failure (or the dashboard's "unreachable").
@@ -75,14 +93,58 @@ impl Serialize for MetricsTopic {
 
 impl<'de> Deserialize<'de> for MetricsTopic {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut raw = Map::deserialize(d)?;
-        let derived = match raw.remove("derived") {
-            None | Some(Value::Null) => None,
-            Some(v) => Some(Derived::deserialize(&v).map_err(D::Error::custom)?),
-        };
-        let kato = Metrics::deserialize(&Value::Object(raw.clone())).unwrap_or_default();
-        Ok(Self { raw, kato, derived })
+        Self::from_map(Map::deserialize(d)?).map_err(D::Error::custom)
     }
+}
+
+/// The figures of KATO's `/metrics` the dashboard shows: its clock, sessions, request counter and latency,
+/// host resources and processors (KATO's own field names and units, see [`crate::kato::metrics`]).
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(default)]
+pub struct KatoFigures {
+    /// KATO's clock at the sample, epoch seconds (`time.time()`).
+    pub timestamp: Option<f64>,
+    /// `sessions`.
+    pub sessions: Option<ActiveSessions>,
+    /// `performance`.
+    pub performance: Option<PerformanceMetrics>,
+    /// `resources` (host-wide %).
+    pub resources: Option<ResourceMetrics>,
+    /// `processor_manager`, without the per-processor list.
+    pub processor_manager: Option<ProcessorCount>,
+}
+
+impl KatoFigures {
+    /// Reads KATO's answer (all `None` when it does not read) and hands the answer back.
+    fn read(raw: Map<String, Value>) -> (Map<String, Value>, Self) {
+        let value = Value::Object(raw);
+        let figures = super::from_object::<Self>(&value).unwrap_or_default();
+        match value {
+            Value::Object(raw) => (raw, figures),
+            _ => (Map::new(), figures),
+        }
+    }
+}
+
+/// `sessions.active` (`4` or `4.0`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(default)]
+pub struct ActiveSessions {
+    /// Live sessions as KATO counts them.
+    #[serde(deserialize_with = "lenient::count")]
+    pub active: u64,
+}
+
+/// `processor_manager.total_processors` and `max_processors`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(default)]
+pub struct ProcessorCount {
+    /// Processors alive in this worker.
+    #[serde(deserialize_with = "lenient::count")]
+    pub total_processors: u64,
+    /// Capacity.
+    #[serde(deserialize_with = "lenient::opt_count")]
+    pub max_processors: Option<u64>,
 }
 
 /// `data.metrics.derived`: what the dashboard computes about KATO (fields in wire order).
@@ -174,7 +236,8 @@ mod tests {
     fn kato_fields_pass_through_in_order_and_derived_comes_last() {
         let raw = json!({"timestamp": 1795315891.5, "sessions": {"active": 4}, "brand_new": [1]});
         let topic = MetricsTopic::new(raw, Derived::default());
-        assert_eq!(topic.kato.active_sessions(), Some(4));
+        assert_eq!(topic.kato.sessions, Some(ActiveSessions { active: 4 }));
+        assert_eq!(topic.kato.timestamp, Some(1795315891.5));
         let text = serde_json::to_string(&topic).unwrap();
         let back: MetricsTopic = serde_json::from_str(&text).unwrap();
         assert_eq!(back, topic);

@@ -14,11 +14,26 @@ mod sessions;
 
 use std::sync::Arc;
 
+use serde::de::{DeserializeOwned, Error as _, value::MapDeserializer};
+use serde_json::Value;
+
 pub use events::{AlertItem, KatoEventData, KatoRestart, KatoUnreachable, SessionEventData};
-pub use metrics::{Derived, MetricsTopic};
+pub use metrics::{ActiveSessions, Derived, KatoFigures, MetricsTopic, ProcessorCount};
 pub use sessions::{CountSource, SessionSources, SessionsTopic};
 
 use crate::{docker::ContainersSnapshot, protocol::Topic};
+
+/// Reads a payload type from a JSON object (what every typed payload is on the wire), whoever received it: one
+/// deserializer for every payload, and one that only hands over maps, so the derived readers of arrays are left
+/// out of the web app's WASM. Fields inside still read from `&Value`.
+pub fn from_object<T: DeserializeOwned>(v: &Value) -> Result<T, serde_json::Error> {
+    match v {
+        Value::Object(map) => T::deserialize(MapDeserializer::new(
+            map.iter().map(|(k, v)| (k.as_str(), v)),
+        )),
+        _ => Err(serde_json::Error::custom("expected a JSON object")),
+    }
+}
 
 /// The latest value of one state topic, as a collector publishes it and the hub holds it.
 #[derive(Debug, Clone, PartialEq)]
