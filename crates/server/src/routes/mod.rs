@@ -19,8 +19,6 @@ mod sessions;
 pub(crate) mod system;
 mod ws;
 
-use std::sync::Arc;
-
 use axum::{
     Extension, Router,
     http::{HeaderValue, Method, Uri},
@@ -39,7 +37,9 @@ pub fn router(state: AppState) -> Router {
     let cors = cors_layer(&state);
     let (routes, mut doc) = documented().split_for_parts();
     crate::openapi::finish(&mut doc);
-    let spec = openapi::Spec(Arc::new(doc));
+    // Serialized once; the document's tree is dropped (it is large and never changes).
+    let spec = openapi::Spec(serde_json::to_vec(&doc).unwrap_or_default().into());
+    drop(doc);
     routes
         .fallback(crate::assets::serve)
         // The finished document, for `GET /openapi.json`.

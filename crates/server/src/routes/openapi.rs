@@ -1,9 +1,7 @@
 //! `GET /openapi.json` and `GET /docs` (see [`crate::openapi`]).
 
-use std::sync::Arc;
-
 use axum::{
-    Extension, Json,
+    Extension,
     http::header,
     response::{Html, IntoResponse, Response},
 };
@@ -12,14 +10,21 @@ use crate::openapi;
 
 /// The finished document, built once with the router.
 #[derive(Clone)]
-pub struct Spec(pub Arc<utoipa::openapi::OpenApi>);
+pub struct Spec(pub bytes::Bytes);
 
 /// This document
 ///
 /// OpenAPI 3.1.
 #[utoipa::path(get, path = "/openapi.json", tag = "service")]
 pub async fn spec(Extension(Spec(doc)): Extension<Spec>) -> Response {
-    ([(header::CACHE_CONTROL, "no-cache")], Json(doc.as_ref())).into_response()
+    (
+        [
+            (header::CACHE_CONTROL, "no-cache"),
+            (header::CONTENT_TYPE, "application/json"),
+        ],
+        doc,
+    )
+        .into_response()
 }
 
 /// API explorer
