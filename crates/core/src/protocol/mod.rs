@@ -5,11 +5,13 @@
 //! number, resync and opt-in deltas. Parsing never panics: every bad frame becomes a [`ProtocolError`] with a code
 //! that the server sends back in an `error` frame.
 
+mod client;
 pub mod delta;
 mod messages;
 mod topic;
 
-pub use messages::{ClientMsg, ErrorCode, ProtocolError, ServerMsg, parse_client_frame};
+pub use client::{ClientMsg, ErrorCode, ProtocolError, parse_client_frame};
+pub use messages::ServerMsg;
 pub use topic::{Topic, TopicSet};
 
 /// Largest client frame the server reads; larger frames close the socket with 1009.
