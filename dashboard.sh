@@ -468,13 +468,14 @@ cmd_test() {
 }
 
 # cmd_test_real_kato [checker options] — the dashboard against the real KATO, both generations (run by hand, not in CI;
-# docs/real-kato.md). KATO_SRC_DIR names KATO's source folder (its archives and setup.sh/start.sh/stop.sh); its
+# docs/real-kato.md). KATO_SRC_DIR names KATO's source folder (its archives and setup.sh/start.sh/stop.sh; default
+# tests/real-kato/kato-src, in the repository); its
 # setup.sh makes the trees and venvs once into $REAL_KATO_CACHE. The checker (tests/real-kato) runs everything on
 # free loopback ports in its own temporary WORK folder, bounded in time, and exits 0 only if every check passed.
 REAL_KATO_CACHE="${REAL_KATO_CACHE:-$HOME/.cache/kato-dashboard/real-kato}"
 cmd_test_real_kato() {
-  [ -n "${KATO_SRC_DIR:-}" ] || die "KATO_SRC_DIR is not set: point it at the folder with KATO's source archives and \
-launchers (setup.sh, start.sh, stop.sh; on the project machines ../shared/kato-real beside this clone)"
+  # KATO's source archives and launchers are kept in the repository; KATO_SRC_DIR points elsewhere if wanted.
+  KATO_SRC_DIR="${KATO_SRC_DIR:-$ROOT/tests/real-kato/kato-src}"
   local src f
   src="$(cd "$KATO_SRC_DIR" 2>/dev/null && pwd)" || die "KATO_SRC_DIR=$KATO_SRC_DIR is not a folder"
   for f in setup.sh start.sh stop.sh run_kato_d1391ac.py run_kato_c584167.py kato-d1391ac.tar.gz kato-c584167.tar.gz; do
@@ -522,7 +523,7 @@ usage: ./dashboard.sh <command>
   clean           stop, remove run state and the built web app
   test            install what the tests need, then fmt, clippy, the wasm32 check and every test
   test-real-kato  by hand, not in CI: the dashboard against the real KATO 1.x and 3.x, end to end, on private
-                  loopback ports; KATO_SRC_DIR must name KATO's source folder (docs/real-kato.md); prints a
+                  loopback ports; KATO from tests/real-kato/kato-src or KATO_SRC_DIR (docs/real-kato.md); prints a
                   PASS/FAIL table, exit 0 only if every check passed (options: --only v1|v3, --keep-work)
   help            this text
 

@@ -62,7 +62,7 @@ pub fn check_src_dir(src: &Path) -> Result<()> {
     if !missing.is_empty() {
         bail!(
             "KATO_SRC_DIR={} is not KATO's source folder (missing: {}); point it at the folder with KATO's \
-             archives and launchers (on the project machines: ../shared/kato-real)",
+             archives and launchers (the repository keeps them in tests/real-kato/kato-src)",
             src.display(),
             missing.join(", ")
         );

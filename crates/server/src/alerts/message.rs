@@ -132,10 +132,9 @@ mod tests {
     use super::*;
     use kato_dashboard_core::alerts::Severity;
 
-    #[test]
-    fn items_keep_the_old_shape() {
-        let at = Utc::now();
-        let t = Transition {
+    /// `container_down` of `kato` fired at `at`, started at `started_at`.
+    fn kato_down(at: DateTime<Utc>, started_at: DateTime<Utc>) -> Transition {
+        Transition {
             alert_id: "container_down/kato@1".into(),
             identity: "container_down/kato".into(),
             rule: AlertType::ContainerDown,
@@ -147,8 +146,13 @@ mod tests {
             message: "Container 'kato' is exited".into(),
             detail: Some("exited".into()),
             at,
-            started_at: at,
-        };
+            started_at,
+        }
+    }
+
+    #[test]
+    fn items_keep_the_old_shape() {
+        let t = kato_down(Utc::now(), Utc::now());
         let v = serde_json::to_value(item(&t, 7, false)).unwrap();
         assert_eq!(v["level"], "error");
         assert_eq!(v["type"], "container_down");
@@ -166,21 +170,7 @@ mod tests {
     #[test]
     fn items_are_the_recorded_wire() {
         use crate::golden::{at, check};
-        use kato_dashboard_core::alerts::Severity;
-        let down = Transition {
-            alert_id: "container_down/kato@1".into(),
-            identity: "container_down/kato".into(),
-            rule: AlertType::ContainerDown,
-            subject: "kato".into(),
-            kind: TransitionKind::Fired,
-            severity: Severity::Critical,
-            value: None,
-            threshold: None,
-            message: "Container 'kato' is exited".into(),
-            detail: Some("exited".into()),
-            at: at(10),
-            started_at: at(4),
-        };
+        let down = kato_down(at(10), at(4));
         let rate = Transition {
             alert_id: "high_error_rate@2".into(),
             identity: "high_error_rate".into(),
