@@ -14,7 +14,6 @@ use std::time::Duration;
 
 use kato_dashboard_core::protocol::{ServerMsg, Topic, TopicSet};
 use leptos::prelude::*;
-use serde::Deserialize;
 use wasm_bindgen::{JsCast, closure::Closure};
 use web_sys::{CloseEvent, Event, MessageEvent, WebSocket};
 
@@ -274,9 +273,8 @@ impl Ws {
             i.last_frame_ms = now_ms();
             i.ping_sent = false;
         });
-        // Parsed to a `Value` first: the message's fields then read from the `Value` (the JSON parser is the one
-        // every REST answer uses), not through a second parser instantiated for the tagged enum; smaller WASM.
-        let msg = serde_json::from_str::<serde_json::Value>(text).and_then(ServerMsg::deserialize);
+        // Parsed to a `Value` first (the JSON parser every REST answer uses), then read field by field.
+        let msg = serde_json::from_str::<serde_json::Value>(text).and_then(ServerMsg::from_value);
         let Ok(msg) = msg else {
             leptos::logging::warn!("ignoring an unreadable frame from /ws");
             return;

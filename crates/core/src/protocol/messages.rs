@@ -1,47 +1,29 @@
 //! Server messages: what the server sends, read by the web app.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::client::ErrorCode;
-use crate::topics::{AlertItem, KatoEventData, SessionEventData, from_object};
-
-/// Reads an object payload through `serde_json::Value` and [`from_object`]: the typed payloads are then read by
-/// one deserializer wherever they come from (a frame, a REST answer), which keeps the web app's WASM small; and a
-/// payload that does not read is reported as this field's error.
-fn via_value<'de, D, T>(d: D) -> Result<T, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: serde::de::DeserializeOwned,
-{
-    let value = Value::deserialize(d)?;
-    from_object(&value).map_err(serde::de::Error::custom)
-}
-
-/// [`via_value`] for a list of alert items.
-fn alert_items<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<AlertItem>, D::Error> {
-    Vec::<Value>::deserialize(d)?
-        .iter()
-        .map(|v| from_object(v).map_err(serde::de::Error::custom))
-        .collect()
-}
+use crate::topics::{AlertItem, KatoEventData, SessionEventData};
 
 /// What the server sends. Used by the server for control frames and by the web app to read every frame.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// Read by [`ServerMsg::from_value`] (`server_read.rs`): a field documented "may be missing" reads as its default
+/// when absent, as in the old dashboard's messages.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMsg {
     /// State topics: full values in `data`, and (with deltas) patches in `patch`.
     RealtimeUpdate {
         /// RFC 3339 UTC.
         timestamp: String,
-        /// Hub tick number.
-        #[serde(default)]
+        /// Hub tick number (may be missing).
         tick: u64,
-        /// Full values by topic name.
-        #[serde(default)]
+        /// Full values by topic name (may be missing).
         data: Map<String, Value>,
-        /// Patches (see [`super::delta`]) by topic name, against the value this client last received.
-        #[serde(default, skip_serializing_if = "Map::is_empty")]
+        /// Patches (see [`super::delta`]) by topic name, against the value this client last received (may be
+        /// missing).
+        #[serde(skip_serializing_if = "Map::is_empty")]
         patch: Map<String, Value>,
     },
     /// A session was created or destroyed.
@@ -50,28 +32,24 @@ pub enum ServerMsg {
         event_type: String,
         /// RFC 3339 UTC.
         timestamp: String,
-        /// Sequence number on the `session_events` topic.
-        #[serde(default)]
+        /// Sequence number on the `session_events` topic (may be missing).
         seq: u64,
-        /// Old fields (`current_count`, `previous_count`, `delta`, `time_since_last_event`) and new ones.
-        #[serde(default, deserialize_with = "via_value")]
+        /// Old fields (`current_count`, `previous_count`, `delta`, `time_since_last_event`) and new ones (may be
+        /// missing).
         data: SessionEventData,
     },
     /// Alerts (old shape: `id`, `alerts`) with sequence numbers.
     SystemAlert {
-        /// Message id.
-        #[serde(default)]
+        /// Message id (may be missing).
         id: String,
         /// RFC 3339 UTC.
         timestamp: String,
-        /// Sequence number on the `system_alerts` topic.
-        #[serde(default)]
+        /// Sequence number on the `system_alerts` topic (may be missing).
         seq: u64,
-        /// The alerts firing now, sent first to every subscriber (`id` `firing`, `seq` 0).
-        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        /// The alerts firing now, sent first to every subscriber (`id` `firing`, `seq` 0) (may be missing).
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
         snapshot: bool,
-        /// Alert items.
-        #[serde(default, deserialize_with = "alert_items")]
+        /// Alert items (may be missing).
         alerts: Vec<AlertItem>,
     },
     /// Alert bookkeeping shared by every tab: read, acknowledged, silenced, cleared (on the `system_alerts` topic).
@@ -80,11 +58,9 @@ pub enum ServerMsg {
         action: String,
         /// RFC 3339 UTC.
         timestamp: String,
-        /// Sequence number on the `system_alerts` topic.
-        #[serde(default)]
+        /// Sequence number on the `system_alerts` topic (may be missing).
         seq: u64,
-        /// What changed.
-        #[serde(default)]
+        /// What changed (may be missing).
         data: Value,
     },
     /// KATO restarted, became unreachable or came back.
@@ -93,11 +69,9 @@ pub enum ServerMsg {
         event_type: String,
         /// RFC 3339 UTC.
         timestamp: String,
-        /// Sequence number on the `kato_events` topic.
-        #[serde(default)]
+        /// Sequence number on the `kato_events` topic (may be missing).
         seq: u64,
-        /// Details (read by shape through `serde_json::Value`, like [`via_value`]).
-        #[serde(default)]
+        /// Details (read by shape, see [`KatoEventData::from_value`]) (may be missing).
         data: KatoEventData,
     },
     /// Reply to `ping`, and unsolicited every 15 s.
@@ -109,8 +83,7 @@ pub enum ServerMsg {
     Subscribed {
         /// The topics now subscribed.
         subscriptions: Vec<String>,
-        /// Names in the request that are not topics.
-        #[serde(default)]
+        /// Names in the request that are not topics (may be missing).
         unknown: Vec<String>,
     },
     /// Acknowledges `features`.
@@ -136,7 +109,6 @@ pub enum ServerMsg {
         from_seq: u64,
     },
     /// Any message type this build does not know (newer servers).
-    #[serde(other)]
     Unknown,
 }
 

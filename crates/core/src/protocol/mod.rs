@@ -8,6 +8,7 @@
 mod client;
 pub mod delta;
 mod messages;
+mod server_read;
 mod topic;
 
 pub use client::{ClientMsg, ErrorCode, ProtocolError, parse_client_frame};
