@@ -36,6 +36,17 @@ pub mod serde_rfc3339 {
             .map(|dt| dt.with_timezone(&Utc))
             .map_err(serde::de::Error::custom)
     }
+
+    /// Like [`deserialize`], but a string that is not RFC 3339 (the old dashboard's naive ISO times, e.g.
+    /// `2025-10-13T10:25:16.001234`, whose zone is not known) reads as the epoch, which readers show as "not
+    /// known", instead of failing the whole record.
+    pub fn deserialize_or_epoch<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<DateTime<Utc>, D::Error> {
+        let s = String::deserialize(d)?;
+        Ok(DateTime::parse_from_rfc3339(&s)
+            .map_or(DateTime::UNIX_EPOCH, |dt| dt.with_timezone(&Utc)))
+    }
 }
 
 #[cfg(test)]

@@ -30,20 +30,16 @@ pub fn ContainersPanel() -> impl IntoView {
     let missing = move || live.containers.with(|c| c.missing.clone());
     let summary = move || {
         live.containers.with(|c| {
-            c.aggregated
-                .as_ref()
-                .filter(|_| !c.containers.is_empty())
-                .map(|a| {
-                    let running = a
-                        .running
-                        .map(|r| format!("{} running · ", format::int(r)))
-                        .unwrap_or_default();
-                    format!(
-                        "{running}Σ CPU {} · Σ memory {}",
-                        or_dash(a.cpu_percent, format::percent),
-                        or_dash(a.memory_mb.map(|m| m * 1024.0 * 1024.0), format::bytes)
-                    )
-                })
+            (!c.containers.is_empty()).then(|| {
+                let a = &c.aggregated;
+                let running = c.containers.iter().filter(|c| c.running).count();
+                format!(
+                    "{} running · Σ CPU {} · Σ memory {}",
+                    format::int(running as f64),
+                    format::percent(a.total_cpu_percent),
+                    format::bytes(a.total_memory_mb * 1024.0 * 1024.0)
+                )
+            })
         })
     };
     view! {
@@ -106,11 +102,15 @@ fn ContainerCard(c: ContainerView) -> impl IntoView {
         let now = clock.now();
         (now - 120_000.0, now)
     });
-    let mem_pct = c.mem_percent.unwrap_or(0.0).clamp(0.0, 100.0);
-    let mem_text = match (c.mem_bytes, c.mem_limit_bytes) {
-        (Some(u), Some(l)) if l > 0.0 => format!("{} / {}", format::bytes(u), format::bytes(l)),
-        (Some(u), _) => format::bytes(u),
-        _ => DASH.into(),
+    let mem_pct = c.mem_percent.clamp(0.0, 100.0);
+    let mem_text = if c.mem_limit_bytes > 0.0 {
+        format!(
+            "{} / {}",
+            format::bytes(c.mem_bytes),
+            format::bytes(c.mem_limit_bytes)
+        )
+    } else {
+        format::bytes(c.mem_bytes)
     };
     let status = match (&c.health, c.stale) {
         (_, true) => format!("{} · stale", c.status),
@@ -119,12 +119,10 @@ fn ContainerCard(c: ContainerView) -> impl IntoView {
     };
     let foot = [
         c.uptime_s.map(|u| format!("up {}", format::duration(u))),
-        c.restart_count
-            .filter(|r| *r > 0.0)
-            .map(|r| format!("{} restarts", format::int(r))),
+        (c.restart_count > 0).then(|| format!("{} restarts", format::int(c.restart_count as f64))),
         c.exit_code
             .filter(|_| !c.running)
-            .map(|e| format!("exit {e:.0}")),
+            .map(|e| format!("exit {e}")),
         c.oom_killed.then(|| "OOM-killed".to_string()),
         c.image.clone(),
     ]

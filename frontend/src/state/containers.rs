@@ -1,17 +1,21 @@
 //! The `containers` topic (Docker stats of KATO's containers) as cards and charts.
 //!
-//! Reads the old dashboard's shape (`containers[{name,status,cpu,memory{…},network{…},block_io{…}}]`,
-//! `aggregated{…}`) and the new fields when present (`*_rate_bps`, `health`, `stale`, `docker` source state,
-//! `missing`). When the server sends no rates, they are computed here from two consecutive totals.
+//! Read into [`ContainersSnapshot`], which also reads the old dashboard's shape (its missing fields default,
+//! see `kato_dashboard_core::docker`); a value that does not read leaves the cards as they were. When the server
+//! sends no rates (the old dashboard), they are computed here from two consecutive totals.
 
 use std::collections::BTreeMap;
 
+use chrono::{DateTime, Utc};
+use kato_dashboard_core::{
+    docker::{Aggregated, ContainerStats, ContainersSnapshot},
+    topics::from_object,
+};
 use serde_json::Value;
 
 use super::history::Series;
-use super::json::{Availability, flag, num, source, text};
+use super::json::Availability;
 use super::metrics::HISTORY_POINTS;
-use crate::format::parse_ts_ms;
 
 /// Points in each container card's sparkline (two minutes at 1 Hz).
 pub const SPARK_POINTS: usize = 120;
@@ -30,59 +34,60 @@ pub struct ContainerView {
     pub stale: bool,
     /// CPU % of one core; `None` until measured.
     pub cpu: Option<f64>,
-    pub mem_bytes: Option<f64>,
-    pub mem_limit_bytes: Option<f64>,
-    pub mem_percent: Option<f64>,
+    pub mem_bytes: f64,
+    pub mem_limit_bytes: f64,
+    pub mem_percent: f64,
     /// The limit is the container's own (not the host's RAM).
     pub mem_limited: bool,
     pub rx_rate: Option<f64>,
     pub tx_rate: Option<f64>,
     pub read_rate: Option<f64>,
     pub write_rate: Option<f64>,
-    pub rx_total: Option<f64>,
-    pub tx_total: Option<f64>,
-    pub read_total: Option<f64>,
-    pub write_total: Option<f64>,
+    pub rx_total: f64,
+    pub tx_total: f64,
+    pub read_total: f64,
+    pub write_total: f64,
     pub uptime_s: Option<f64>,
-    pub restart_count: Option<f64>,
-    pub exit_code: Option<f64>,
+    pub restart_count: u64,
+    pub exit_code: Option<i64>,
     pub oom_killed: bool,
-    /// When the figures were built (ms).
+    /// When the figures were built (ms); `None` when the server's time did not read.
     pub timestamp_ms: Option<f64>,
 }
 
+/// Milliseconds since the epoch, `None` for the epoch itself (a time that did not read).
+fn known_ms(t: DateTime<Utc>) -> Option<f64> {
+    (t != DateTime::UNIX_EPOCH).then(|| t.timestamp_millis() as f64)
+}
+
 impl ContainerView {
-    fn from_value(v: &Value) -> Option<ContainerView> {
-        let name = text(v, "name")?;
-        let status = text(v, "status").unwrap_or_else(|| "unknown".into());
-        let cpu_known = flag(v, "cpu_known").unwrap_or(true);
-        let mb = |path: &str| num(v, path).map(|m| m * 1024.0 * 1024.0);
-        Some(ContainerView {
-            running: flag(v, "running").unwrap_or(status == "running"),
-            image: text(v, "image"),
-            health: text(v, "health"),
-            stale: flag(v, "stale").unwrap_or(false),
-            cpu: num(v, "cpu").filter(|_| cpu_known),
-            mem_bytes: num(v, "memory.usage_bytes").or_else(|| mb("memory.usage_mb")),
-            mem_limit_bytes: num(v, "memory.limit_bytes").or_else(|| mb("memory.limit_mb")),
-            mem_percent: num(v, "memory.usage_percent"),
-            mem_limited: flag(v, "memory.limited").unwrap_or(false),
-            rx_rate: num(v, "network.rx_rate_bps"),
-            tx_rate: num(v, "network.tx_rate_bps"),
-            read_rate: num(v, "block_io.read_rate_bps"),
-            write_rate: num(v, "block_io.write_rate_bps"),
-            rx_total: num(v, "network.rx_bytes"),
-            tx_total: num(v, "network.tx_bytes"),
-            read_total: num(v, "block_io.read_bytes"),
-            write_total: num(v, "block_io.write_bytes"),
-            uptime_s: num(v, "uptime_seconds"),
-            restart_count: num(v, "restart_count"),
-            exit_code: num(v, "exit_code"),
-            oom_killed: flag(v, "oom_killed").unwrap_or(false),
-            timestamp_ms: text(v, "timestamp").and_then(|t| parse_ts_ms(&t)),
-            status,
-            name,
-        })
+    fn from_stats(c: ContainerStats) -> ContainerView {
+        ContainerView {
+            running: c.is_running(),
+            image: Some(c.image).filter(|i| !i.is_empty()),
+            cpu: Some(c.cpu).filter(|_| c.cpu_known),
+            mem_bytes: c.memory.usage_bytes as f64,
+            mem_limit_bytes: c.memory.limit_bytes as f64,
+            mem_percent: c.memory.usage_percent,
+            mem_limited: c.memory.limited,
+            rx_rate: c.network.rx_rate_bps,
+            tx_rate: c.network.tx_rate_bps,
+            read_rate: c.block_io.read_rate_bps,
+            write_rate: c.block_io.write_rate_bps,
+            rx_total: c.network.rx_bytes as f64,
+            tx_total: c.network.tx_bytes as f64,
+            read_total: c.block_io.read_bytes as f64,
+            write_total: c.block_io.write_bytes as f64,
+            uptime_s: c.uptime_seconds.map(|s| s as f64),
+            restart_count: c.restart_count,
+            exit_code: c.exit_code,
+            oom_killed: c.oom_killed,
+            timestamp_ms: known_ms(c.timestamp),
+            health: c.health,
+            stale: c.stale,
+            status: c.status,
+            name: c.name,
+        }
     }
 
     /// `ok`, `warn` or `bad`: the card's status colour.
@@ -97,27 +102,16 @@ impl ContainerView {
     }
 }
 
-/// Totals over the containers.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct AggregatedView {
-    pub cpu_percent: Option<f64>,
-    pub memory_mb: Option<f64>,
-    pub memory_limit_mb: Option<f64>,
-    pub memory_percent: Option<f64>,
-    pub count: Option<f64>,
-    pub running: Option<f64>,
-    pub host_cpus: Option<f64>,
-}
-
 /// Everything the Dashboard knows about the containers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ContainersState {
     /// Whether any `containers` value arrived yet.
     pub received: bool,
-    /// Docker's availability (`None` on servers that do not say).
+    /// Docker's availability (`None` on servers that do not say: the old dashboard).
     pub docker: Option<Availability>,
     pub containers: Vec<ContainerView>,
-    pub aggregated: Option<AggregatedView>,
+    /// Totals over the fresh containers.
+    pub aggregated: Aggregated,
     /// Monitored names without a container.
     pub missing: Vec<String>,
     /// Σ CPU % over time.
@@ -127,7 +121,7 @@ pub struct ContainersState {
     /// CPU % per container, for the card sparklines.
     pub cpu_by_name: BTreeMap<String, Series>,
     /// Previous totals per container `(t_ms, rx, tx, read, write)`, for rates the server did not send.
-    prev: BTreeMap<String, [Option<f64>; 5]>,
+    prev: BTreeMap<String, [f64; 5]>,
 }
 
 impl Default for ContainersState {
@@ -136,7 +130,7 @@ impl Default for ContainersState {
             received: false,
             docker: None,
             containers: Vec::new(),
-            aggregated: None,
+            aggregated: Aggregated::default(),
             missing: Vec::new(),
             cpu_total: Series::new(HISTORY_POINTS),
             mem_percent: Series::new(HISTORY_POINTS),
@@ -147,15 +141,24 @@ impl Default for ContainersState {
 }
 
 impl ContainersState {
-    /// A `containers` value.
+    /// A `containers` value; one that does not read changes nothing.
     pub fn apply(&mut self, value: &Value, now_ms: f64) {
+        let Ok(snapshot) = from_object::<ContainersSnapshot>(value) else {
+            return;
+        };
+        // The old dashboard says nothing about Docker: not known, rather than the default the type reads.
+        let said = value.get("docker").is_some();
+        self.apply_snapshot(snapshot, said, now_ms);
+    }
+
+    fn apply_snapshot(&mut self, snapshot: ContainersSnapshot, docker_said: bool, now_ms: f64) {
         self.received = true;
-        self.docker = source(value, "docker");
-        let mut list: Vec<ContainerView> = value
-            .get("containers")
-            .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(ContainerView::from_value).collect())
-            .unwrap_or_default();
+        self.docker = docker_said.then(|| Availability::from(&snapshot.docker));
+        let mut list: Vec<ContainerView> = snapshot
+            .containers
+            .into_iter()
+            .map(ContainerView::from_stats)
+            .collect();
         for c in &mut list {
             self.fill_rates(c, now_ms);
             if let (Some(cpu), false) = (c.cpu, c.stale) {
@@ -169,47 +172,16 @@ impl ContainersState {
             .retain(|name, _| list.iter().any(|c| &c.name == name));
         self.prev
             .retain(|name, _| list.iter().any(|c| &c.name == name));
-        self.missing = value
-            .get("missing")
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|v| v.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default();
-        self.aggregated =
-            value
-                .get("aggregated")
-                .filter(|a| a.is_object())
-                .map(|a| AggregatedView {
-                    cpu_percent: num(a, "total_cpu_percent"),
-                    memory_mb: num(a, "total_memory_mb"),
-                    memory_limit_mb: num(a, "total_memory_limit_mb"),
-                    memory_percent: num(a, "total_memory_percent"),
-                    count: num(a, "container_count"),
-                    running: num(a, "running_count"),
-                    host_cpus: num(a, "host_cpus"),
-                });
+        self.missing = snapshot.missing;
+        self.aggregated = snapshot.aggregated;
         let fresh = self.docker.as_ref().is_none_or(Availability::is_ok);
         if fresh && !list.is_empty() {
-            let t = value
-                .get("aggregated")
-                .and_then(|a| text(a, "timestamp"))
-                .and_then(|s| parse_ts_ms(&s))
+            let t = known_ms(self.aggregated.timestamp)
                 .or_else(|| list.iter().filter_map(|c| c.timestamp_ms).reduce(f64::max))
                 .unwrap_or(now_ms);
-            let cpu = self
-                .aggregated
-                .as_ref()
-                .and_then(|a| a.cpu_percent)
-                .or_else(|| Some(list.iter().filter_map(|c| c.cpu).sum::<f64>()));
-            if let Some(cpu) = cpu {
-                self.cpu_total.push(t, cpu);
-            }
-            if let Some(pct) = self.aggregated.as_ref().and_then(|a| a.memory_percent) {
-                self.mem_percent.push(t, pct);
-            }
+            self.cpu_total.push(t, self.aggregated.total_cpu_percent);
+            self.mem_percent
+                .push(t, self.aggregated.total_memory_percent);
         }
         self.containers = list;
     }
@@ -233,21 +205,16 @@ impl ContainersState {
     /// Rates from consecutive totals when the server sent none (old servers).
     fn fill_rates(&mut self, c: &mut ContainerView, now_ms: f64) {
         let t = c.timestamp_ms.unwrap_or(now_ms);
-        let now = [Some(t), c.rx_total, c.tx_total, c.read_total, c.write_total];
-        if let Some(prev) = self.prev.get(&c.name)
-            && let Some(pt) = prev[0]
-        {
-            let dt = (t - pt) / 1000.0;
-            let rate = |i: usize| match (prev[i], now[i]) {
-                (Some(a), Some(b)) if dt > 0.0 && b >= a => Some((b - a) / dt),
-                _ => None,
-            };
+        let now = [t, c.rx_total, c.tx_total, c.read_total, c.write_total];
+        if let Some(prev) = self.prev.get(&c.name) {
+            let dt = (t - prev[0]) / 1000.0;
+            let rate = |i: usize| (dt > 0.0 && now[i] >= prev[i]).then(|| (now[i] - prev[i]) / dt);
             c.rx_rate = c.rx_rate.or_else(|| rate(1));
             c.tx_rate = c.tx_rate.or_else(|| rate(2));
             c.read_rate = c.read_rate.or_else(|| rate(3));
             c.write_rate = c.write_rate.or_else(|| rate(4));
         }
-        if self.prev.get(&c.name).and_then(|p| p[0]) != Some(t) {
+        if self.prev.get(&c.name).map(|p| p[0]) != Some(t) {
             self.prev.insert(c.name.clone(), now);
         }
     }
@@ -256,6 +223,7 @@ impl ContainersState {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::format::parse_ts_ms;
     use serde_json::json;
 
     fn old_shape(ts: &str, rx: u64) -> Value {
@@ -274,7 +242,7 @@ mod tests {
         s.apply(&old_shape("2026-11-22T08:00:00.000Z", 1000), 0.0);
         let c = &s.containers[0];
         assert_eq!(c.cpu, Some(12.5));
-        assert_eq!(c.mem_bytes, Some(104857600.0));
+        assert_eq!(c.mem_bytes, 104857600.0);
         assert_eq!(c.rx_rate, None, "one sample has no rate");
         assert_eq!(c.tone(), "ok");
         s.apply(&old_shape("2026-11-22T08:00:02.000Z", 5000), 0.0);
@@ -328,5 +296,39 @@ mod tests {
         assert!(docker.is_off() && !docker.is_ok());
         assert_eq!(docker.reason(), Some("DOCKER_ENABLED=false"));
         assert!(s.received && s.containers.is_empty());
+    }
+
+    #[test]
+    fn the_old_dashboards_recorded_message_reads_with_its_naive_times_as_not_known() {
+        // `data.containers` of the old dashboard's `realtime_update` (seed-dashboard.md), and its "no client" form.
+        let old = json!({"containers": [{"name": "kato", "status": "running", "cpu": 1.55,
+            "memory": {"usage_bytes": 102141952, "limit_bytes": 8232370176u64, "usage_mb": 97.41, "limit_mb": 7851.0,
+                       "usage_percent": 1.24},
+            "network": {"rx_bytes": 123456, "tx_bytes": 654321, "rx_mb": 0.12, "tx_mb": 0.62},
+            "block_io": {"read_bytes": 0, "write_bytes": 0, "read_mb": 0.0, "write_mb": 0.0},
+            "timestamp": "2025-10-13T10:25:16.001234"}],
+            "aggregated": {"total_cpu_percent": 1.55, "total_memory_mb": 97.41, "total_memory_limit_mb": 7851.0,
+                           "total_memory_percent": 1.24, "container_count": 1,
+                           "timestamp": "2025-10-13T10:25:16.002000"}});
+        let mut s = ContainersState::default();
+        s.apply(&old, 42.0);
+        let c = &s.containers[0];
+        assert!(c.running && c.cpu == Some(1.55) && c.mem_bytes == 102141952.0);
+        assert_eq!((c.timestamp_ms, c.tone()), (None, "ok"));
+        assert_eq!(
+            s.cpu_total.last(),
+            Some((42.0, 1.55)),
+            "charted at the time it arrived"
+        );
+        assert_eq!(s.aggregated.total_memory_limit_mb, 7851.0);
+        assert!(s.docker.is_none());
+        s.apply(
+            &json!({"error": "Docker client not initialized", "containers": [], "aggregated": {}}),
+            43.0,
+        );
+        assert!(s.received && s.containers.is_empty() && s.cpu_by_name.is_empty());
+        let before = s.clone();
+        s.apply(&json!({"containers": "not a list"}), 44.0);
+        assert_eq!(s, before, "a value that does not read changes nothing");
     }
 }

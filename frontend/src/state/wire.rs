@@ -2,13 +2,19 @@
 //! the last full value of each state topic (so delta patches can be applied), the last `seq` per event topic (for
 //! `resume` and to drop duplicates), and the reconnect backoff. `ws.rs` drives these with real frames and timers.
 
-use std::{collections::BTreeMap, time::Duration};
+use std::time::Duration;
 
 use kato_dashboard_core::{
     backoff::{BackoffPolicy, Jitter},
     protocol::{Topic, TopicSet, delta},
 };
 use serde_json::{Map, Value};
+
+/// A topic's slot in the per-topic arrays below (its place in [`Topic::ALL`]): a fixed array per topic instead of
+/// a map keeps the WASM free of another ordered map's code.
+fn slot(topic: Topic) -> usize {
+    Topic::ALL.iter().position(|t| *t == topic).unwrap_or(0)
+}
 
 /// How many mounted components want each topic. The subscription sent to the server is the union.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -17,21 +23,17 @@ pub struct Interest {
 }
 
 impl Interest {
-    fn slot(topic: Topic) -> usize {
-        Topic::ALL.iter().position(|t| *t == topic).unwrap_or(0)
-    }
-
     /// A component that wants `topics` mounted.
     pub fn add(&mut self, topics: &[Topic]) {
         for t in topics {
-            self.counts[Self::slot(*t)] += 1;
+            self.counts[slot(*t)] += 1;
         }
     }
 
     /// A component that wanted `topics` unmounted.
     pub fn remove(&mut self, topics: &[Topic]) {
         for t in topics {
-            let c = &mut self.counts[Self::slot(*t)];
+            let c = &mut self.counts[slot(*t)];
             *c = c.saturating_sub(1);
         }
     }
@@ -40,7 +42,7 @@ impl Interest {
     pub fn union(&self) -> TopicSet {
         Topic::ALL
             .into_iter()
-            .filter(|t| self.counts[Self::slot(*t)] > 0)
+            .filter(|t| self.counts[slot(*t)] > 0)
             .collect()
     }
 }
@@ -57,7 +59,7 @@ pub const FEATURES_FRAME: &str = r#"{"type":"features","deltas":true}"#;
 /// The last full value of each state topic, kept so patches can be applied.
 #[derive(Debug, Clone, Default)]
 pub struct TopicValues {
-    values: BTreeMap<Topic, Value>,
+    values: [Option<Value>; 6],
 }
 
 /// What a `realtime_update` changed.
@@ -79,7 +81,7 @@ impl TopicValues {
         let mut out = UpdateOutcome::default();
         for (name, value) in data {
             if let Some(topic) = Topic::parse(name).filter(|t| t.is_state()) {
-                self.values.insert(topic, value.clone());
+                self.values[slot(topic)] = Some(value.clone());
                 out.changed.push(topic);
             }
         }
@@ -87,7 +89,7 @@ impl TopicValues {
             let Some(topic) = Topic::parse(name).filter(|t| t.is_state()) else {
                 continue;
             };
-            match self.values.get_mut(&topic) {
+            match &mut self.values[slot(topic)] {
                 Some(current) => {
                     delta::apply(current, p);
                     out.changed.push(topic);
@@ -100,19 +102,20 @@ impl TopicValues {
 
     /// The current value of a state topic.
     pub fn get(&self, topic: Topic) -> Option<&Value> {
-        self.values.get(&topic)
+        self.values[slot(topic)].as_ref()
     }
 
     /// Forgets every value (a new connection starts from full values).
     pub fn clear(&mut self) {
-        self.values.clear();
+        self.values = Default::default();
     }
 }
 
 /// The last processed `seq` per event topic.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SeqTracker {
-    last: BTreeMap<Topic, u64>,
+    /// By [`slot`]; `None` until an event or a `resync` of the topic.
+    last: [Option<u64>; 6],
 }
 
 impl SeqTracker {
@@ -121,7 +124,7 @@ impl SeqTracker {
         if seq == 0 {
             return true;
         }
-        let last = self.last.entry(topic).or_insert(0);
+        let last = self.last[slot(topic)].get_or_insert(0);
         if seq <= *last {
             return false;
         }
@@ -132,25 +135,30 @@ impl SeqTracker {
     /// After a `resync`: the events from `from_seq` on follow, whatever was seen before (the server may have
     /// restarted and counts from 1 again).
     pub fn resync(&mut self, topic: Topic, from_seq: u64) {
-        self.last.insert(topic, from_seq.saturating_sub(1));
+        self.last[slot(topic)] = Some(from_seq.saturating_sub(1));
     }
 
     /// The `resume` frame for a new connection: every subscribed topic with a known number, plus `from_start`
     /// topics from 0 (whose recent history the page shows, e.g. KATO restarts), or `None` when there is nothing
     /// to ask for.
     pub fn resume_frame(&self, subscribed: TopicSet, from_start: &[Topic]) -> Option<String> {
-        let mut last: BTreeMap<&str, u64> = self
-            .last
-            .iter()
-            .filter(|(t, _)| subscribed.contains(**t))
-            .map(|(t, s)| (t.as_str(), *s))
+        let mut last: Vec<(&str, u64)> = Topic::ALL
+            .into_iter()
+            .filter(|t| subscribed.contains(*t))
+            .filter_map(|t| {
+                let known = self.last[slot(t)];
+                let from_start = from_start.contains(&t).then_some(0);
+                Some((t.as_str(), known.or(from_start)?))
+            })
             .collect();
-        for t in from_start.iter().filter(|t| subscribed.contains(**t)) {
-            last.entry(t.as_str()).or_insert(0);
-        }
         if last.is_empty() {
             return None;
         }
+        last.sort_unstable();
+        let last: Map<String, Value> = last
+            .into_iter()
+            .map(|(t, s)| (t.to_owned(), s.into()))
+            .collect();
         Some(serde_json::json!({"type": "resume", "last_seq": last}).to_string())
     }
 }

@@ -4,6 +4,10 @@
 //! The old dashboard's keys are all kept with their meaning (`name, status, cpu, memory{…},
 //! network{…}, block_io{…}, timestamp`; `aggregated{total_cpu_percent, …}`); every other key is
 //! new. Sizes in `*_mb` are MiB with 2 decimals, like the old dashboard; rates are bytes/s.
+//!
+//! Reading is lenient in the way of the other topics (`crate::topics`): a field the old dashboard did not send
+//! reads as its default (`cpu_known` as true: its `cpu` was a measurement; `docker` as `ok`: it showed the
+//! figures as flowing), and a timestamp that is not RFC 3339 (its naive ISO times) as the epoch, "not known".
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -43,8 +47,9 @@ impl ContainerInfo {
 }
 
 /// One monitored container on the wire (old shape plus new fields).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(default)]
 pub struct ContainerStats {
     pub name: String,
     /// Docker's state string (`running`, `exited`, …), as the old dashboard sent it.
@@ -56,13 +61,17 @@ pub struct ContainerStats {
     pub network: NetworkFigures,
     pub block_io: BlockIoFigures,
     /// When this record was built (RFC 3339 UTC, `Z`).
-    #[serde(with = "serde_rfc3339")]
+    #[serde(
+        serialize_with = "serde_rfc3339::serialize",
+        deserialize_with = "serde_rfc3339::deserialize_or_epoch"
+    )]
     pub timestamp: DateTime<Utc>,
     // ---- new fields ----
     pub id: String,
     pub image: String,
     pub running: bool,
     /// Whether `cpu` comes from a real measurement (false before the second sample).
+    #[serde(default = "measured")]
     pub cpu_known: bool,
     pub health: Option<String>,
     pub exit_code: Option<i64>,
@@ -89,6 +98,7 @@ pub struct ContainerStats {
 /// Memory figures (bytes, MiB and % of the limit). `usage_*` excludes the inactive page cache.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(default)]
 pub struct MemoryFigures {
     pub usage_bytes: u64,
     pub limit_bytes: u64,
@@ -102,6 +112,7 @@ pub struct MemoryFigures {
 /// Network totals since the container started, summed over interfaces, plus rates.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(default)]
 pub struct NetworkFigures {
     pub rx_bytes: u64,
     pub tx_bytes: u64,
@@ -115,6 +126,7 @@ pub struct NetworkFigures {
 /// Block I/O totals since the container started, plus rates.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(default)]
 pub struct BlockIoFigures {
     pub read_bytes: u64,
     pub write_bytes: u64,
@@ -137,13 +149,17 @@ pub struct BlockIoFigures {
 /// * `container_count`: containers in the list (all states, stale ones too).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(default)]
 pub struct Aggregated {
     pub total_cpu_percent: f64,
     pub total_memory_mb: f64,
     pub total_memory_limit_mb: f64,
     pub total_memory_percent: f64,
     pub container_count: usize,
-    #[serde(with = "serde_rfc3339")]
+    #[serde(
+        serialize_with = "serde_rfc3339::serialize",
+        deserialize_with = "serde_rfc3339::deserialize_or_epoch"
+    )]
     pub timestamp: DateTime<Utc>,
     // ---- new fields ----
     pub running_count: usize,
@@ -164,14 +180,36 @@ pub struct Aggregated {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ContainersSnapshot {
+    #[serde(default)]
     pub containers: Vec<ContainerStats>,
+    #[serde(default)]
     pub aggregated: Aggregated,
     /// Whether Docker answers: `{"state": "ok"}`, `{"state": "unavailable", "reason", "since"}` or `off`.
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    #[serde(default = "flowing")]
     pub docker: SourceState,
     /// Monitored names (configured, or once seen through a label/compose selector) that have no
     /// container now: never created, or destroyed.
+    #[serde(default)]
     pub missing: Vec<String>,
+}
+
+/// `cpu_known` of a record that does not say (the old dashboard's, whose `cpu` was a measurement).
+fn measured() -> bool {
+    true
+}
+
+/// `docker` of a snapshot that does not say (the old dashboard's, which showed its figures as flowing).
+fn flowing() -> SourceState {
+    SourceState::Ok
+}
+
+impl ContainerStats {
+    /// Whether the container runs: `running`, or for the old dashboard's records (which have no `running`) a
+    /// `status` of `running`.
+    pub fn is_running(&self) -> bool {
+        self.running || self.status == "running"
+    }
 }
 
 /// Host facts used for the aggregate (from `docker info`).
