@@ -92,8 +92,7 @@ fn ContainerCard(c: ContainerView) -> impl IntoView {
     let name = c.name.clone();
     let spark = Signal::derive(move || {
         live.containers.with(|s| {
-            s.cpu_by_name
-                .get(&name)
+            s.cpu_of(&name)
                 .map(|p| p.since(0.0).collect())
                 .unwrap_or_default()
         })

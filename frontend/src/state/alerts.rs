@@ -89,11 +89,11 @@ impl AlertEntry {
 pub fn kind_label(kind: &str) -> String {
     kind.split('_')
         .map(|w| match w {
-            "cpu" | "kato" | "stm" | "ttl" => w.to_uppercase(),
+            "cpu" | "kato" | "stm" | "ttl" => w.to_ascii_uppercase(),
             _ => {
                 let mut c = w.chars();
                 c.next()
-                    .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                    .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
                     .unwrap_or_default()
             }
         })
@@ -350,11 +350,18 @@ impl AlertsState {
 
     /// Alerts firing now: the newest entry of each alert, when it is not resolved (one-off notices excluded).
     pub fn firing(&self) -> Vec<AlertEntry> {
-        let mut seen = std::collections::BTreeSet::new();
+        let mut seen: Vec<String> = Vec::new();
         self.entries
             .iter()
             .filter(|e| e.state != "event")
-            .filter(|e| seen.insert(e.identity()))
+            .filter(|e| {
+                let id = e.identity();
+                let new = !seen.contains(&id);
+                if new {
+                    seen.push(id);
+                }
+                new
+            })
             .filter(|e| e.state != "resolved")
             .cloned()
             .collect()

@@ -49,7 +49,7 @@ pub(super) fn alert_entry(
         severity: some(&a.severity)
             .or_else(|| some(&a.level))
             .unwrap_or_else(|| "warning".into())
-            .to_lowercase(),
+            .to_ascii_lowercase(),
         kind: some(&a.rule).unwrap_or_else(|| "alert".into()),
         message: a.message.clone(),
         value: a.value,

@@ -118,10 +118,17 @@ pub struct ContainersState {
     pub cpu_total: Series,
     /// Memory of the containers together, % of what they may use, over time.
     pub mem_percent: Series,
-    /// CPU % per container, for the card sparklines.
-    pub cpu_by_name: BTreeMap<String, Series>,
-    /// Previous totals per container `(t_ms, rx, tx, read, write)`, for rates the server did not send.
-    prev: BTreeMap<String, [f64; 5]>,
+    /// Per container name: CPU % for the card sparklines, and the previous totals for rates.
+    pub by_name: BTreeMap<String, PerContainer>,
+}
+
+/// What is kept of one container between values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PerContainer {
+    /// CPU % over time (fresh measurements only).
+    pub cpu: Series,
+    /// The previous totals `(t_ms, rx, tx, read, write)`, for rates the server did not send.
+    prev: Option<[f64; 5]>,
 }
 
 impl Default for ContainersState {
@@ -134,8 +141,7 @@ impl Default for ContainersState {
             missing: Vec::new(),
             cpu_total: Series::new(HISTORY_POINTS),
             mem_percent: Series::new(HISTORY_POINTS),
-            cpu_by_name: BTreeMap::new(),
-            prev: BTreeMap::new(),
+            by_name: BTreeMap::new(),
         }
     }
 }
@@ -162,15 +168,12 @@ impl ContainersState {
         for c in &mut list {
             self.fill_rates(c, now_ms);
             if let (Some(cpu), false) = (c.cpu, c.stale) {
-                self.cpu_by_name
-                    .entry(c.name.clone())
-                    .or_insert_with(|| Series::new(SPARK_POINTS))
+                self.entry(&c.name)
+                    .cpu
                     .push(c.timestamp_ms.unwrap_or(now_ms), cpu);
             }
         }
-        self.cpu_by_name
-            .retain(|name, _| list.iter().any(|c| &c.name == name));
-        self.prev
+        self.by_name
             .retain(|name, _| list.iter().any(|c| &c.name == name));
         self.missing = snapshot.missing;
         self.aggregated = snapshot.aggregated;
@@ -195,18 +198,33 @@ impl ContainersState {
         }
         self.cpu_total.prepend(&past.cpu_total);
         self.mem_percent.prepend(&past.mem_percent);
-        for (name, series) in &past.cpu_by_name {
-            if let Some(live) = self.cpu_by_name.get_mut(name) {
-                live.prepend(series);
+        for (name, past) in &past.by_name {
+            if let Some(live) = self.by_name.get_mut(name) {
+                live.cpu.prepend(&past.cpu);
             }
         }
+    }
+
+    /// The CPU series of a container (empty for one not seen before).
+    pub fn cpu_of(&self, name: &str) -> Option<&Series> {
+        self.by_name.get(name).map(|p| &p.cpu)
+    }
+
+    fn entry(&mut self, name: &str) -> &mut PerContainer {
+        self.by_name
+            .entry(name.to_owned())
+            .or_insert_with(|| PerContainer {
+                cpu: Series::new(SPARK_POINTS),
+                prev: None,
+            })
     }
 
     /// Rates from consecutive totals when the server sent none (old servers).
     fn fill_rates(&mut self, c: &mut ContainerView, now_ms: f64) {
         let t = c.timestamp_ms.unwrap_or(now_ms);
         let now = [t, c.rx_total, c.tx_total, c.read_total, c.write_total];
-        if let Some(prev) = self.prev.get(&c.name) {
+        let per = self.entry(&c.name);
+        if let Some(prev) = per.prev {
             let dt = (t - prev[0]) / 1000.0;
             let rate = |i: usize| (dt > 0.0 && now[i] >= prev[i]).then(|| (now[i] - prev[i]) / dt);
             c.rx_rate = c.rx_rate.or_else(|| rate(1));
@@ -214,8 +232,8 @@ impl ContainersState {
             c.read_rate = c.read_rate.or_else(|| rate(3));
             c.write_rate = c.write_rate.or_else(|| rate(4));
         }
-        if self.prev.get(&c.name).map(|p| p[0]) != Some(t) {
-            self.prev.insert(c.name.clone(), now);
+        if per.prev.map(|p| p[0]) != Some(t) {
+            per.prev = Some(now);
         }
     }
 }
@@ -253,7 +271,7 @@ mod tests {
             s.mem_percent.last(),
             Some((parse_ts_ms("2026-11-22T08:00:02.000Z").unwrap(), 9.77))
         );
-        assert_eq!(s.cpu_by_name["kato"].len(), 2);
+        assert_eq!(s.cpu_of("kato").map(Series::len), Some(2));
         assert!(
             s.docker.is_none(),
             "the old server says nothing about Docker"
@@ -281,7 +299,7 @@ mod tests {
         );
         assert!(s.cpu_total.is_empty(), "stale data is not charted");
         s.apply(&json!({"containers": [], "docker": {"state": "ok"}}), 6.0);
-        assert!(s.cpu_by_name.is_empty() && s.containers.is_empty() && s.received);
+        assert!(s.by_name.is_empty() && s.containers.is_empty() && s.received);
     }
 
     #[test]
@@ -326,7 +344,7 @@ mod tests {
             &json!({"error": "Docker client not initialized", "containers": [], "aggregated": {}}),
             43.0,
         );
-        assert!(s.received && s.containers.is_empty() && s.cpu_by_name.is_empty());
+        assert!(s.received && s.containers.is_empty() && s.by_name.is_empty());
         let before = s.clone();
         s.apply(&json!({"containers": "not a list"}), 44.0);
         assert_eq!(s, before, "a value that does not read changes nothing");

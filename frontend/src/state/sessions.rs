@@ -4,8 +4,6 @@
 //! once from the event and highlighted; a destroyed one stays on screen, marked, for a moment before it goes.
 //! Every event also asks for a (debounced) refetch, which fills in what the event did not carry (expiry, TTL).
 
-use std::collections::BTreeMap;
-
 use kato_dashboard_core::{
     protocol::ServerMsg,
     topics::{CountSource, SessionsTopic, from_object},
@@ -216,11 +214,13 @@ impl SessionQuery {
         self.page == 0 && self.sort == SortKey::CreatedAt && self.desc
     }
 
+    /// Whether a pushed session belongs on this page, ignoring ASCII case (KATO's ids and nodes are ASCII; the
+    /// page is fetched again after every event, and the server's search decides in the end).
     fn matches(&self, id: &str, node: Option<&str>) -> bool {
-        let needle = self.search.trim().to_lowercase();
+        let needle = self.search.trim().to_ascii_lowercase();
         needle.is_empty()
-            || id.to_lowercase().contains(&needle)
-            || node.is_some_and(|n| n.to_lowercase().contains(&needle))
+            || id.to_ascii_lowercase().contains(&needle)
+            || node.is_some_and(|n| n.to_ascii_lowercase().contains(&needle))
     }
 }
 
@@ -258,7 +258,8 @@ pub struct SessionsTable {
     /// `redis` or `kato_events`: where the list comes from.
     pub source: Option<String>,
     pub summary: Option<SessionSummaryView>,
-    marks: BTreeMap<String, (Mark, f64)>,
+    /// Highlights `(session, mark, until_ms)`: a few seconds' worth of events, so a list.
+    marks: Vec<(String, Mark, f64)>,
 }
 
 impl SessionsTable {
@@ -300,8 +301,7 @@ impl SessionsTable {
                 return false;
             }
             self.total = self.total.map(|t| t + 1);
-            self.marks
-                .insert(id.clone(), (Mark::New, now_ms + NEW_MARK_MS));
+            self.set_mark(id.clone(), Mark::New, now_ms + NEW_MARK_MS);
             if self.query.shows_newest_first() && self.query.matches(&id, ev.node_id.as_deref()) {
                 self.rows.insert(
                     0,
@@ -325,8 +325,7 @@ impl SessionsTable {
             if self.rows.iter().any(|r| r.session_id == id) {
                 self.total = self.total.map(|t| t.saturating_sub(1));
             }
-            self.marks
-                .insert(id, (Mark::Leaving(reason), now_ms + LEAVING_MARK_MS));
+            self.set_mark(id, Mark::Leaving(reason), now_ms + LEAVING_MARK_MS);
         }
         true
     }
@@ -338,14 +337,11 @@ impl SessionsTable {
 
     /// Drops finished highlights and the rows that faded out. Returns whether anything changed.
     pub fn expire(&mut self, now_ms: f64) -> bool {
-        let done: Vec<(String, Mark)> = self
-            .marks
-            .iter()
-            .filter(|(_, (_, until))| *until <= now_ms)
-            .map(|(id, (m, _))| (id.clone(), m.clone()))
-            .collect();
-        for (id, mark) in &done {
-            self.marks.remove(id);
+        let (done, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut self.marks)
+            .into_iter()
+            .partition(|(_, _, until)| *until <= now_ms);
+        self.marks = kept;
+        for (id, mark, _) in &done {
             if matches!(mark, Mark::Leaving(_)) {
                 self.rows.retain(|r| &r.session_id != id);
             }
@@ -355,7 +351,15 @@ impl SessionsTable {
 
     /// A row's current highlight.
     pub fn mark(&self, id: &str) -> Option<&Mark> {
-        self.marks.get(id).map(|(m, _)| m)
+        self.marks
+            .iter()
+            .find(|(m, _, _)| m == id)
+            .map(|(_, m, _)| m)
+    }
+
+    fn set_mark(&mut self, id: String, mark: Mark, until_ms: f64) {
+        self.marks.retain(|(m, _, _)| *m != id);
+        self.marks.push((id, mark, until_ms));
     }
 }
 

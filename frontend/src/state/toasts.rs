@@ -3,7 +3,7 @@
 //! replays after a reconnect, the snapshot of firing alerts after a reload and repeated renders cannot resurrect it
 //! (the old client re-showed the newest alert every 10 s for as long as the page was open).
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::VecDeque;
 
 /// Toasts visible at once.
 pub const MAX_VISIBLE: usize = 3;
@@ -56,7 +56,7 @@ pub struct Toast {
 pub struct Toasts {
     pub visible: Vec<Toast>,
     queue: VecDeque<Toast>,
-    seen: BTreeSet<String>,
+    /// Keys shown, oldest first, at most [`SEEN_CAP`] (a list: a few lookups a minute at most).
     seen_order: VecDeque<String>,
 }
 
@@ -71,19 +71,17 @@ impl Toasts {
     }
 
     fn remember(&mut self, key: String) {
-        if self.seen.insert(key.clone()) {
+        if !self.was_shown(&key) {
             self.seen_order.push_back(key);
             while self.seen_order.len() > SEEN_CAP {
-                if let Some(old) = self.seen_order.pop_front() {
-                    self.seen.remove(&old);
-                }
+                self.seen_order.pop_front();
             }
         }
     }
 
     /// Whether a key was ever shown.
     pub fn was_shown(&self, key: &str) -> bool {
-        self.seen.contains(key)
+        self.seen_order.iter().any(|k| k == key)
     }
 
     /// The keys shown, oldest first (for storage).

@@ -26,7 +26,9 @@ impl Fields {
 
     /// A field that may be missing (then its default).
     fn opt<T: DeserializeOwned + Default>(&mut self, key: &'static str) -> Result<T, Error> {
-        self.0.remove(key).map_or_else(|| Ok(T::default()), |v| read(key, v))
+        self.0
+            .remove(key)
+            .map_or_else(|| Ok(T::default()), |v| read(key, v))
     }
 
     /// A missing or typed object payload, read through [`from_object`].
@@ -220,7 +222,11 @@ mod tests {
     fn every_variant_reads_back_what_serialize_wrote() {
         for msg in every_variant() {
             let text = serde_json::to_string(&msg).unwrap();
-            assert_eq!(serde_json::from_str::<ServerMsg>(&text).unwrap(), msg, "{text}");
+            assert_eq!(
+                serde_json::from_str::<ServerMsg>(&text).unwrap(),
+                msg,
+                "{text}"
+            );
         }
     }
 
@@ -236,18 +242,31 @@ mod tests {
                 let mut without = map.clone();
                 without.remove(key);
                 let read = ServerMsg::from_value(Value::Object(without));
-                assert_ne!(read.ok().as_ref(), Some(&msg), "`{key}` of {msg:?} is not read");
+                assert_ne!(
+                    read.ok().as_ref(),
+                    Some(&msg),
+                    "`{key}` of {msg:?} is not read"
+                );
             }
             map.insert("type".into(), json!("hologram"));
-            assert_eq!(ServerMsg::from_value(Value::Object(map)).unwrap(), ServerMsg::Unknown);
+            assert_eq!(
+                ServerMsg::from_value(Value::Object(map)).unwrap(),
+                ServerMsg::Unknown
+            );
         }
     }
 
     #[test]
     fn wrong_and_missing_fields_are_errors_that_name_the_field() {
         let err = |v: Value| ServerMsg::from_value(v).unwrap_err().to_string();
-        assert_eq!(err(json!({"type": "heartbeat"})), "missing field `timestamp`");
-        assert!(err(json!({"type": "features", "deltas": "yes"})).starts_with("field `deltas`: invalid type"));
+        assert_eq!(
+            err(json!({"type": "heartbeat"})),
+            "missing field `timestamp`"
+        );
+        assert!(
+            err(json!({"type": "features", "deltas": "yes"}))
+                .starts_with("field `deltas`: invalid type")
+        );
         assert_eq!(err(json!({"timestamp": "t"})), "missing field `type`");
         assert_eq!(err(json!([1])), "expected a JSON object");
         let alerts = err(json!({"type": "system_alert", "timestamp": "t", "alerts": [1]}));

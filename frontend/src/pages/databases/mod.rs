@@ -140,7 +140,7 @@ pub fn SideDrawer(
             inert=move || !open.get() data-testid=testid>
             <div class="drawer-head">
                 <h2>{label}</h2>
-                <button class="icon-btn" aria-label=format!("Close {}", label.to_lowercase()) on:click=move |_| on_close.run(())>
+                <button class="icon-btn" aria-label=format!("Close {}", label.to_ascii_lowercase()) on:click=move |_| on_close.run(())>
                     <Svg icon=Icon::Close/>
                 </button>
             </div>
