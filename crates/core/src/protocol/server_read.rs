@@ -198,6 +198,7 @@ mod tests {
                     previous_uptime_seconds: 12.5,
                     uptime_seconds: 1.0,
                     restarts: 1,
+                    instance: None,
                 }),
             },
             ServerMsg::Heartbeat { timestamp: ts() },

@@ -37,6 +37,8 @@ pub enum KatoEventData {
     Unreachable(KatoUnreachable),
     /// `container_*`.
     Container(Box<ContainerEvent>),
+    /// `kato_reachable` of one instance of a fleet.
+    Reachable(KatoReachable),
     /// `kato_reachable` (`{}`) and anything this build does not know.
     Other(Map<String, Value>),
 }
@@ -50,6 +52,8 @@ impl KatoEventData {
             KatoEventData::Unreachable(u)
         } else if let Ok(c) = super::from_object::<ContainerEvent>(v) {
             KatoEventData::Container(Box::new(c))
+        } else if let Ok(r) = super::from_object::<KatoReachable>(v) {
+            KatoEventData::Reachable(r)
         } else {
             KatoEventData::Other(v.as_object().cloned().unwrap_or_default())
         }
@@ -77,6 +81,9 @@ pub struct KatoRestart {
     pub uptime_seconds: f64,
     /// Restarts seen since the dashboard started.
     pub restarts: u64,
+    /// The instance, in a fleet (left out for a single KATO).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
 }
 
 /// `kato_unreachable`.
@@ -84,6 +91,28 @@ pub struct KatoRestart {
 pub struct KatoUnreachable {
     /// Why.
     pub reason: String,
+    /// The instance, in a fleet (left out for a single KATO).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
+}
+
+/// `kato_reachable` of one instance of a fleet (a single KATO's is `{}`, read as [`KatoEventData::Other`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KatoReachable {
+    /// The instance.
+    pub instance: String,
+}
+
+impl KatoEventData {
+    /// The instance the event is about, in a fleet.
+    pub fn instance(&self) -> Option<&str> {
+        match self {
+            KatoEventData::Restarted(r) => r.instance.as_deref(),
+            KatoEventData::Unreachable(u) => u.instance.as_deref(),
+            KatoEventData::Reachable(r) => Some(&r.instance),
+            KatoEventData::Container(_) | KatoEventData::Other(_) => None,
+        }
+    }
 }
 
 /// One item of `system_alert.alerts`: the old dashboard's `level`, `type`, `message`, `value`, `threshold`,

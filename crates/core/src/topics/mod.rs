@@ -9,6 +9,7 @@
 //! and the old dashboard's messages still read (missing fields default): fields are declared in wire order.
 
 mod events;
+mod fleet;
 mod metrics;
 mod sessions;
 
@@ -17,7 +18,10 @@ use std::sync::Arc;
 use serde::de::{DeserializeOwned, Error as _, value::MapDeserializer};
 use serde_json::Value;
 
-pub use events::{AlertItem, KatoEventData, KatoRestart, KatoUnreachable, SessionEventData};
+pub use events::{
+    AlertItem, KatoEventData, KatoReachable, KatoRestart, KatoUnreachable, SessionEventData,
+};
+pub use fleet::{InstanceOrigin, InstanceSummary, aggregate};
 pub use metrics::{ActiveSessions, Derived, KatoFigures, MetricsTopic, ProcessorCount};
 pub use sessions::{CountSource, SessionSources, SessionsTopic};
 

@@ -169,6 +169,7 @@ mod tests {
             previous_uptime_seconds: 12.0,
             uptime_seconds: 1.0,
             restarts: 1,
+            instance: None,
         };
         assert_eq!(
             restarted(&restart).reading,

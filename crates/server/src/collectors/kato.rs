@@ -121,6 +121,7 @@ pub async fn run_slow(
                         previous_uptime_seconds: prev_up,
                         uptime_seconds: up,
                         restarts: state.restarts,
+                        instance: None,
                     });
                     hub.publish_event(Topic::KatoEvents, kato_event("kato_restarted", now, data))
                         .await;
@@ -221,7 +222,10 @@ pub async fn run_metrics(
                 let reason = source_reason(&source);
                 (
                     "kato_unreachable",
-                    KatoEventData::Unreachable(KatoUnreachable { reason }),
+                    KatoEventData::Unreachable(KatoUnreachable {
+                        reason,
+                        instance: None,
+                    }),
                 )
             };
             hub.publish_event(Topic::KatoEvents, kato_event(kind, now, data))
@@ -282,6 +286,7 @@ fn derived(
         last_restart_at: slow.last_restart,
         dashboard_requests: requests.requests,
         dashboard_failures: requests.failed,
+        instances: Vec::new(),
     }
 }
 
@@ -367,6 +372,7 @@ mod tests {
                 previous_uptime_seconds: 12.5,
                 uptime_seconds: 1.25,
                 restarts: 3,
+                instance: None,
             }),
         );
         let down = kato_event(
@@ -374,6 +380,7 @@ mod tests {
             crate::golden::at(6),
             KatoEventData::Unreachable(KatoUnreachable {
                 reason: "refused".into(),
+                instance: None,
             }),
         );
         let up = kato_event(
