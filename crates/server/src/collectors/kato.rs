@@ -5,7 +5,9 @@
 //! - `/health` and `/stats?minutes=1` every `KATO_STATS_INTERVAL_SECONDS` (10 s): KATO's status and uptime, the
 //!   true error rate from the request-duration series (KATO's own `error_rate` is always 0), restart detection.
 //!
-//! Reachability changes and restarts are published on the `kato_events` topic.
+//! Reachability changes and restarts are published on the `kato_events` topic (naming the instance in a fleet);
+//! the `/metrics` readings go to the fleet's aggregator ([`super::fleet`]), which publishes the `metrics` topic.
+//! One set of these tasks runs per watched KATO instance.
 
 use std::{
     sync::Arc,
@@ -24,16 +26,38 @@ use kato_dashboard_core::{
     protocol::{ServerMsg, Topic},
     source::SourceState,
     time::rfc3339,
-    topics::{Derived, KatoEventData, KatoRestart, KatoUnreachable, MetricsTopic},
+    topics::{Derived, KatoEventData, KatoReachable, KatoRestart, KatoUnreachable, MetricsTopic},
 };
 use kato_dashboard_kato::KatoClient;
 use serde_json::{Value, json};
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
-use super::sessions::SessionInput;
+use super::fleet::FleetMsg;
 use crate::hub::HubHandle;
 use crate::metrics::CollectorStats;
+
+/// Where one instance's collectors report.
+#[derive(Clone)]
+pub struct InstanceCtx {
+    /// The instance's id (`host:port`).
+    pub id: String,
+    /// Part of a fleet: its events name it.
+    pub fleet: bool,
+    /// For `kato_events`.
+    pub hub: HubHandle,
+    /// For `/metrics` readings.
+    pub out: mpsc::Sender<FleetMsg>,
+    /// Round durations and failures.
+    pub stats: Arc<CollectorStats>,
+}
+
+impl InstanceCtx {
+    /// The instance as events name it: in a fleet only, so a single KATO's events are as before.
+    fn instance(&self) -> Option<String> {
+        self.fleet.then(|| self.id.clone())
+    }
+}
 
 /// How long KATO 3.x caches `/metrics` in each worker; it is never polled faster.
 const KATO_V3_METRICS_CACHE_SECONDS: u64 = 5;
@@ -89,10 +113,9 @@ fn worker_start(health: &Value) -> Option<DateTime<Utc>> {
 /// The `/health` + `/stats` task.
 pub async fn run_slow(
     kato: KatoClient,
-    hub: HubHandle,
+    ctx: InstanceCtx,
     every: Duration,
     out: watch::Sender<SlowState>,
-    collector_stats: Arc<CollectorStats>,
     cancel: CancellationToken,
 ) {
     let mut timer = tokio::time::interval(every);
@@ -106,7 +129,7 @@ pub async fn run_slow(
         }
         let round = std::time::Instant::now();
         let (health, stats) = tokio::join!(kato.health(), kato.stats(1));
-        collector_stats
+        ctx.stats
             .kato_stats
             .record(round.elapsed(), health.is_ok() && stats.is_ok());
         let now = Utc::now();
@@ -121,9 +144,10 @@ pub async fn run_slow(
                         previous_uptime_seconds: prev_up,
                         uptime_seconds: up,
                         restarts: state.restarts,
-                        instance: None,
+                        instance: ctx.instance(),
                     });
-                    hub.publish_event(Topic::KatoEvents, kato_event("kato_restarted", now, data))
+                    ctx.hub
+                        .publish_event(Topic::KatoEvents, kato_event("kato_restarted", now, data))
                         .await;
                 }
                 if let Some(up) = h.uptime_seconds {
@@ -162,11 +186,9 @@ pub fn kato_event(event_type: &str, at: DateTime<Utc>, data: KatoEventData) -> S
 /// The `/metrics` task.
 pub async fn run_metrics(
     kato: KatoClient,
-    hub: HubHandle,
+    ctx: InstanceCtx,
     every: Duration,
     slow: watch::Receiver<SlowState>,
-    sessions: mpsc::Sender<SessionInput>,
-    stats: Arc<CollectorStats>,
     cancel: CancellationToken,
 ) {
     let mut source = SourceState::Unavailable {
@@ -195,7 +217,9 @@ pub async fn run_metrics(
         // connection names the worker (its start time).
         let (health, result) = kato.sample_worker().await;
         let worker = health.ok().and_then(|h| worker_start(&h));
-        stats.kato_metrics.record(started.elapsed(), result.is_ok());
+        ctx.stats
+            .kato_metrics
+            .record(started.elapsed(), result.is_ok());
         let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
         let (raw, count, rate) = match result {
             Ok(raw) => {
@@ -217,18 +241,24 @@ pub async fn run_metrics(
         let up = source.is_ok();
         if reachable.is_some_and(|r| r != up) || (reachable.is_none() && !up) {
             let (kind, data) = if up {
-                ("kato_reachable", KatoEventData::default())
+                let data = ctx
+                    .instance()
+                    .map_or_else(KatoEventData::default, |instance| {
+                        KatoEventData::Reachable(KatoReachable { instance })
+                    });
+                ("kato_reachable", data)
             } else {
                 let reason = source_reason(&source);
                 (
                     "kato_unreachable",
                     KatoEventData::Unreachable(KatoUnreachable {
                         reason,
-                        instance: None,
+                        instance: ctx.instance(),
                     }),
                 )
             };
-            hub.publish_event(Topic::KatoEvents, kato_event(kind, now, data))
+            ctx.hub
+                .publish_event(Topic::KatoEvents, kato_event(kind, now, data))
                 .await;
         }
         reachable = Some(up);
@@ -241,8 +271,15 @@ pub async fn run_metrics(
             last_ok,
             now,
         );
-        hub.publish_state(MetricsTopic::new(raw, derived)).await;
-        let _ = sessions.send(SessionInput::KatoCount(count)).await;
+        let reading = Arc::new(MetricsTopic::new(raw, derived));
+        if ctx
+            .out
+            .send(FleetMsg::Sample(ctx.id.clone(), reading, count))
+            .await
+            .is_err()
+        {
+            return;
+        }
     }
 }
 
@@ -291,109 +328,5 @@ fn derived(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn restarts_are_processes_that_started_after_we_last_saw_one() {
-        let t = |s: i64| DateTime::<Utc>::from_timestamp(1_800_000_000 + s, 0).unwrap_or_default();
-        // Seen at 100 s; 10 s later uptime says it started 2 s ago: a new process.
-        assert!(restarted(t(100), t(110), 2.0));
-        // A young server that restarted: seen at 2 s, back at 5 s with 0.4 s uptime.
-        assert!(restarted(t(2), t(5), 0.4));
-        // Same process, uptime grew.
-        assert!(!restarted(t(100), t(110), 112.0));
-        // Another worker of a multi-worker KATO, started a second after the first: not a restart.
-        assert!(!restarted(t(100), t(110), 109.0));
-    }
-
-    /// The `metrics` topic for fixed inputs, as the collector publishes it.
-    fn metrics_text(raw: Option<&str>) -> String {
-        use crate::golden::{at, fixture};
-        let kato = KatoClient::new(kato_dashboard_kato::KatoClientConfig::new(
-            "http://127.0.0.1:9/".parse().unwrap(),
-        ))
-        .unwrap();
-        let health: Health = serde_json::from_str(&fixture("health.json")).unwrap();
-        let slow = SlowState {
-            health: Some(health),
-            health_source: SourceState::Ok,
-            error_rate: Some(RequestErrorRate {
-                requests: 64,
-                failed: 6,
-            }),
-            stats_source: SourceState::Ok,
-            restarts: 2,
-            last_restart: Some(at(-120)),
-            generation: KatoGeneration::V3,
-        };
-        let (value, source) = match raw {
-            Some(text) => (serde_json::from_str(text).unwrap(), SourceState::Ok),
-            None => {
-                let reason = "KATO is unreachable at http://127.0.0.1:9/: cannot connect";
-                (
-                    json!({ "error": reason }),
-                    SourceState::Unavailable {
-                        reason: reason.into(),
-                        since: at(-30),
-                    },
-                )
-            }
-        };
-        let derived = derived(
-            &source,
-            &slow,
-            &kato,
-            (Some(3.456), 4),
-            12.345,
-            Some(at(-2)),
-            at(0),
-        );
-        serde_json::to_string(&MetricsTopic::new(value, derived)).unwrap()
-    }
-
-    #[test]
-    fn the_metrics_topic_is_the_recorded_wire() {
-        use crate::golden::{check, fixture};
-        check(
-            "metrics_v1.json",
-            &metrics_text(Some(&fixture("metrics.json"))),
-        );
-        check(
-            "metrics_v3.json",
-            &metrics_text(Some(&fixture("c584167/metrics.json"))),
-        );
-        check("metrics_unreachable.json", &metrics_text(None));
-        let restart = kato_event(
-            "kato_restarted",
-            crate::golden::at(5),
-            KatoEventData::Restarted(KatoRestart {
-                previous_uptime_seconds: 12.5,
-                uptime_seconds: 1.25,
-                restarts: 3,
-                instance: None,
-            }),
-        );
-        let down = kato_event(
-            "kato_unreachable",
-            crate::golden::at(6),
-            KatoEventData::Unreachable(KatoUnreachable {
-                reason: "refused".into(),
-                instance: None,
-            }),
-        );
-        let up = kato_event(
-            "kato_reachable",
-            crate::golden::at(7),
-            KatoEventData::default(),
-        );
-        for (name, msg) in [
-            ("kato_restarted.json", restart),
-            ("kato_unreachable.json", down),
-            ("kato_reachable.json", up),
-        ] {
-            check(name, &serde_json::to_string(&msg).unwrap());
-        }
-    }
-}
+#[path = "kato_tests.rs"]
+mod tests;

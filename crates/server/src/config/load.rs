@@ -104,6 +104,7 @@ fn sections(built: &config::Config) -> Result<Config, config::ConfigError> {
         http: section(built)?,
         log: section(built)?,
         kato: section(built)?,
+        fleet: section(built)?,
         docker: section(built)?,
         mongo: section(built)?,
         qdrant: section(built)?,

@@ -15,6 +15,7 @@
 mod alerts;
 mod auth;
 mod databases;
+mod fleet;
 mod load;
 mod redact;
 mod server;
@@ -33,6 +34,7 @@ use serde::{Deserialize, Serialize};
 pub use alerts::{AlertsConfig, WebhookFormat};
 pub use auth::AuthConfig;
 pub use databases::{ClickHouseConfig, MongoConfig, QdrantConfig, RedisConfig};
+pub use fleet::FleetConfig;
 pub use load::{ConfigError, LoadOptions};
 pub use server::{HttpConfig, LogConfig, LogFormat, ServerConfig};
 pub use sources::{DockerConfig, KatoConfig};
@@ -59,6 +61,9 @@ pub struct Config {
     /// The KATO API and its polling.
     #[serde(flatten)]
     pub kato: KatoConfig,
+    /// Several KATO instances watched one by one, and the fleet alerts.
+    #[serde(flatten)]
+    pub fleet: FleetConfig,
     /// The Docker engine and the monitored containers.
     #[serde(flatten)]
     pub docker: DockerConfig,

@@ -15,6 +15,10 @@ impl Config {
                 "must be an http:// or https:// URL",
             ));
         }
+        crate::collectors::fleet::targets::parse_urls(&self.fleet.url_list())
+            .map_err(|e| ConfigError::invalid("kato_api_urls", e))?;
+        crate::collectors::fleet::targets::Discovery::parse(&self.fleet.discovery, None)
+            .map_err(|e| ConfigError::invalid("kato_discovery", e))?;
         let clickhouse = url::Url::parse(self.clickhouse.url.trim());
         if !clickhouse.is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host()) {
             return Err(ConfigError::invalid(
@@ -48,6 +52,14 @@ impl Config {
                 self.docker.rescan_interval_seconds,
             ),
             ("ws_heartbeat_seconds", self.ws.heartbeat_seconds),
+            (
+                "kato_discovery_interval_seconds",
+                self.fleet.discovery_interval_seconds,
+            ),
+            (
+                "alert_instance_error_ratio",
+                self.fleet.instance_error_ratio,
+            ),
             (
                 "http_header_timeout_seconds",
                 self.http.header_timeout_seconds,
@@ -108,6 +120,7 @@ impl Config {
             }
         }
         self.alerts.validate()?;
+        self.docker.validate()?;
         if self
             .auth
             .admin_token
