@@ -13,6 +13,7 @@
 //! REST operations are in [`ops`]; the webhook notifier in [`webhook`].
 
 mod archive;
+mod fleet;
 pub mod message;
 mod ops;
 pub mod signals;
@@ -180,7 +181,12 @@ pub async fn start(
         }),
     };
     service.refresh_sticky();
-    tracker.spawn(task::run(service.clone(), engine, cancel.clone()));
+    tracker.spawn(task::run(
+        service.clone(),
+        engine,
+        fleet::FleetRules::new(config),
+        cancel.clone(),
+    ));
     let (max_age, max_events) = config.alerts.retention();
     tracker.spawn(task::retention(
         service.clone(),

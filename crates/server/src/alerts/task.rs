@@ -15,7 +15,11 @@ use serde_json::json;
 use tokio::sync::broadcast::error::RecvError;
 use tokio_util::sync::CancellationToken;
 
-use super::{AlertService, signals};
+use super::{
+    AlertService,
+    fleet::{self, FleetRules},
+    signals,
+};
 use crate::hub::{EventFrame, Tick};
 
 /// How often retention runs.
@@ -29,8 +33,7 @@ struct Cached {
 }
 
 /// The readings of the three state topics, read from the tick's typed values (no JSON in between).
-#[derive(Default)]
-struct Readings([Cached; 3]);
+struct Readings([Cached; 3], FleetRules);
 
 impl Readings {
     fn update(&mut self, tick: &Tick) -> Vec<Signal> {
@@ -41,7 +44,11 @@ impl Readings {
             {
                 cached.version = value.version;
                 cached.signals = match &value.state {
-                    TopicState::Metrics(m) => signals::metrics(m),
+                    TopicState::Metrics(m) => {
+                        let mut s = signals::metrics(m);
+                        s.extend(fleet::signals(m, &self.1));
+                        s
+                    }
                     TopicState::Containers(c) => signals::containers(c),
                     TopicState::Sessions(s) => signals::sessions(s),
                 };
@@ -64,11 +71,16 @@ fn restart(frame: &EventFrame) -> Option<Signal> {
 }
 
 /// Runs until cancelled.
-pub async fn run(service: AlertService, mut engine: AlertEngine, cancel: CancellationToken) {
+pub async fn run(
+    service: AlertService,
+    mut engine: AlertEngine,
+    fleet: FleetRules,
+    cancel: CancellationToken,
+) {
     let hub = service.inner.hub.clone();
     let mut ticks = hub.ticks();
     let mut events = hub.events();
-    let mut readings = Readings::default();
+    let mut readings = Readings(Default::default(), fleet);
     let mut heard: Vec<Signal> = Vec::new();
     loop {
         tokio::select! {

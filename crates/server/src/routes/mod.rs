@@ -9,6 +9,7 @@ mod clickhouse;
 mod containers;
 mod databases;
 mod health;
+mod instances;
 mod metrics;
 mod mongo;
 mod openapi;
@@ -76,6 +77,7 @@ fn documented() -> OpenApiRouter<AppState> {
     let api = OpenApiRouter::new()
         .routes(routes!(health::health))
         .routes(routes!(system::kato_health))
+        .routes(routes!(instances::instances))
         .routes(routes!(system::metrics))
         .routes(routes!(system::stats))
         .routes(routes!(system::history))
@@ -84,6 +86,7 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(system::distributed_stm))
         .routes(routes!(containers::all))
         .routes(routes!(containers::one))
+        .routes(routes!(containers::engines))
         .routes(routes!(system::session_count))
         .routes(routes!(sessions::list))
         .routes(routes!(session_keys::statistics))

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa::IntoParams;
 
+use super::instances::client_for;
 use crate::{error::ApiError, extract::ApiQuery, openapi::UpstreamErrors, state::AppState};
 
 /// `use_cache` is accepted for compatibility; answers are always fresh.
@@ -20,6 +21,18 @@ pub struct CacheQuery {
     /// Accepted for the old dashboard's clients; answers are always current
     #[serde(default, rename = "use_cache")]
     _use_cache: Option<bool>,
+    /// One KATO instance of a fleet (its id, `host:port`, from `/system/instances`) instead of `KATO_API_URL`
+    #[serde(default)]
+    instance: Option<String>,
+}
+
+/// Which KATO instance answers.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct InstanceQuery {
+    /// One KATO instance of a fleet (its id, `host:port`, from `/system/instances`) instead of `KATO_API_URL`
+    #[serde(default)]
+    instance: Option<String>,
 }
 
 /// Query of `/system/stats`.
@@ -32,6 +45,9 @@ pub struct StatsQuery {
     /// Accepted for the old dashboard's clients; answers are always current
     #[serde(default, rename = "use_cache")]
     _use_cache: Option<bool>,
+    /// One KATO instance of a fleet (its id, `host:port`, from `/system/instances`) instead of `KATO_API_URL`
+    #[serde(default)]
+    instance: Option<String>,
 }
 
 fn default_minutes() -> i64 {
@@ -45,10 +61,18 @@ fn default_minutes() -> i64 {
     get,
     path = "/system/kato-health",
     tag = "kato",
+    params(InstanceQuery),
     responses(UpstreamErrors)
 )]
-pub async fn kato_health(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    Ok(Json(state.kato.get_json("/health").await?))
+pub async fn kato_health(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<InstanceQuery>,
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(
+        client_for(&state, q.instance.as_deref())?
+            .get_json("/health")
+            .await?,
+    ))
 }
 
 /// KATO's /metrics
@@ -63,9 +87,13 @@ pub async fn kato_health(State(state): State<AppState>) -> Result<Json<Value>, A
 )]
 pub async fn metrics(
     State(state): State<AppState>,
-    _q: ApiQuery<CacheQuery>,
+    ApiQuery(q): ApiQuery<CacheQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    Ok(Json(state.kato.get_json("/metrics").await?))
+    Ok(Json(
+        client_for(&state, q.instance.as_deref())?
+            .get_json("/metrics")
+            .await?,
+    ))
 }
 
 /// KATO's /stats
@@ -89,8 +117,7 @@ pub async fn stats(
         )));
     }
     Ok(Json(
-        state
-            .kato
+        client_for(&state, q.instance.as_deref())?
             .get_json(&format!("/stats?minutes={}", q.minutes))
             .await?,
     ))
@@ -103,10 +130,18 @@ pub async fn stats(
     get,
     path = "/system/cache-stats",
     tag = "kato",
+    params(InstanceQuery),
     responses(UpstreamErrors)
 )]
-pub async fn cache_stats(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    Ok(Json(state.kato.get_json("/cache/stats").await?))
+pub async fn cache_stats(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<InstanceQuery>,
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(
+        client_for(&state, q.instance.as_deref())?
+            .get_json("/cache/stats")
+            .await?,
+    ))
 }
 
 /// KATO's /connection-pools
@@ -121,9 +156,10 @@ pub async fn cache_stats(State(state): State<AppState>) -> Result<Json<Value>, A
 )]
 pub async fn connection_pools(
     State(state): State<AppState>,
-    _q: ApiQuery<CacheQuery>,
+    ApiQuery(q): ApiQuery<CacheQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    Ok(Json(state.kato.get_json("/connection-pools").await?))
+    let kato = client_for(&state, q.instance.as_deref())?;
+    Ok(Json(kato.get_json("/connection-pools").await?))
 }
 
 /// KATO's /distributed-stm/stats
@@ -138,9 +174,10 @@ pub async fn connection_pools(
 )]
 pub async fn distributed_stm(
     State(state): State<AppState>,
-    _q: ApiQuery<CacheQuery>,
+    ApiQuery(q): ApiQuery<CacheQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    Ok(Json(state.kato.get_json("/distributed-stm/stats").await?))
+    let kato = client_for(&state, q.instance.as_deref())?;
+    Ok(Json(kato.get_json("/distributed-stm/stats").await?))
 }
 
 /// Active session count
