@@ -72,4 +72,36 @@ impl WsClient {
             }
         }
     }
+
+    /// The next JSON message for which `check` holds (skipping others); `None` after `within`.
+    pub async fn try_next_matching(
+        &mut self,
+        within: Duration,
+        check: impl Fn(&Value) -> bool,
+    ) -> Option<Value> {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            match self.next_frame(left).await {
+                Some(Frame::Json(v)) if check(&v) => return Some(v),
+                Some(Frame::Json(_)) => continue,
+                Some(Frame::Close(code)) => {
+                    panic!("socket closed ({code:?}) while waiting for a message")
+                }
+                None => return None,
+            }
+        }
+    }
+
+    /// The next JSON message for which `check` holds; panics after `within`.
+    pub async fn next_matching(
+        &mut self,
+        within: Duration,
+        check: impl Fn(&Value) -> bool,
+    ) -> Value {
+        match self.try_next_matching(within, check).await {
+            Some(v) => v,
+            None => panic!("no matching message within {within:?}"),
+        }
+    }
 }
