@@ -14,6 +14,9 @@
 #   stalled-pairs  PAIRS (default 5) alternating runs of c1000 and stalled, then the p99 of each, pair by pair, and
 #             the medians: one pair is too noisy to show a 10 % effect on this machine
 #   c10000idle 10,000 clients subscribed to nothing (heartbeats only): RSS per idle connection
+#   fleet     a KATO fleet of FLEET_N (default 50) more kato-sim processes (steady traffic, half 1.x, half 3.x):
+#             first the dashboard on the one kato-sim, then on the fleet (KATO_API_URLS), each idle for DURATION s
+#             (collector CPU, KATO requests per minute of one instance) and with 1,000 live clients (tick → client)
 #   soak      the fault soak of docs/reliability.md for SOAK_SECONDS (default 600): `cargo test --release --test
 #             fault_soak` with its own private kato-sim, Redis and Docker engine (not part of the default set)
 # Env: DASH_BIN (the dashboard binary measured), DURATION (steady seconds, default 60), OUT (results dir, default /tmp/kato-bench-<time>),
@@ -102,11 +105,11 @@ if [ "$NEEDS_SERVICES" = 1 ]; then
   log "kato-sim on $SIM_PORT (${SIM_ARGS[*]})"
 fi
 
-start_dashboard() {
+start_dashboard() { # name; DASH_ENV: extra VAR=value settings
   DASH_PORT=$(free_port)
   mkdir -p "$WORK/data-$DASH_PORT"
   env KATO_API_URL="$SIM_URL" PORT="$DASH_PORT" HOST=127.0.0.1 REDIS_URL="$REDIS_URL" LOG_LEVEL=warn \
-    BROADCAST_INTERVAL=1 DATA_DIR="$WORK/data-$DASH_PORT" \
+    BROADCAST_INTERVAL=1 DATA_DIR="$WORK/data-$DASH_PORT" ${DASH_ENV:-} \
     "$DASH_BIN" >"$OUT/dashboard-$1.log" 2>&1 &
   DASH_PID=$!
   wait_http "http://127.0.0.1:$DASH_PORT/api/v1/health" 30
@@ -223,6 +226,31 @@ for sc in "${SCENARIOS[@]}"; do
       start_dashboard "$sc"
       load "$sc" --url "$DASH_WS" -n 1000 --stalled 1000 --stalled-rcvbuf 0 --rate 1000 --idle 10 \
         --duration "$DURATION" --server-pid "$DASH_PID"
+      stop_dashboard ;;
+    fleet)
+      fleet_urls=()
+      for i in $(seq 1 "${FLEET_N:-50}"); do
+        port=$(free_port)
+        flavour=v1; [ $((i % 2)) = 0 ] && flavour=v3
+        args=(--port "$port" --scenario steady --traffic-rate 0.5 --flavour "$flavour" --seed "$i")
+        [ "$REDIS_URL" != "redis://127.0.0.1:1/0" ] && args+=(--redis-url "$REDIS_URL")
+        "$BIN/kato-sim" "${args[@]}" >"$WORK/fleet-sim-$i.log" 2>&1 &
+        PIDS+=($!)
+        fleet_urls+=("http://127.0.0.1:$port")
+      done
+      for u in "${fleet_urls[@]}"; do wait_http "$u/health" 20; done
+      log "fleet of ${#fleet_urls[@]} kato-sim up"
+      start_dashboard fleet-one
+      load fleet-one-idle --url "$DASH_WS" -n 0 --idle 0 --duration "$DURATION" --server-pid "$DASH_PID" --kato-sim "$SIM_URL"
+      load fleet-one-c1000 --url "$DASH_WS" -n 1000 --rate 1000 --idle 10 --duration "$DURATION" --server-pid "$DASH_PID"
+      stop_dashboard
+      DASH_ENV="KATO_API_URLS=$(IFS=,; echo "${fleet_urls[*]}")" start_dashboard fleet
+      sleep 10 # every instance's first /health, /stats and generation
+      curl -fsS "http://127.0.0.1:$DASH_PORT/api/v1/system/instances" >"$OUT/fleet-instances.json"
+      python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(f"fleet: {d[\"healthy\"]} of {d[\"total\"]} instances healthy")' \
+        "$OUT/fleet-instances.json" >&2
+      load fleet-idle --url "$DASH_WS" -n 0 --idle 0 --duration "$DURATION" --server-pid "$DASH_PID" --kato-sim "${fleet_urls[0]}"
+      load fleet-c1000 --url "$DASH_WS" -n 1000 --rate 1000 --idle 10 --duration "$DURATION" --server-pid "$DASH_PID"
       stop_dashboard ;;
     soak) # docs/reliability.md: kato-sim, Redis and the Docker engine killed and restarted under /ws clients
       wait_quiet

@@ -34,6 +34,10 @@ pub struct SessionRecord {
     /// Session metadata.
     #[serde(default)]
     pub metadata: Value,
+    /// In a KATO fleet, the instance whose `/ws/events` announced it: its creator (each KATO process broadcasts
+    /// only its own changes). Left out for a single KATO and for sessions only Redis told of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
 }
 
 impl SessionRecord {
@@ -53,6 +57,7 @@ impl SessionRecord {
             ttl_seconds: None,
             stm_length: None,
             metadata: Value::Null,
+            instance: None,
         }
     }
 }
@@ -292,6 +297,8 @@ fn merge(old: &SessionRecord, new: SessionRecord) -> SessionRecord {
         } else {
             new.metadata
         },
+        // The first announcer created it; a later read from Redis does not know.
+        instance: old.instance.clone().or(new.instance),
     }
 }
 

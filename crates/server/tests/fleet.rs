@@ -150,6 +150,19 @@ async fn a_mixed_fleet_of_three_is_watched_instance_by_instance() {
             .is_none(),
         "one session event per change, however many connections heard it"
     );
+    // One list (the shared Redis), each session with the instance that announced it: its creator.
+    let (status, list) = dash.get("/api/v1/sessions?limit=100").await;
+    assert_eq!(status, 200, "{list}");
+    let creator = |sid: &str| {
+        list["sessions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["session_id"] == sid)
+            .map(|r| r["instance"].clone())
+    };
+    assert_eq!(creator(&s1), Some(json!(id(&b))), "{list}");
+    assert_eq!(creator(&s2), Some(json!(c_addr.to_string())), "{list}");
 
     // Killed: that instance is unreachable (by name), the fleet still answers, its own alert fires.
     c.shutdown().await;

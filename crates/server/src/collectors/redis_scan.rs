@@ -193,6 +193,7 @@ pub fn record_from_json(id: &str, text: &str, ttl_ms: Option<i64>) -> SessionRec
         ttl_seconds: ttl_ms.map(|ms| (ms + 999) / 1000),
         stm_length: json.get("stm").and_then(Value::as_array).map(Vec::len),
         metadata: json.get("metadata").cloned().unwrap_or(Value::Null),
+        instance: None,
     }
 }
 

@@ -27,8 +27,8 @@ use crate::metrics::CollectorStats;
 /// Inputs of the sessions task.
 #[derive(Debug)]
 pub enum SessionInput {
-    /// A frame from KATO's `/ws/events`.
-    KatoEvent(KatoEvent),
+    /// A frame from KATO's `/ws/events`, and the instance that sent it (in a fleet).
+    KatoEvent(KatoEvent, Option<String>),
     /// The event listener connected (`None`) or lost its connection (`Some(reason)`).
     EventsState(Option<String>),
     /// KATO's session count (`None`: KATO unreachable).
@@ -169,17 +169,20 @@ impl Task {
         let mut fetch = None;
         let now = Utc::now();
         match input {
-            SessionInput::KatoEvent(KatoEvent::SessionCreated { timestamp, data }) => {
-                let record = SessionRecord::bare(
-                    data.session_id.clone(),
-                    data.node_id.clone(),
-                    data.created_at.or(timestamp),
-                );
+            SessionInput::KatoEvent(KatoEvent::SessionCreated { timestamp, data }, instance) => {
+                let record = SessionRecord {
+                    instance,
+                    ..SessionRecord::bare(
+                        data.session_id.clone(),
+                        data.node_id.clone(),
+                        data.created_at.or(timestamp),
+                    )
+                };
                 let change = self.registry.apply_created(record, now);
                 self.publish_changes(change.into_iter().collect()).await;
                 fetch = Some(data.session_id.clone());
             }
-            SessionInput::KatoEvent(KatoEvent::SessionDestroyed { data, .. }) => {
+            SessionInput::KatoEvent(KatoEvent::SessionDestroyed { data, .. }, _) => {
                 let reason = data
                     .reason
                     .clone()
@@ -192,7 +195,7 @@ impl Task {
                 );
                 self.publish_changes(change.into_iter().collect()).await;
             }
-            SessionInput::KatoEvent(_) => return None,
+            SessionInput::KatoEvent(..) => return None,
             SessionInput::EventsState(None) => self.events_source = SourceState::Ok,
             SessionInput::EventsState(Some(reason)) => {
                 self.events_source = self.events_source.failed(reason, now)

@@ -154,9 +154,10 @@ fn sort(rows: &mut [&SessionRecord], by: &str, order: &str) -> Result<(), ApiErr
     Ok(())
 }
 
-/// One list row: the old keys (`node_name`, `redis_key`, `status`, `last_active`, `user_id`) and the real data.
+/// One list row: the old keys (`node_name`, `redis_key`, `status`, `last_active`, `user_id`), the real data, and in a
+/// fleet the creating `instance`.
 fn row(r: &SessionRecord) -> Value {
-    json!({
+    let mut row = json!({
         "session_id": r.session_id,
         "node_id": r.node_id,
         "node_name": r.node_id,
@@ -171,7 +172,12 @@ fn row(r: &SessionRecord) -> Value {
         "user_id": user_of(r),
         "metadata": r.metadata,
         "source": "redis",
-    })
+    });
+    // In a KATO fleet: the instance that announced (created) it; a single KATO's rows are as before.
+    if let Some(instance) = &r.instance {
+        row["instance"] = json!(instance);
+    }
+    row
 }
 
 /// Reads KATO's stored session from Redis (`GET` + `PTTL`, which never slide its TTL): the stored JSON with

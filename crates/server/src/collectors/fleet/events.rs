@@ -30,15 +30,20 @@ pub struct Merger {
     sessions: mpsc::Sender<SessionInput>,
 }
 
+/// Whether pushed sessions are tagged with the instance that announced them (a fleet).
+#[derive(Clone, Copy)]
+pub struct TagInstances(pub bool);
+
 impl Merger {
     /// Starts the merger.
     pub fn spawn(
         sessions: mpsc::Sender<SessionInput>,
+        tag: TagInstances,
         cancel: CancellationToken,
         tracker: &TaskTracker,
     ) -> Self {
         let (tx, rx) = mpsc::channel(256);
-        tracker.spawn(merge(rx, sessions.clone(), cancel));
+        tracker.spawn(merge(rx, sessions.clone(), tag, cancel));
         Self { tx, sessions }
     }
 
@@ -83,6 +88,7 @@ impl Merger {
 async fn merge(
     mut rx: mpsc::Receiver<Update>,
     sessions: mpsc::Sender<SessionInput>,
+    tag: TagInstances,
     cancel: CancellationToken,
 ) {
     let mut connected: BTreeMap<(String, usize), bool> = BTreeMap::new();
@@ -96,7 +102,9 @@ async fn merge(
         };
         let was = connected.values().any(|c| *c);
         let input = match update {
-            Some(ListenerUpdate::Event(event)) => Some(SessionInput::KatoEvent(event)),
+            Some(ListenerUpdate::Event(event)) => {
+                Some(SessionInput::KatoEvent(event, tag.0.then_some(id)))
+            }
             Some(ListenerUpdate::Connected) => {
                 connected.insert((id, i), true);
                 (!was).then_some(SessionInput::EventsState(None))

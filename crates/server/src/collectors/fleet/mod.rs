@@ -106,10 +106,14 @@ pub fn spawn(
         ..FleetView::default()
     }));
     let (tx, rx) = mpsc::channel(1024);
-    let events = config
-        .kato
-        .events_enabled
-        .then(|| events::Merger::spawn(start.sessions.clone(), cancel.clone(), tracker));
+    let events = config.kato.events_enabled.then(|| {
+        events::Merger::spawn(
+            start.sessions.clone(),
+            events::TagInstances(fleet),
+            cancel.clone(),
+            tracker,
+        )
+    });
     tracker.spawn(aggregate::run(
         rx,
         aggregate::Outputs {
