@@ -243,13 +243,13 @@ async fn supervise(
             let _ = spawner.out.send(FleetMsg::Removed(id)).await;
         }
         for (id, target) in wanted {
-            if !running.contains_key(&id) {
+            if let std::collections::btree_map::Entry::Vacant(slot) = running.entry(id) {
                 if spawner.fleet {
-                    tracing::info!(instance = %id, url = %crate::config::redact_url(target.url.as_str()), "watching KATO instance");
+                    tracing::info!(instance = %target.id, url = %crate::config::redact_url(target.url.as_str()), "watching KATO instance");
                 }
                 let token = cancel.child_token();
                 spawner.start(target, token.clone()).await;
-                running.insert(id, token);
+                slot.insert(token);
             }
         }
         if discovery.is_none() {
