@@ -54,7 +54,8 @@ ensure_test_deps() {
   # Real services the tests start themselves: Redis and a Docker engine, whose test images are a static busybox
   # (Debian's plain `busybox` is dynamically linked and does not run inside an image).
   # nginx: the reverse proxy in front of /ws in the proxy tests (its Debian package starts nothing here).
-  ensure_pkgs redis-server:redis-server curl:curl dockerd:docker.io nginx:nginx-light
+  # openssl: the certificates of the TLS Docker engine test (crates/docker/tests/tls.rs).
+  ensure_pkgs redis-server:redis-server curl:curl dockerd:docker.io nginx:nginx-light openssl:openssl
   dpkg -s busybox-static >/dev/null 2>&1 || ensure_pkgs __busybox_static__:busybox-static
   # MongoDB for the browser tests: nx-27017 (a MongoDB wire-protocol server from PyPI) in a venv.
   ensure_pkgs python3:python3

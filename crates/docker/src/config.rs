@@ -5,16 +5,22 @@ use std::time::Duration;
 
 use kato_dashboard_core::docker::DEFAULT_CONTAINER_NAMES;
 
+use crate::hosts::{EngineAddr, TlsCerts};
+
 /// The compose label that carries the project name.
 pub const COMPOSE_PROJECT_LABEL: &str = "com.docker.compose.project";
 
-/// Collector settings. `Default` watches the KATO containers by name on the engine at
+/// Collector settings of one engine. `Default` watches the KATO containers by name on the engine at
 /// `DOCKER_HOST` or `/var/run/docker.sock`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DockerConfig {
-    /// `unix:///path/docker.sock`, a bare socket path, or `tcp://127.0.0.1:2375` (plain HTTP;
-    /// TLS is not supported). `None`: `DOCKER_HOST`, else `unix:///var/run/docker.sock`.
+    /// `unix:///path/docker.sock`, a bare socket path, or `tcp://host:port` (plain HTTP, or TLS
+    /// with [`tls`](Self::tls)). `None`: `DOCKER_HOST`, else `unix:///var/run/docker.sock`.
     pub host: Option<String>,
+    /// The engine's short id (`None`: derived from the host, see [`crate::hosts::engine_ids`]).
+    pub id: Option<String>,
+    /// Client certificates: speak TLS to a `tcp://` engine.
+    pub tls: Option<TlsCerts>,
     /// Containers watched by exact name (without the leading `/`). Always expected: a listed
     /// name with no container is reported missing.
     pub names: Vec<String>,
@@ -37,6 +43,8 @@ impl Default for DockerConfig {
     fn default() -> Self {
         Self {
             host: None,
+            id: None,
+            tls: None,
             names: DEFAULT_CONTAINER_NAMES
                 .iter()
                 .map(|n| (*n).to_owned())
@@ -58,6 +66,16 @@ impl DockerConfig {
             host,
             names: names.iter().map(|n| (*n).to_owned()).collect(),
             ..Self::default()
+        }
+    }
+
+    /// The same settings for the engine at `addr` (one `DOCKER_HOSTS` entry).
+    pub fn for_engine(&self, addr: &EngineAddr) -> Self {
+        Self {
+            host: Some(addr.host.clone()),
+            id: addr.id.clone(),
+            tls: addr.tls.clone(),
+            ..self.clone()
         }
     }
 

@@ -1,9 +1,11 @@
-//! Connecting to the engine (unix socket or plain HTTP on loopback) and turning failures into the
-//! reasons operators read in `docker: unavailable`.
+//! Connecting to the engine (unix socket, plain HTTP, or TLS with client certificates) and turning
+//! failures into the reasons operators read in `docker: unavailable`.
 
 use std::time::Duration;
 
 use bollard::{API_DEFAULT_VERSION, Docker};
+
+use crate::hosts::TlsCerts;
 
 /// Why the engine cannot be used right now.
 #[derive(Debug, thiserror::Error)]
@@ -16,7 +18,7 @@ pub enum DockerError {
         source: bollard::errors::Error,
     },
     /// The configured host is not something this collector can talk to.
-    #[error("unsupported Docker host {0:?} (use unix:///path or tcp://127.0.0.1:port)")]
+    #[error("unsupported Docker host {0:?} (use unix:///path or tcp://host:port)")]
     UnsupportedHost(String),
     /// The event stream ended: the engine went away.
     #[error("Docker event stream closed (engine stopped?)")]
@@ -34,28 +36,44 @@ impl DockerError {
 }
 
 /// Connects, negotiates the API version (bollard's default is newer than e.g. Debian's 20.10
-/// engine) and checks the engine answers.
-pub async fn connect(host: &str, timeout: Duration) -> Result<Docker, DockerError> {
+/// engine) and checks the engine answers. `shown` is the address as reasons name it (no password);
+/// with `tls` the engine is spoken to over TLS with those client certificates.
+pub async fn connect(
+    host: &str,
+    shown: &str,
+    tls: Option<&TlsCerts>,
+    timeout: Duration,
+) -> Result<Docker, DockerError> {
     let secs = timeout.as_secs().max(1);
-    let docker = if let Some(addr) = host
+    let tcp = host
         .strip_prefix("tcp://")
-        .or_else(|| host.strip_prefix("http://"))
-    {
-        Docker::connect_with_http(&format!("http://{addr}"), secs, API_DEFAULT_VERSION)
-    } else if host.starts_with("unix://") || host.starts_with('/') {
-        Docker::connect_with_unix(host, secs, API_DEFAULT_VERSION)
-    } else {
-        return Err(DockerError::UnsupportedHost(host.to_owned()));
+        .or_else(|| host.strip_prefix("http://"));
+    let docker = match (tcp, tls) {
+        (Some(addr), Some(certs)) => Docker::connect_with_ssl(
+            &format!("tcp://{addr}"),
+            &certs.key(),
+            &certs.cert(),
+            &certs.ca(),
+            secs,
+            API_DEFAULT_VERSION,
+        ),
+        (Some(addr), None) => {
+            Docker::connect_with_http(&format!("http://{addr}"), secs, API_DEFAULT_VERSION)
+        }
+        (None, None) if host.starts_with("unix://") || host.starts_with('/') => {
+            Docker::connect_with_unix(host, secs, API_DEFAULT_VERSION)
+        }
+        _ => return Err(DockerError::UnsupportedHost(shown.to_owned())),
     }
-    .map_err(|e| DockerError::engine(host, e))?;
+    .map_err(|e| DockerError::engine(shown, e))?;
     let docker = docker
         .negotiate_version()
         .await
-        .map_err(|e| DockerError::engine(host, e))?;
+        .map_err(|e| DockerError::engine(shown, e))?;
     docker
         .ping()
         .await
-        .map_err(|e| DockerError::engine(host, e))?;
+        .map_err(|e| DockerError::engine(shown, e))?;
     Ok(docker)
 }
 
@@ -70,7 +88,19 @@ pub fn reason(host: &str, err: &bollard::errors::Error) -> String {
         message,
     } = err
     {
+        if message.contains("HTTPS server") {
+            return format!(
+                "Docker at {host} speaks TLS only: give its client certificates \
+                 (DOCKER_HOSTS entry tcp://host:port#certs=DIR with ca.pem, cert.pem, key.pem)"
+            );
+        }
         return format!("Docker at {host} answered {status_code}: {message}");
+    }
+    if let E::CertPathError { path } | E::CertParseError { path } = err {
+        return format!(
+            "TLS certificate {} for Docker at {host} cannot be used: {err}",
+            path.display()
+        );
     }
     if let E::RequestTimeoutError = err {
         return format!("Docker at {host} did not answer in time");
@@ -99,8 +129,17 @@ fn io_reason(host: &str, io: &std::io::Error) -> String {
             format!("connection refused at {host} (Docker engine not running?)")
         }
         K::NotFound => format!("no Docker socket at {host}"),
+        _ if is_tls(io) => format!("TLS handshake with Docker at {host} failed: {io}"),
         _ => format!("lost Docker at {host}: {io}"),
     }
+}
+
+/// Whether an I/O error is the TLS layer's (rustls puts its error, or the peer's alert, inside one).
+fn is_tls(io: &std::io::Error) -> bool {
+    let text = io.to_string().to_ascii_lowercase();
+    ["certificate", "alert", "handshake", "tls"]
+        .iter()
+        .any(|w| text.contains(w))
 }
 
 #[cfg(test)]
@@ -110,7 +149,8 @@ mod tests {
 
     #[tokio::test]
     async fn missing_socket_says_so() {
-        let err = connect("unix:///nonexistent/docker.sock", Duration::from_secs(1))
+        let host = "unix:///nonexistent/docker.sock";
+        let err = connect(host, host, None, Duration::from_secs(1))
             .await
             .unwrap_err();
         assert!(
@@ -126,17 +166,23 @@ mod tests {
         // A socket file nobody listens on: bind then drop the listener.
         let path = dir.join("dead.sock");
         drop(std::os::unix::net::UnixListener::bind(&path).unwrap());
-        let err = connect(
-            &format!("unix://{}", path.display()),
-            Duration::from_secs(1),
-        )
-        .await
-        .unwrap_err();
+        let host = format!("unix://{}", path.display());
+        let err = connect(&host, &host, None, Duration::from_secs(1))
+            .await
+            .unwrap_err();
         assert!(err.to_string().contains("connection refused"), "{err}");
-        let err = connect("ssh://host", Duration::from_secs(1))
+        let err = connect("ssh://host", "ssh://host", None, Duration::from_secs(1))
             .await
             .unwrap_err();
         assert!(matches!(err, DockerError::UnsupportedHost(_)));
+        let certs = TlsCerts { dir: dir.clone() };
+        let err = connect(&host, &host, Some(&certs), Duration::from_secs(1))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, DockerError::UnsupportedHost(_)),
+            "no TLS on a socket"
+        );
         let _ = std::fs::remove_dir_all(dir);
     }
 
@@ -159,6 +205,14 @@ mod tests {
                 "no Docker socket at /x.sock",
             ),
             (E::RequestTimeoutError, "did not answer in time"),
+            (
+                E::DockerResponseServerError {
+                    status_code: 400,
+                    message: "Client sent an HTTP request to an HTTPS server.".into(),
+                },
+                "speaks TLS only",
+            ),
+            (io(ErrorKind::InvalidData), "lost Docker at"),
             (
                 E::DockerResponseServerError {
                     status_code: 500,

@@ -46,8 +46,17 @@
 //! listing (`started`/`restarted`/`died`, timed by the container's start/finish time).
 //!
 //! Never blocks: everything is async, requests have timeouts, and the task stops promptly when
-//! its `CancellationToken` is cancelled. Only unix sockets and plain HTTP (e.g.
-//! `tcp://127.0.0.1:2375`) are supported; no TLS.
+//! its `CancellationToken` is cancelled. Engines are reached on a unix socket, over plain HTTP
+//! (`tcp://127.0.0.1:2375`) or over TLS with client certificates ([`TlsCerts`], the docker CLI's
+//! `DOCKER_CERT_PATH` layout).
+//!
+//! **Several engines** ([`DockerCollector::spawn_engines`], the server's `DOCKER_HOSTS`): one
+//! collector per engine, each with its own connection, reconnects and source state; one task merges
+//! their parts into the one snapshot (`kato_dashboard_core::docker::engines`). Each engine has a short
+//! id ([`EngineAddr`], [`engine_ids`]); with more than one, records and events carry it and names read
+//! `<name>@<engine>`. An engine that goes away is reported as such — its containers stay listed as
+//! stale, its state is `unavailable`, and an [`EngineEvent`] is published
+//! ([`DockerHandle::engine_events`]) — never as its containers dying.
 //!
 //! This crate depends on `core` and bollard; it must not depend on the server, the KATO client
 //! or any other upstream crate.
@@ -57,13 +66,17 @@ mod collector;
 mod config;
 mod connect;
 mod convert;
+mod handle;
+pub mod hosts;
 mod session;
 mod state;
 mod stream;
 
-pub use collector::{DockerCollector, DockerHandle};
 pub use config::{COMPOSE_PROJECT_LABEL, DockerConfig};
 pub use connect::DockerError;
+pub use handle::{DockerCollector, DockerHandle, EngineInfo};
+pub use hosts::{EngineAddr, TlsCerts, engine_ids};
 pub use kato_dashboard_core::docker::{
-    ContainerEvent, ContainerEventKind, ContainerStats, ContainersSnapshot,
+    ContainerEvent, ContainerEventKind, ContainerStats, ContainersSnapshot, EngineEvent,
+    EngineStatus,
 };

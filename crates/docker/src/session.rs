@@ -28,7 +28,7 @@ pub async fn run(
     ctx: &mut Ctx,
     samples: &mut mpsc::Receiver<StreamMsg>,
 ) -> Result<(), DockerError> {
-    let host = ctx.host.clone();
+    let host = ctx.shown.clone();
     let err = |e| DockerError::engine(&host, e);
     let info = docker.info().await.map_err(err)?;
     // The event request is only sent when the stream is first polled (after the listing below),
@@ -53,7 +53,8 @@ pub async fn run(
     let after_outage = ctx.state.was_reached();
     ctx.state.connected(convert::host(&info));
     rescan(docker, ctx, after_outage).await?;
-    tracing::info!(host = %ctx.host, "Docker connected");
+    tracing::info!(engine = %ctx.id, host = %ctx.shown, "Docker connected");
+    ctx.on_connected();
     let mut tick = tokio::time::interval(ctx.config.rescan_interval);
     tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
     tick.reset();
@@ -82,7 +83,7 @@ async fn rescan(docker: &Docker, ctx: &mut Ctx, announce: bool) -> Result<(), Do
     let list = docker
         .list_containers(Some(options))
         .await
-        .map_err(|e| DockerError::engine(&ctx.host, e))?;
+        .map_err(|e| DockerError::engine(&ctx.shown, e))?;
     let mut seen = HashSet::new();
     for c in list.into_iter().filter_map(convert::listed) {
         if !(ctx.config.selects(&c.name, &c.labels) || ctx.state.is_expected(&c.name)) {
@@ -111,7 +112,7 @@ async fn rescan(docker: &Docker, ctx: &mut Ctx, announce: bool) -> Result<(), Do
             Err(bollard::errors::Error::DockerResponseServerError {
                 status_code: 404, ..
             }) => {}
-            Err(e) => return Err(DockerError::engine(&ctx.host, e)),
+            Err(e) => return Err(DockerError::engine(&ctx.shown, e)),
         }
     }
     for name in ctx.state.names() {
@@ -143,6 +144,7 @@ fn reconciled(info: &ContainerInfo) -> ContainerEvent {
         signal: None,
         old_name: None,
         at: at.unwrap_or_else(Utc::now),
+        engine: None,
     }
 }
 
@@ -180,6 +182,7 @@ fn announce_missing(ctx: &mut Ctx) {
             signal: None,
             old_name: None,
             at: now,
+            engine: None,
         });
     }
 }
@@ -248,6 +251,7 @@ async fn on_event(docker: &Docker, ctx: &mut Ctx, raw: bollard::models::EventMes
         signal: ev.attributes.get("signal").cloned(),
         old_name: old_name.clone(),
         at: ev.at,
+        engine: None,
     });
     if let Some(old) = old_name.filter(|o| *o != ev.name) {
         ctx.state.remove(&old);

@@ -192,6 +192,11 @@ impl State {
         &self.docker
     }
 
+    /// CPUs and RAM of the engine's host (default until Docker was reached).
+    pub fn host(&self) -> HostInfo {
+        self.host
+    }
+
     /// Expected names without a container (empty until Docker was reached once).
     pub fn missing(&self) -> Vec<String> {
         if !self.reached {

@@ -30,7 +30,11 @@ struct PrivateDaemon {
     /// Holds data-root, exec-root, pidfile and log; removed last.
     dir: tempfile::TempDir,
     socket: PathBuf,
+    /// More `dockerd` arguments (another listener, TLS), on every (re)start.
+    extra: Vec<String>,
     child: Option<Child>,
+    /// Stopped with its containers left running: started again on drop, to remove them.
+    kept: bool,
 }
 
 impl DockerDaemon {
@@ -45,22 +49,33 @@ impl DockerDaemon {
     pub fn start_private() -> Result<Self> {
         let dir = temp_dir()?;
         let socket = dir.path().join("docker.sock");
-        Self::spawn(dir, socket)
+        Self::spawn(dir, socket, Vec::new())
     }
 
     /// A private daemon listening on `socket` (any path, e.g. one a collector already watches);
     /// its data lives in its own temp dir.
     pub fn start_private_at(socket: &Path) -> Result<Self> {
-        Self::spawn(temp_dir()?, socket.to_owned())
+        Self::spawn(temp_dir()?, socket.to_owned(), Vec::new())
     }
 
-    fn spawn(dir: tempfile::TempDir, socket: PathBuf) -> Result<Self> {
+    /// A private daemon started with more `dockerd` arguments, e.g. a TLS listener on loopback besides its
+    /// socket (`--tlsverify`, `--tlscacert=…`, `--tlscert=…`, `--tlskey=…`, `--host=tcp://127.0.0.1:PORT`);
+    /// [`host`](Self::host) stays its unix socket, which the readiness check and the CLI use.
+    pub fn start_private_with(args: &[String]) -> Result<Self> {
+        let dir = temp_dir()?;
+        let socket = dir.path().join("docker.sock");
+        Self::spawn(dir, socket, args.to_vec())
+    }
+
+    fn spawn(dir: tempfile::TempDir, socket: PathBuf, extra: Vec<String>) -> Result<Self> {
         let mut daemon = Self {
             host: format!("unix://{}", socket.display()),
             private: Some(PrivateDaemon {
                 dir,
                 socket,
+                extra,
                 child: None,
+                kept: false,
             }),
         };
         daemon.restart()?;
@@ -105,6 +120,28 @@ impl DockerDaemon {
         }
     }
 
+    /// Stops only the `dockerd` of a private daemon started with `--live-restore` (see
+    /// [`start_private_with`](Self::start_private_with)): its containers keep running, as when an engine
+    /// crashes or is upgraded, and a later [`restart`](Self::restart) finds them still running. Whatever is
+    /// left is ended on drop.
+    pub fn stop_keeping_containers(&mut self) {
+        if let Some(p) = &mut self.private
+            && let Some(child) = &mut p.child
+        {
+            signal(child.id(), "TERM");
+            let deadline = Instant::now() + STOP_DEADLINE;
+            while Instant::now() < deadline && matches!(child.try_wait(), Ok(None)) {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            if matches!(child.try_wait(), Ok(None)) {
+                let _ = child.kill();
+            }
+            let _ = child.wait();
+            p.child = None;
+            p.kept = true;
+        }
+    }
+
     /// (Re)starts a private daemon on the same socket and data and waits until it answers.
     pub fn restart(&mut self) -> Result<()> {
         let Some(p) = &mut self.private else {
@@ -115,6 +152,7 @@ impl DockerDaemon {
             });
         };
         p.stop(false);
+        p.kept = false;
         let _ = std::fs::remove_file(&p.socket);
         let root = p.dir.path();
         let log_path = root.join("dockerd.log");
@@ -139,6 +177,7 @@ impl DockerDaemon {
             .arg(format!("--exec-root={}", root.join("exec").display()))
             .arg(format!("--pidfile={}", root.join("dockerd.pid").display()))
             .arg(format!("--host=unix://{}", p.socket.display()))
+            .args(&p.extra)
             .stdin(Stdio::null())
             .stdout(log)
             .stderr(log2);
@@ -176,6 +215,10 @@ impl DockerDaemon {
 
 impl Drop for DockerDaemon {
     fn drop(&mut self) {
+        // Containers left running by `stop_keeping_containers` are removed through the engine.
+        if self.private.as_ref().is_some_and(|p| p.kept) {
+            let _ = self.restart();
+        }
         if let Some(p) = &mut self.private {
             p.stop(true);
         }
@@ -208,6 +251,15 @@ impl PrivateDaemon {
             if alive(pid) {
                 signal(pid, "KILL");
             }
+        }
+        // A `--live-restore` daemon leaves its data root mounted on exit (for the containers it keeps):
+        // without this the temp dir could not be removed. Elsewhere there is nothing to unmount.
+        if purge {
+            let _ = Command::new("umount")
+                .arg(self.dir.path().join("data"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
         }
     }
 }

@@ -7,7 +7,7 @@ use crate::components::chart::Sparkline;
 use crate::components::icons::{Icon, Svg};
 use crate::format;
 use crate::services::{local_datetime, local_time, use_clock, use_live, use_ui};
-use crate::state::containers::ContainerView;
+use crate::state::containers::{ContainerView, EngineGroup};
 use crate::state::json::Availability;
 
 const DASH: &str = "—";
@@ -16,7 +16,8 @@ fn or_dash(v: Option<f64>, f: fn(f64) -> String) -> String {
     v.map(f).unwrap_or_else(|| DASH.into())
 }
 
-/// One card per container, with Docker's availability.
+/// One card per container, with Docker's availability; with several Docker engines, one group per engine, each
+/// with its own state (an engine down is a banner in its group only).
 #[component]
 pub fn ContainersPanel() -> impl IntoView {
     let live = use_live();
@@ -28,6 +29,7 @@ pub fn ContainersPanel() -> impl IntoView {
     let docker = move || live.containers.with(|c| c.docker.clone());
     let list = move || live.containers.with(|c| c.containers.clone());
     let missing = move || live.containers.with(|c| c.missing.clone());
+    let groups = move || live.containers.with(|c| c.groups());
     let summary = move || {
         live.containers.with(|c| {
             (!c.containers.is_empty()).then(|| {
@@ -55,6 +57,10 @@ pub fn ContainersPanel() -> impl IntoView {
                 if let Some(Availability::Off { reason }) = docker() {
                     return view! { <Empty icon=Icon::Server text=format!("Container monitoring is off on this server ({reason}).")/> }.into_any();
                 }
+                let groups = groups();
+                if !groups.is_empty() {
+                    return groups.into_iter().map(|g| view! { <EngineSection g=g/> }).collect_view().into_any();
+                }
                 let outage = docker().and_then(|d| match d {
                     Availability::Unavailable { reason, since } => Some((reason, since)),
                     Availability::Ok | Availability::Off { .. } => None,
@@ -72,16 +78,68 @@ pub fn ContainersPanel() -> impl IntoView {
                     })}
                     <div class="container-grid">
                         {cards.into_iter().map(|c| view! { <ContainerCard c=c/> }).collect_view()}
-                        {missing().into_iter().map(|name| view! {
-                            <article class="ccard tone-bad">
-                                <header><span class="dot"></span><strong>{name}</strong><span class="pill state-firing">"missing"</span></header>
-                                <p class="muted small">"Monitored, but no such container exists."</p>
-                            </article>
-                        }).collect_view()}
+                        {missing().into_iter().map(|name| view! { <MissingCard name=name/> }).collect_view()}
                     </div>
                 }.into_any()
             }}
         </Panel>
+    }
+}
+
+/// One engine's header (id, address, state, counts), its outage banner, and its cards.
+#[component]
+fn EngineSection(g: EngineGroup) -> impl IntoView {
+    let e = g.engine;
+    let (tone, state) = match &e.docker {
+        Availability::Ok => ("ok", "up"),
+        Availability::Unavailable { .. } => ("bad", "unavailable"),
+        Availability::Off { .. } => ("warn", "off"),
+    };
+    let banner = match &e.docker {
+        Availability::Unavailable { reason, since } => {
+            let since = since
+                .as_deref()
+                .and_then(format::parse_ts_ms)
+                .map(local_datetime);
+            let kept = if g.cards.is_empty() {
+                ""
+            } else {
+                "; its containers below show their last known figures"
+            };
+            Some(view! {
+                <Banner tone="bad" title=format!("Docker engine {} unavailable: {reason}", e.id)
+                    detail=since.map(|t| format!("since {t}{kept}")).unwrap_or_default()/>
+            })
+        }
+        Availability::Ok | Availability::Off { .. } => None,
+    };
+    let empty = g.cards.is_empty() && g.missing.is_empty() && e.docker.is_ok();
+    view! {
+        <section class="engine-group" data-testid="engine-group" data-engine=e.id.clone()>
+            <header class="engine-head">
+                <span class=format!("dot tone-{tone}") aria-hidden="true"></span>
+                <strong>{e.id.clone()}</strong>
+                <span class="muted small">{e.host.clone()}</span>
+                <span class=format!("pill tone-{tone}")>{state}</span>
+                <span class="muted small">{format!("{} of {} running", e.running, e.containers)}</span>
+            </header>
+            {banner}
+            {empty.then(|| view! { <p class="muted small">"No KATO containers on this engine."</p> })}
+            <div class="container-grid">
+                {g.cards.into_iter().map(|c| view! { <ContainerCard c=c/> }).collect_view()}
+                {g.missing.into_iter().map(|name| view! { <MissingCard name=name/> }).collect_view()}
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn MissingCard(name: String) -> impl IntoView {
+    view! {
+        <article class="ccard tone-bad">
+            <header><span class="dot"></span><strong>{name}</strong><span class="pill state-firing">"missing"</span></header>
+            <p class="muted small">"Monitored, but no such container exists."</p>
+        </article>
     }
 }
 
@@ -130,10 +188,11 @@ fn ContainerCard(c: ContainerView) -> impl IntoView {
     .collect::<Vec<_>>()
     .join(" · ");
     view! {
-        <article class=format!("ccard tone-{}", c.tone()) data-testid="container-card" data-name=c.name.clone()>
+        <article class=format!("ccard tone-{}", c.tone()) data-testid="container-card" data-name=c.name.clone()
+            data-engine=c.engine.clone()>
             <header>
                 <span class="dot" aria-hidden="true"></span>
-                <strong class="ccard-name">{c.name.clone()}</strong>
+                <strong class="ccard-name">{c.label.clone()}</strong>
                 <span class=format!("pill tone-{}", c.tone())>{status}</span>
             </header>
             <div class="ccard-cpu">

@@ -3,12 +3,16 @@
 //! Read into [`ContainersSnapshot`], which also reads the old dashboard's shape (its missing fields default,
 //! see `kato_dashboard_core::docker`); a value that does not read leaves the cards as they were. When the server
 //! sends no rates (the old dashboard), they are computed here from two consecutive totals.
+//!
+//! With several Docker engines (the server's `DOCKER_HOSTS`: `engines` in the value) the cards are grouped by
+//! engine ([`ContainersState::groups`]), each group with its engine's own state, so one engine down is shown
+//! for that engine only.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use kato_dashboard_core::{
-    docker::{Aggregated, ContainerStats, ContainersSnapshot},
+    docker::{Aggregated, ContainerStats, ContainersSnapshot, EngineStatus, split_qualified},
     topics::from_object,
 };
 use serde_json::Value;
@@ -23,7 +27,12 @@ pub const SPARK_POINTS: usize = 120;
 /// One container card.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ContainerView {
+    /// The record's name: the key of the card (`name@engine` with several engines).
     pub name: String,
+    /// The container's name on its engine, as the card shows it.
+    pub label: String,
+    /// Its engine, with several engines.
+    pub engine: Option<String>,
     pub image: Option<String>,
     /// Docker's state (`running`, `exited`, …).
     pub status: String,
@@ -63,6 +72,8 @@ fn known_ms(t: DateTime<Utc>) -> Option<f64> {
 impl ContainerView {
     fn from_stats(c: ContainerStats) -> ContainerView {
         ContainerView {
+            label: c.docker_name().to_owned(),
+            engine: c.engine.clone(),
             running: c.is_running(),
             image: Some(c.image).filter(|i| !i.is_empty()),
             cpu: Some(c.cpu).filter(|_| c.cpu_known),
@@ -120,6 +131,40 @@ pub struct ContainersState {
     pub mem_percent: Series,
     /// Per container name: CPU % for the card sparklines, and the previous totals for rates.
     pub by_name: BTreeMap<String, PerContainer>,
+    /// The Docker engines, when the server watches more than one (empty with one).
+    pub engines: Vec<EngineView>,
+}
+
+/// One Docker engine (several engines only).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EngineView {
+    pub id: String,
+    /// Its address, without password.
+    pub host: String,
+    pub docker: Availability,
+    pub containers: usize,
+    pub running: usize,
+}
+
+impl EngineView {
+    fn from_status(e: &EngineStatus) -> Self {
+        Self {
+            id: e.id.clone(),
+            host: e.host.clone(),
+            docker: Availability::from(&e.docker),
+            containers: e.containers,
+            running: e.running,
+        }
+    }
+}
+
+/// The cards of one engine, and its monitored names with no container.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EngineGroup {
+    pub engine: EngineView,
+    pub cards: Vec<ContainerView>,
+    /// Names as on the engine (`kato-redis`, not `kato-redis@b`).
+    pub missing: Vec<String>,
 }
 
 /// What is kept of one container between values.
@@ -142,6 +187,7 @@ impl Default for ContainersState {
             cpu_total: Series::new(HISTORY_POINTS),
             mem_percent: Series::new(HISTORY_POINTS),
             by_name: BTreeMap::new(),
+            engines: Vec::new(),
         }
     }
 }
@@ -177,7 +223,17 @@ impl ContainersState {
             .retain(|name, _| list.iter().any(|c| &c.name == name));
         self.missing = snapshot.missing;
         self.aggregated = snapshot.aggregated;
-        let fresh = self.docker.as_ref().is_none_or(Availability::is_ok);
+        self.engines = snapshot
+            .engines
+            .iter()
+            .map(EngineView::from_status)
+            .collect();
+        // With several engines the totals are over the engines that answer: charted while any does.
+        let fresh = if self.engines.is_empty() {
+            self.docker.as_ref().is_none_or(Availability::is_ok)
+        } else {
+            self.engines.iter().any(|e| e.docker.is_ok())
+        };
         if fresh && !list.is_empty() {
             let t = known_ms(self.aggregated.timestamp)
                 .or_else(|| list.iter().filter_map(|c| c.timestamp_ms).reduce(f64::max))
@@ -203,6 +259,30 @@ impl ContainersState {
                 live.cpu.prepend(&past.cpu);
             }
         }
+    }
+
+    /// The cards grouped by engine, in the server's order (empty with one engine: no groups).
+    pub fn groups(&self) -> Vec<EngineGroup> {
+        self.engines
+            .iter()
+            .map(|e| EngineGroup {
+                engine: e.clone(),
+                cards: self
+                    .containers
+                    .iter()
+                    .filter(|c| c.engine.as_deref() == Some(e.id.as_str()))
+                    .cloned()
+                    .collect(),
+                missing: self
+                    .missing
+                    .iter()
+                    .filter_map(|n| match split_qualified(n) {
+                        (name, Some(id)) if id == e.id => Some(name.to_owned()),
+                        _ => None,
+                    })
+                    .collect(),
+            })
+            .collect()
     }
 
     /// The CPU series of a container (empty for one not seen before).
@@ -239,114 +319,5 @@ impl ContainersState {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::format::parse_ts_ms;
-    use serde_json::json;
-
-    fn old_shape(ts: &str, rx: u64) -> Value {
-        json!({"containers": [{"name": "kato", "status": "running", "cpu": 12.5,
-            "memory": {"usage_bytes": 104857600u64, "limit_bytes": 1073741824u64, "usage_mb": 100.0,
-                       "limit_mb": 1024.0, "usage_percent": 9.77},
-            "network": {"rx_bytes": rx, "tx_bytes": 10},
-            "block_io": {"read_bytes": 0, "write_bytes": 0}, "timestamp": ts}],
-            "aggregated": {"total_cpu_percent": 12.5, "total_memory_mb": 100.0, "total_memory_percent": 9.77,
-                           "container_count": 1}})
-    }
-
-    #[test]
-    fn old_shapes_render_and_rates_are_computed_from_totals() {
-        let mut s = ContainersState::default();
-        s.apply(&old_shape("2026-11-22T08:00:00.000Z", 1000), 0.0);
-        let c = &s.containers[0];
-        assert_eq!(c.cpu, Some(12.5));
-        assert_eq!(c.mem_bytes, 104857600.0);
-        assert_eq!(c.rx_rate, None, "one sample has no rate");
-        assert_eq!(c.tone(), "ok");
-        s.apply(&old_shape("2026-11-22T08:00:02.000Z", 5000), 0.0);
-        assert_eq!(s.containers[0].rx_rate, Some(2000.0));
-        assert_eq!(s.containers[0].tx_rate, Some(0.0));
-        assert_eq!(s.cpu_total.len(), 2);
-        assert_eq!(
-            s.mem_percent.last(),
-            Some((parse_ts_ms("2026-11-22T08:00:02.000Z").unwrap(), 9.77))
-        );
-        assert_eq!(s.cpu_of("kato").map(Series::len), Some(2));
-        assert!(
-            s.docker.is_none(),
-            "the old server says nothing about Docker"
-        );
-    }
-
-    #[test]
-    fn new_fields_win_and_docker_outages_are_shown() {
-        let mut s = ContainersState::default();
-        let v = json!({"containers": [
-            {"name": "kato", "status": "running", "running": true, "cpu": 0.0, "cpu_known": false,
-             "health": "unhealthy", "network": {"rx_rate_bps": 7.0}, "memory": {}},
-            {"name": "kato-redis", "status": "exited", "running": false, "exit_code": 137, "stale": true}],
-            "aggregated": {"total_cpu_percent": 0.0}, "docker": {"state": "unavailable", "reason": "socket gone"},
-            "missing": ["kato-qdrant"]});
-        s.apply(&v, 5.0);
-        assert_eq!(s.containers[0].cpu, None, "not measured yet is not 0 %");
-        assert_eq!(s.containers[0].rx_rate, Some(7.0));
-        assert_eq!(s.containers[0].tone(), "bad");
-        assert_eq!(s.containers[1].tone(), "bad");
-        assert_eq!(s.missing, vec!["kato-qdrant"]);
-        assert_eq!(
-            s.docker.as_ref().and_then(Availability::reason),
-            Some("socket gone")
-        );
-        assert!(s.cpu_total.is_empty(), "stale data is not charted");
-        s.apply(&json!({"containers": [], "docker": {"state": "ok"}}), 6.0);
-        assert!(s.by_name.is_empty() && s.containers.is_empty() && s.received);
-    }
-
-    #[test]
-    fn docker_switched_off_on_the_server_is_not_an_outage() {
-        let mut s = ContainersState::default();
-        s.apply(
-            &json!({"containers": [], "aggregated": {}, "missing": [],
-                    "docker": {"state": "off", "reason": "DOCKER_ENABLED=false"}}),
-            1.0,
-        );
-        let docker = s.docker.as_ref().expect("a docker state");
-        assert!(docker.is_off() && !docker.is_ok());
-        assert_eq!(docker.reason(), Some("DOCKER_ENABLED=false"));
-        assert!(s.received && s.containers.is_empty());
-    }
-
-    #[test]
-    fn the_old_dashboards_recorded_message_reads_with_its_naive_times_as_not_known() {
-        // `data.containers` of the old dashboard's `realtime_update` (seed-dashboard.md), and its "no client" form.
-        let old = json!({"containers": [{"name": "kato", "status": "running", "cpu": 1.55,
-            "memory": {"usage_bytes": 102141952, "limit_bytes": 8232370176u64, "usage_mb": 97.41, "limit_mb": 7851.0,
-                       "usage_percent": 1.24},
-            "network": {"rx_bytes": 123456, "tx_bytes": 654321, "rx_mb": 0.12, "tx_mb": 0.62},
-            "block_io": {"read_bytes": 0, "write_bytes": 0, "read_mb": 0.0, "write_mb": 0.0},
-            "timestamp": "2025-10-13T10:25:16.001234"}],
-            "aggregated": {"total_cpu_percent": 1.55, "total_memory_mb": 97.41, "total_memory_limit_mb": 7851.0,
-                           "total_memory_percent": 1.24, "container_count": 1,
-                           "timestamp": "2025-10-13T10:25:16.002000"}});
-        let mut s = ContainersState::default();
-        s.apply(&old, 42.0);
-        let c = &s.containers[0];
-        assert!(c.running && c.cpu == Some(1.55) && c.mem_bytes == 102141952.0);
-        assert_eq!((c.timestamp_ms, c.tone()), (None, "ok"));
-        assert_eq!(
-            s.cpu_total.last(),
-            Some((42.0, 1.55)),
-            "charted at the time it arrived"
-        );
-        assert_eq!(s.aggregated.total_memory_limit_mb, 7851.0);
-        assert!(s.docker.is_none());
-        s.apply(
-            &json!({"error": "Docker client not initialized", "containers": [], "aggregated": {}}),
-            43.0,
-        );
-        assert!(s.received && s.containers.is_empty() && s.by_name.is_empty());
-        let before = s.clone();
-        s.apply(&json!({"containers": "not a list"}), 44.0);
-        assert_eq!(s, before, "a value that does not read changes nothing");
-    }
-}
+#[path = "containers_tests.rs"]
+mod tests;

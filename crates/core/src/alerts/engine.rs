@@ -409,6 +409,24 @@ fn message(rule: AlertType, subject: &str, value: Option<f64>, detail: Option<&s
     let v = value.unwrap_or(0.0);
     let detail = detail.unwrap_or("");
     match rule {
+        // One instance of a KATO fleet (a single KATO's alerts have no subject and keep the old wording).
+        AlertType::HighErrorRate if !subject.is_empty() => {
+            format!(
+                "High error rate on KATO instance '{subject}': {:.1}%",
+                v * 100.0
+            )
+        }
+        AlertType::KatoUnreachable if !subject.is_empty() => {
+            let why = detail.rsplit_once(": ").map_or(detail, |(_, why)| why);
+            format!("KATO instance '{subject}' is unreachable: {why}")
+        }
+        AlertType::KatoRestarted if !subject.is_empty() => {
+            format!("KATO instance '{subject}' restarted ({detail})")
+        }
+        AlertType::FleetDegraded => format!("Only {detail} KATO instances are healthy"),
+        AlertType::InstanceErrorOutlier => {
+            format!("KATO instance '{subject}' fails far more requests than the others: {detail}")
+        }
         AlertType::HighCpu => format!("High CPU usage: {v:.1}%"),
         AlertType::HighMemory => format!("High memory usage: {v:.1}%"),
         AlertType::HighErrorRate => format!("High error rate: {:.1}%", v * 100.0),
@@ -428,5 +446,11 @@ fn message(rule: AlertType, subject: &str, value: Option<f64>, detail: Option<&s
         AlertType::KatoRestarted if detail.is_empty() => "KATO restarted".to_owned(),
         AlertType::KatoRestarted => format!("KATO restarted ({detail})"),
         AlertType::HighSessions => format!("Active sessions: {v:.0}"),
+        AlertType::DockerEngineDown if detail.is_empty() => {
+            format!("Docker engine '{subject}' is unreachable")
+        }
+        AlertType::DockerEngineDown => {
+            format!("Docker engine '{subject}' is unreachable: {detail}")
+        }
     }
 }

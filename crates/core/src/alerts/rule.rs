@@ -28,11 +28,17 @@ pub enum AlertType {
     KatoRestarted,
     /// Active sessions above a limit.
     HighSessions,
+    /// A watched Docker engine does not answer (subject: the engine id).
+    DockerEngineDown,
+    /// Fewer healthy KATO instances than `ALERT_MIN_HEALTHY_INSTANCES` (a fleet only).
+    FleetDegraded,
+    /// One KATO instance's error rate far above the others' (subject: the instance id).
+    InstanceErrorOutlier,
 }
 
 impl AlertType {
     /// Every type.
-    pub const ALL: [AlertType; 10] = [
+    pub const ALL: [AlertType; 13] = [
         AlertType::HighCpu,
         AlertType::HighMemory,
         AlertType::HighErrorRate,
@@ -43,6 +49,9 @@ impl AlertType {
         AlertType::KatoUnreachable,
         AlertType::KatoRestarted,
         AlertType::HighSessions,
+        AlertType::DockerEngineDown,
+        AlertType::FleetDegraded,
+        AlertType::InstanceErrorOutlier,
     ];
 
     /// Wire name.
@@ -58,6 +67,9 @@ impl AlertType {
             AlertType::KatoUnreachable => "kato_unreachable",
             AlertType::KatoRestarted => "kato_restarted",
             AlertType::HighSessions => "high_sessions",
+            AlertType::DockerEngineDown => "docker_engine_down",
+            AlertType::FleetDegraded => "fleet_degraded",
+            AlertType::InstanceErrorOutlier => "instance_error_outlier",
         }
     }
 
@@ -225,6 +237,18 @@ impl RuleSet {
         rules.insert(
             AlertType::KatoUnreachable,
             RuleConfig::condition(Severity::Critical, Duration::from_secs(5), repeat),
+        );
+        rules.insert(
+            AlertType::DockerEngineDown,
+            RuleConfig::condition(Severity::Critical, Duration::from_secs(5), repeat),
+        );
+        rules.insert(
+            AlertType::FleetDegraded,
+            RuleConfig::condition(Severity::Critical, Duration::from_secs(10), repeat),
+        );
+        rules.insert(
+            AlertType::InstanceErrorOutlier,
+            RuleConfig::condition(Severity::Warning, Duration::ZERO, repeat),
         );
         let mut restarted =
             RuleConfig::condition(Severity::Warning, Duration::ZERO, Duration::ZERO);

@@ -54,6 +54,7 @@ impl ContainerStats {
             sampled_at: latest.and_then(|s| s.read),
             sample_age_ms: None,
             stale,
+            engine: None,
         };
         stats.refresh(now);
         stats
@@ -133,25 +134,46 @@ impl Aggregated {
         host: HostInfo,
         now: DateTime<Utc>,
     ) -> Self {
-        let fresh: Vec<&ContainerStats> = containers
+        Self::compute_hosts(&[(containers, host)], missing_count, now)
+    }
+
+    /// Totals over the containers of several Docker hosts (one group per engine): the memory the
+    /// containers can use together is worked out per host and added up, and so are the hosts' CPUs and
+    /// RAM (`None` when no host said). With one group this is [`Aggregated::compute`].
+    pub fn compute_hosts(
+        groups: &[(&[ContainerStats], HostInfo)],
+        missing_count: usize,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let all = || groups.iter().flat_map(|(containers, _)| containers.iter());
+        let fresh = |c: &&ContainerStats| c.running && !c.stale;
+        let total_cpu: f64 = all().filter(fresh).map(|c| c.cpu).sum();
+        let used: u64 = all().filter(fresh).map(|c| c.memory.usage_bytes).sum();
+        let limit: u64 = groups
             .iter()
-            .filter(|c| c.running && !c.stale)
-            .collect();
-        let total_cpu: f64 = fresh.iter().map(|c| c.cpu).sum();
-        let used: u64 = fresh.iter().map(|c| c.memory.usage_bytes).sum();
-        let limit = combined_limit(&fresh, host.memory_bytes);
+            .map(|(containers, host)| {
+                let fresh: Vec<&ContainerStats> = containers.iter().filter(fresh).collect();
+                combined_limit(&fresh, host.memory_bytes)
+            })
+            .sum();
+        let sum = |f: fn(&HostInfo) -> Option<u64>| {
+            groups
+                .iter()
+                .filter_map(|(_, h)| f(h))
+                .reduce(|a, b| a.saturating_add(b))
+        };
         Self {
             total_cpu_percent: round2(total_cpu),
             total_memory_mb: mib(used),
             total_memory_limit_mb: mib(limit),
             total_memory_percent: percent(used, limit),
-            container_count: containers.len(),
+            container_count: all().count(),
             timestamp: now,
-            running_count: containers.iter().filter(|c| c.running).count(),
-            stale_count: containers.iter().filter(|c| c.stale).count(),
+            running_count: all().filter(|c| c.running).count(),
+            stale_count: all().filter(|c| c.stale).count(),
             missing_count,
-            host_cpus: host.cpus,
-            host_memory_mb: host.memory_bytes.map(mib),
+            host_cpus: sum(|h| h.cpus.map(u64::from)).map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
+            host_memory_mb: sum(|h| h.memory_bytes).map(mib),
         }
     }
 }
@@ -191,6 +213,7 @@ impl ContainersSnapshot {
             aggregated,
             docker,
             missing,
+            engines: Vec::new(),
         }
     }
 

@@ -105,4 +105,8 @@ pub struct ContainerEvent {
     /// When the engine saw it (or when the collector noticed, for `missing`).
     #[serde(with = "serde_rfc3339")]
     pub at: DateTime<Utc>,
+    /// The engine, when the dashboard watches several (`name` and `old_name` are then `<name>@<engine>`);
+    /// absent with one engine, so that wire is unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine: Option<String>,
 }

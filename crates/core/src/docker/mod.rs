@@ -1,6 +1,7 @@
 //! Docker container figures: raw engine samples ([`StatsSample`]), the `docker stats` CLI math
 //! ([`figures`]), the `containers` topic's wire types ([`ContainerStats`], [`Aggregated`],
-//! [`ContainersSnapshot`]) and container up/down events ([`ContainerEvent`]).
+//! [`ContainersSnapshot`]), container up/down events ([`ContainerEvent`]), and several engines in one
+//! topic ([`engines`]: per-engine state, the merge, engine up/down events).
 //!
 //! Pure: no Docker client, no tokio, no clock (`now` is passed in). The collector that talks to
 //! the engine lives in the `kato-dashboard-docker` crate and hands its facts to these functions.
@@ -11,11 +12,13 @@
 //! does not divide by host RAM counted once per unlimited container.
 
 mod build;
+pub mod engines;
 pub mod event;
 pub mod figures;
 pub mod sample;
 mod wire;
 
+pub use engines::{EngineEvent, EnginePart, EngineStatus, qualified, split_qualified};
 pub use event::{ContainerEvent, ContainerEventKind};
 pub use sample::StatsSample;
 pub use wire::{
@@ -36,3 +39,5 @@ pub const DEFAULT_CONTAINER_NAMES: [&str; 5] = [
 mod tests;
 #[cfg(test)]
 mod tests_build;
+#[cfg(test)]
+mod tests_engines;

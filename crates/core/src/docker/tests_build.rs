@@ -288,6 +288,7 @@ fn event_actions() {
         signal: None,
         old_name: None,
         at: t(0),
+        engine: None,
     };
     let v = serde_json::to_value(&e).unwrap();
     assert_eq!(v["kind"], "died");

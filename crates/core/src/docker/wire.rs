@@ -12,6 +12,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::engines::EngineStatus;
 use crate::source::SourceState;
 use crate::time::serde_rfc3339;
 
@@ -93,6 +94,11 @@ pub struct ContainerStats {
     /// True when the figures are the last known ones and no longer updated (Docker unavailable or
     /// this container's stats stream broken). Stale records are not counted in [`Aggregated`].
     pub stale: bool,
+    /// The engine this container runs on, when the dashboard watches more than one (`DOCKER_HOSTS`); `name`
+    /// is then `<docker name>@<engine>` so the same name on two engines stays two records. Absent (not
+    /// `null`) with one engine, so that wire is unchanged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub engine: Option<String>,
 }
 
 /// Memory figures (bytes, MiB and % of the limit). `usage_*` excludes the inactive page cache.
@@ -177,6 +183,10 @@ pub struct Aggregated {
 /// When Docker is unavailable, `docker` says why and since when; the containers seen before
 /// stay in the list with their last known values and `stale: true`. Before Docker was ever
 /// reached the list is empty and `missing` too (nothing is known yet).
+///
+/// With several engines (`engines` present), `docker` is `ok` only when every engine is, else
+/// `unavailable` with a reason naming the engines that are down (an old client sees an outage); the
+/// containers of the engines that answer stay fresh, those of an engine that is down are `stale`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ContainersSnapshot {
@@ -192,6 +202,10 @@ pub struct ContainersSnapshot {
     /// container now: never created, or destroyed.
     #[serde(default)]
     pub missing: Vec<String>,
+    /// Each watched engine and its own state, when there is more than one (`DOCKER_HOSTS`); with one
+    /// engine it is kept in memory for the server's rules but left off the wire, which stays unchanged.
+    #[serde(default, skip_serializing_if = "super::engines::single")]
+    pub engines: Vec<EngineStatus>,
 }
 
 /// `cpu_known` of a record that does not say (the old dashboard's, whose `cpu` was a measurement).

@@ -2,6 +2,8 @@
 //! deadlines.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod certs;
+
 use std::time::Duration;
 
 use kato_dashboard_docker::{ContainerEvent, ContainersSnapshot};

@@ -1,34 +1,50 @@
 //! Readings for the engine, taken from the hub's latest tick: the `containers` topic (per container and
-//! aggregated CPU and memory, down, missing), the `metrics` topic (true error rate, KATO unreachable) and the
-//! `sessions` topic (active sessions). What cannot be read is `NoData`, never a fake recovery: with Docker
-//! unavailable no container rule changes state.
+//! aggregated CPU and memory, down, missing, each Docker engine's reachability), the `metrics` topic (true error
+//! rate, KATO unreachable) and the `sessions` topic (active sessions). What cannot be read is `NoData`, never a
+//! fake recovery: a container on an engine that is unavailable changes no rule's state (its engine's
+//! `docker_engine_down` says what happened), while the containers of the other engines are read as usual.
 
 use kato_dashboard_core::{
     alerts::{AlertType, Reading, Signal},
-    docker::ContainersSnapshot,
+    docker::{ContainersSnapshot, split_qualified},
     source::SourceState,
     topics::{KatoRestart, MetricsTopic, SessionsTopic},
 };
 
 /// Signals of the `containers` topic.
 pub fn containers(snapshot: &ContainersSnapshot) -> Vec<Signal> {
-    if !snapshot.docker.is_ok() {
-        return Vec::new();
-    }
-    let agg = &snapshot.aggregated;
-    let mut out = vec![
-        Signal::new(
+    let mut out: Vec<Signal> = snapshot
+        .engines
+        .iter()
+        .map(|e| {
+            let reading = match &e.docker {
+                SourceState::Ok => Reading::Condition(false, String::new()),
+                SourceState::Unavailable { reason, .. } => Reading::Condition(true, reason.clone()),
+                SourceState::Off { .. } => Reading::NoData,
+            };
+            Signal::new(AlertType::DockerEngineDown, e.id.as_str(), reading)
+        })
+        .collect();
+    // The totals of part of the engines would be a fake recovery: they are read only when all answer.
+    if snapshot.docker.is_ok() {
+        let agg = &snapshot.aggregated;
+        out.push(Signal::new(
             AlertType::HighCpu,
             "",
             Reading::Value(agg.total_cpu_percent),
-        ),
-        Signal::new(
+        ));
+        out.push(Signal::new(
             AlertType::HighMemory,
             "",
             Reading::Value(agg.total_memory_percent),
-        ),
-    ];
-    for c in &snapshot.containers {
+        ));
+    }
+    let answers = |engine: Option<&str>| snapshot.engine_state(engine).is_ok();
+    for c in snapshot
+        .containers
+        .iter()
+        .filter(|c| answers(c.engine.as_deref()))
+    {
         let name = c.name.as_str();
         let status = c.status.clone();
         out.push(Signal::new(
@@ -55,7 +71,12 @@ pub fn containers(snapshot: &ContainersSnapshot) -> Vec<Signal> {
         };
         out.push(Signal::new(AlertType::ContainerMemory, name, memory));
     }
-    for name in &snapshot.missing {
+    // Docker names never hold `@`: only a qualified name (several engines) names an engine.
+    for name in snapshot
+        .missing
+        .iter()
+        .filter(|n| answers(split_qualified(n).1))
+    {
         let name = name.as_str();
         out.push(Signal::new(
             AlertType::ContainerMissing,
@@ -113,7 +134,8 @@ pub fn sessions(topic: &SessionsTopic) -> Vec<Signal> {
 pub fn restarted(restart: &KatoRestart) -> Signal {
     Signal::new(
         AlertType::KatoRestarted,
-        "",
+        // One instance of a fleet is its own alert; a single KATO's has no subject, as before.
+        restart.instance.clone().unwrap_or_default(),
         Reading::Condition(
             true,
             format!("after {:.0} s of uptime", restart.previous_uptime_seconds),
@@ -126,6 +148,7 @@ pub fn restarted(restart: &KatoRestart) -> Signal {
 mod tests {
     use super::*;
     use chrono::Utc;
+    use kato_dashboard_core::docker::{ContainerInfo, ContainerStats, EnginePart, HostInfo};
     use kato_dashboard_core::topics::Derived;
     use serde_json::json;
 
@@ -138,6 +161,85 @@ mod tests {
                 ..Derived::default()
             },
         )
+    }
+
+    fn engine(id: &str, docker: SourceState, names: &[&str], missing: &[&str]) -> EnginePart {
+        let info = |name: &&str| ContainerInfo {
+            name: (*name).into(),
+            id: format!("{name}-id"),
+            status: "exited".into(),
+            ..ContainerInfo::default()
+        };
+        let stale = !docker.is_ok();
+        let containers = names
+            .iter()
+            .map(|n| ContainerStats::build(&info(n), None, None, stale, Utc::now()))
+            .collect();
+        let missing = missing.iter().map(|m| (*m).to_owned()).collect();
+        EnginePart {
+            id: id.into(),
+            host: format!("tcp://{id}:2375"),
+            snapshot: ContainersSnapshot::build(
+                containers,
+                missing,
+                docker,
+                HostInfo::default(),
+                Utc::now(),
+            ),
+            host_info: HostInfo::default(),
+        }
+    }
+
+    fn about(signals: &[Signal], rule: AlertType) -> Vec<(String, Reading)> {
+        signals
+            .iter()
+            .filter(|s| s.rule == rule)
+            .map(|s| (s.subject.clone(), s.reading.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn an_engine_down_silences_its_containers_only() {
+        let down = SourceState::Ok.failed("connection refused", Utc::now());
+        let a = engine("a", SourceState::Ok, &["kato"], &["kato-redis"]);
+        let b = engine("b", down.clone(), &["kato"], &["kato-redis"]);
+        let s = containers(&ContainersSnapshot::merge(vec![a, b], Utc::now()));
+        assert_eq!(
+            about(&s, AlertType::DockerEngineDown),
+            [
+                ("a".into(), Reading::Condition(false, String::new())),
+                (
+                    "b".into(),
+                    Reading::Condition(true, "connection refused".into())
+                )
+            ]
+        );
+        assert_eq!(
+            about(&s, AlertType::ContainerDown),
+            [
+                ("kato@a".into(), Reading::Condition(true, "exited".into())),
+                (
+                    "kato-redis@a".into(),
+                    Reading::Condition(false, "missing".into())
+                )
+            ],
+            "nothing about engine b's containers"
+        );
+        assert!(
+            about(&s, AlertType::HighCpu).is_empty(),
+            "no partial totals"
+        );
+        // One engine, down: its engine alert only, as before for the containers.
+        let one = containers(&ContainersSnapshot::merge(
+            vec![engine("local", down, &["kato"], &[])],
+            Utc::now(),
+        ));
+        assert_eq!(
+            one.iter().map(|s| s.rule).collect::<Vec<_>>(),
+            [AlertType::DockerEngineDown]
+        );
+        let off = containers(&ContainersSnapshot::off("DOCKER_ENABLED=false", Utc::now()));
+        assert!(off.is_empty(), "{off:?}");
     }
 
     #[test]

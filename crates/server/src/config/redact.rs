@@ -66,6 +66,13 @@ impl super::Config {
         {
             secrets.add_url(url, false);
         }
+        // A tcp:// engine may carry a password; a socket path carries none.
+        for engine in super::split_list(&self.docker.hosts) {
+            let addr = engine.split('#').next().unwrap_or_default();
+            if addr.starts_with("tcp://") {
+                secrets.add_url(addr, false);
+            }
+        }
         if let Some(webhook) = &self.alerts.webhook_url {
             secrets.add_url(webhook, true);
         }

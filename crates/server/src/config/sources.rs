@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use kato_dashboard_docker::EngineAddr;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
@@ -65,6 +66,10 @@ pub struct DockerConfig {
     /// `tcp://127.0.0.1:2375` (plain HTTP).
     #[serde(rename = "docker_host")]
     pub host: Option<String>,
+    /// Several engines, comma-separated (wins over `host`): `unix:///path`, a socket path, `tcp://host:port`,
+    /// each optionally `#id=NAME&certs=DIR` (TLS with DIR/ca.pem, cert.pem, key.pem). See `EngineAddr`.
+    #[serde(rename = "docker_hosts")]
+    pub hosts: String,
     /// Comma-separated container names to monitor (always expected: a missing one is reported).
     pub monitored_containers: String,
     /// Comma-separated label selectors (`key` or `key=value`); containers matching all are monitored too.
@@ -83,6 +88,7 @@ impl Default for DockerConfig {
         Self {
             enabled: true,
             host: None,
+            hosts: String::new(),
             monitored_containers: "kato,kato-mongodb,kato-qdrant,kato-redis,kato-clickhouse".into(),
             labels: String::new(),
             compose_project: None,
@@ -95,5 +101,21 @@ impl DockerConfig {
     /// Names of the monitored containers.
     pub fn monitored_container_list(&self) -> Vec<String> {
         split_list(&self.monitored_containers)
+    }
+
+    /// The engines of `DOCKER_HOSTS` (empty when unset: the one engine of `DOCKER_HOST`).
+    pub fn engines(&self) -> Result<Vec<EngineAddr>, String> {
+        EngineAddr::parse_list(&self.hosts)
+    }
+
+    /// `DOCKER_HOSTS` reads, and every TLS folder it names holds its three files.
+    pub fn validate(&self) -> Result<(), super::ConfigError> {
+        let invalid = |reason: String| super::ConfigError::invalid("docker_hosts", reason);
+        for engine in self.engines().map_err(invalid)? {
+            if let Some(certs) = &engine.tls {
+                certs.check().map_err(invalid)?;
+            }
+        }
+        Ok(())
     }
 }

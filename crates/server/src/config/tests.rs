@@ -50,8 +50,15 @@ fn table() -> Vec<Row> {
         "KATO_STATS_INTERVAL_SECONDS" = "11.5" => kato.stats_interval_seconds;
         "CACHE_TTL_SECONDS" = "3.25" => kato.cache_ttl_seconds;
         "MAX_CACHE_SIZE" = "77" => kato.max_cache_size;
+        "KATO_API_URLS" = "http://127.0.0.1:9002/,http://127.0.0.1:9003/" => fleet.api_urls;
+        "KATO_DISCOVERY" = "dns:kato.test:8000" => fleet.discovery;
+        "KATO_DISCOVERY_INTERVAL_SECONDS" = "2.5" => fleet.discovery_interval_seconds;
+        "KATO_DISCOVERY_HOSTS_FILE" = "/etc/kato-hosts" => fleet.discovery_hosts_file;
+        "ALERT_MIN_HEALTHY_INSTANCES" = "2" => fleet.min_healthy_instances;
+        "ALERT_INSTANCE_ERROR_RATIO" = "7.5" => fleet.instance_error_ratio;
         "DOCKER_ENABLED" = "false" => docker.enabled;
         "DOCKER_HOST" = "tcp://127.0.0.1:2376" => docker.host;
+        "DOCKER_HOSTS" = "unix:///tmp/a.sock,tcp://127.0.0.1:2377#id=b" => docker.hosts;
         "MONITORED_CONTAINERS" = "a,b" => docker.monitored_containers;
         "DOCKER_LABELS" = "team=kato" => docker.labels;
         "DOCKER_COMPOSE_PROJECT" = "kato-x" => docker.compose_project;
@@ -155,4 +162,27 @@ fn the_flat_dump_reads_back() {
     let dump = serde_json::to_value(&config).unwrap();
     let back: Config = serde_json::from_value(dump.clone()).unwrap();
     assert_eq!(serde_json::to_value(&back).unwrap(), dump);
+}
+
+#[test]
+fn docker_hosts_are_checked_at_load() {
+    let err = |value: &str| {
+        Config::load(LoadOptions {
+            file: None,
+            dotenv: Some(PathBuf::from("/nonexistent/.env")),
+            env: Some([("DOCKER_HOSTS".to_owned(), value.to_owned())].into()),
+        })
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default()
+    };
+    let e = err("unix:///var/run/docker.sock,ssh://me@box");
+    assert!(
+        e.contains("DOCKER_HOSTS") && e.contains("ssh://me@box"),
+        "{e}"
+    );
+    let e = err("tcp://10.0.0.5:2376#certs=/nonexistent/kd-certs");
+    assert!(e.contains("/nonexistent/kd-certs/ca.pem"), "{e}");
+    let config = load("DOCKER_HOSTS", "unix:///a.sock, tcp://10.0.0.5:2375#id=b");
+    assert_eq!(config.docker.engines().unwrap().len(), 2);
 }
