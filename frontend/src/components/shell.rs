@@ -15,8 +15,9 @@ use super::toasts::ToastStack;
 use crate::services::{provide_ui, use_live, use_settings, use_theme};
 use crate::ws::use_topics;
 
-const NAV: [(&str, &str, Icon); 4] = [
+const NAV: [(&str, &str, Icon); 5] = [
     ("/", "Dashboard", Icon::Grid),
+    ("/instances", "Instances", Icon::Server),
     ("/sessions", "Sessions", Icon::Users),
     ("/alerts", "Alerts", Icon::Bell),
     ("/databases", "Databases", Icon::Disk),
@@ -25,6 +26,8 @@ const NAV: [(&str, &str, Icon); 4] = [
 fn title_of(path: &str) -> &'static str {
     if path == "/" {
         "Dashboard"
+    } else if path.starts_with("/instances") {
+        "Instances"
     } else if path.starts_with("/sessions/") {
         "Session"
     } else if path.starts_with("/sessions") {

@@ -4,6 +4,7 @@
 use kato_dashboard_core::protocol::Topic;
 use leptos::prelude::*;
 
+use super::dashboard_fleet::{FleetKpi, FleetPanel};
 use super::dashboard_parts::{ContainersPanel, CurrentAlerts, KatoTimelinePanel};
 use crate::components::cards::{Banner, Panel, StatCard};
 use crate::components::chart::{ChartData, ChartSeries, LineChart};
@@ -218,6 +219,7 @@ pub fn Dashboard() -> impl IntoView {
             <div class="stats">
                 <StatCard label="KATO" icon=Icon::Server testid="kato-status" value=Signal::derive(kato_value)
                     sub=Signal::derive(kato_sub) tone=Signal::derive(kato_tone)/>
+                <FleetKpi/>
                 <StatCard label="Active sessions" icon=Icon::Users testid="active-sessions"
                     value=Signal::derive(sessions_value) sub=Signal::derive(sessions_sub)/>
                 <StatCard label="Requests / s" icon=Icon::Pulse testid="rps"
@@ -233,6 +235,7 @@ pub fn Dashboard() -> impl IntoView {
                     value=Signal::derive(move || opt(with_view(|v| v.processors), format::int))
                     sub=Signal::derive(move || with_view(|v| v.max_processors).map(|m| per_worker(&format!("of {} allowed", format::int(m)))).unwrap_or_default())/>
             </div>
+            <FleetPanel/>
             <section class="charts-head">
                 <h2 class="section-title">"Last minutes"</h2>
                 <div class="segmented" role="radiogroup" aria-label="Chart window">

@@ -1,9 +1,14 @@
-//! One module per route: Dashboard, Sessions (list and detail), Alerts, Databases, and the not-found page.
+//! One module per route: Dashboard, Instances (the KATO fleet), Sessions (list and detail), Alerts, Databases, and
+//! the not-found page.
 
 pub mod alerts;
 pub mod dashboard;
+pub mod dashboard_fleet;
 pub mod dashboard_parts;
 pub mod databases;
+pub mod instance_drawer;
+pub mod instance_row;
+pub mod instances;
 pub mod not_found;
 pub mod session_detail;
 pub mod sessions;

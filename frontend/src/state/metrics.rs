@@ -1,16 +1,18 @@
 //! The `metrics` topic (KATO's `/metrics` JSON plus the server's `derived` figures) as the Dashboard shows it,
 //! with chart histories. Also accepts KATO's raw `/metrics` from the HTTP fallback, but only when it is newer
-//! than what the socket delivered.
+//! than what the socket delivered. In a fleet (`derived.instances`) the figures are the fleet's aggregate and
+//! each instance is listed, with its own short histories (`super::fleet`).
 
 use chrono::{DateTime, Utc};
 use kato_dashboard_core::{kato::service::HealthStatus, topics::MetricsTopic};
 use serde_json::Value;
 
+use super::fleet::{FleetHistory, InstanceView};
 use super::history::Series;
 use super::json::Availability;
 
 /// KATO's `/health` status as it names it.
-fn status_name(status: HealthStatus) -> String {
+pub(crate) fn status_name(status: HealthStatus) -> String {
     match status {
         HealthStatus::Healthy => "healthy",
         HealthStatus::Degraded => "degraded",
@@ -68,6 +70,8 @@ pub struct MetricsView {
     pub host_disk: Option<f64>,
     /// KATO restarts this dashboard has seen.
     pub restarts: Option<f64>,
+    /// The last one (ms).
+    pub last_restart_ms: Option<f64>,
     /// When the reading was taken (ms since epoch).
     pub updated_at_ms: Option<f64>,
     /// The last time KATO answered.
@@ -78,6 +82,8 @@ pub struct MetricsView {
     pub kato_timestamp: Option<f64>,
     /// Came from the HTTP fallback, not the socket.
     pub via_http: bool,
+    /// Every instance of a fleet (`KATO_API_URLS`, `KATO_DISCOVERY`), in id order; empty for a single KATO.
+    pub instances: Vec<InstanceView>,
 }
 
 impl MetricsView {
@@ -98,6 +104,7 @@ impl MetricsView {
         let perf = k.performance.as_ref();
         let res = k.resources.as_ref();
         let pm = k.processor_manager.as_ref();
+        let updated_at_ms = d.map(|d| ms(d.updated_at));
         MetricsView {
             kato: d.map(|d| Availability::from(&d.source)).or(error),
             kato_status: d.and_then(|d| d.kato_status).map(status_name),
@@ -125,11 +132,18 @@ impl MetricsView {
             host_memory: res.map(|r| r.memory_percent),
             host_disk: res.map(|r| r.disk_percent),
             restarts: d.map(|d| d.restarts as f64),
-            updated_at_ms: d.map(|d| ms(d.updated_at)),
+            last_restart_ms: d.and_then(|d| d.last_restart_at).map(ms),
+            updated_at_ms,
             last_ok_ms: d.and_then(|d| d.last_ok_at).map(ms),
             poll_latency_ms: d.map(|d| d.poll_latency_ms),
             kato_timestamp: k.timestamp,
             via_http: false,
+            instances: d.map_or_else(Vec::new, |d| {
+                d.instances
+                    .iter()
+                    .map(|s| InstanceView::from_summary(s, updated_at_ms))
+                    .collect()
+            }),
         }
     }
 
@@ -165,6 +179,8 @@ pub struct MetricsState {
     pub errors: Series,
     /// Mean latency in ms.
     pub latency: Series,
+    /// Each fleet instance's requests/s and error rate.
+    pub fleet: FleetHistory,
 }
 
 impl Default for MetricsState {
@@ -177,6 +193,7 @@ impl Default for MetricsState {
             rps: Series::new(HISTORY_POINTS),
             errors: Series::new(HISTORY_POINTS),
             latency: Series::new(HISTORY_POINTS),
+            fleet: FleetHistory::default(),
         }
     }
 }
@@ -209,6 +226,8 @@ impl MetricsState {
         if let Some(prev) = &self.view {
             view.generation = view.generation.or_else(|| prev.generation.clone());
             view.version = view.version.or_else(|| prev.version.clone());
+            // KATO's raw `/metrics` lists no instances: the fleet table keeps its last known rows.
+            view.instances.clone_from(&prev.instances);
         }
         self.accept(view, now_ms);
         true
@@ -230,6 +249,8 @@ impl MetricsState {
             push(&mut self.errors, view.error_rate.map(|f| f * 100.0));
             push(&mut self.latency, view.latency_ms);
         }
+        self.fleet
+            .record(&view.instances, t, fresh && !view.via_http);
         self.view = Some(view);
         self.received_ms = Some(now_ms);
     }
@@ -246,6 +267,7 @@ impl MetricsState {
         self.rps.prepend(&past.rps);
         self.errors.prepend(&past.errors);
         self.latency.prepend(&past.latency);
+        self.fleet.prepend(&past.fleet);
     }
 
     /// Whether the reading is older than `max_age_ms` at `now_ms` (or there is none).

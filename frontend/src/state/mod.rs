@@ -5,6 +5,8 @@
 pub mod alerts;
 pub mod containers;
 pub mod db;
+pub mod fleet;
+pub mod fleet_rows;
 pub mod history;
 pub mod json;
 pub mod kb;

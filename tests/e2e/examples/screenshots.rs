@@ -2,7 +2,8 @@
 //! screen, against kato-sim (steady traffic), a private Redis and the real server, in headless Chromium.
 //!
 //! `cargo run -p kato-dashboard-e2e --example screenshots` (after `./dashboard.sh build`); with `-- knowledge-bases`
-//! only KATO 3.x's knowledge-base views (`shots/kb.rs`: real ClickHouse, Redis and Qdrant, no Docker needed).
+//! only KATO 3.x's knowledge-base views (`shots/kb.rs`: real ClickHouse, Redis and Qdrant, no Docker needed); with
+//! `-- fleet` only the KATO fleet views (`shots/fleet.rs`: three kato-sim instances behind `KATO_API_URLS`).
 
 use std::{path::PathBuf, time::Duration};
 
@@ -11,6 +12,10 @@ use kato_dashboard_e2e::{Browser, Stack, Tab, wait_for};
 use kato_dashboard_sim::{Flavour, Scenario, SimConfig};
 use kato_dashboard_testkit::{DockerDaemon, TestContainers};
 
+#[path = "shots/fleet.rs"]
+mod fleet;
+#[path = "../tests/fleet_support/mod.rs"]
+mod fleet_support;
 #[path = "shots/kb.rs"]
 mod kb;
 
@@ -95,8 +100,10 @@ async fn first_data_ms(stack: &Stack, warm: Option<&Browser>) -> anyhow::Result<
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
     std::fs::create_dir_all(OUT)?;
-    if std::env::args().nth(1).as_deref() == Some("knowledge-bases") {
-        return kb::shoot().await;
+    match std::env::args().nth(1).as_deref() {
+        Some("knowledge-bases") => return kb::shoot().await,
+        Some("fleet") => return fleet::shoot().await,
+        _ => {}
     }
     // Containers like a deployment's, on a real engine: KATO burning CPU, its stores idle, one stopped.
     let daemon = DockerDaemon::start().context("a Docker engine (apt-get install docker.io)")?;
@@ -192,5 +199,6 @@ async fn main() -> anyhow::Result<()> {
     shot(&tab, "mobile-nav-light", false).await?;
     browser.close().await;
     stack.stop().await;
+    fleet::shoot().await?;
     kb::shoot().await
 }
