@@ -271,7 +271,7 @@ pub fn KatoTimelinePanel() -> impl IntoView {
             <Show when=move || !events().is_empty()
                 fallback=|| view! { <div class="all-clear"><Svg icon=Icon::Check/>"No restarts or outages seen."</div> }>
                 <ol class="timeline">
-                    <For each=events key=|e| (e.kind.clone(), e.timestamp_ms.to_bits()) children=move |e| {
+                    <For each=events key=|e| (e.kind.clone(), e.timestamp_ms.to_bits(), e.instance.clone()) children=move |e| {
                         let ts = e.timestamp_ms;
                         view! {
                             <li class=format!("tl tone-{}", e.tone)>
