@@ -247,7 +247,7 @@ for sc in "${SCENARIOS[@]}"; do
       DASH_ENV="KATO_API_URLS=$(IFS=,; echo "${fleet_urls[*]}")" start_dashboard fleet
       sleep 10 # every instance's first /health, /stats and generation
       curl -fsS "http://127.0.0.1:$DASH_PORT/api/v1/system/instances" >"$OUT/fleet-instances.json"
-      python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(f"fleet: {d[\"healthy\"]} of {d[\"total\"]} instances healthy")' \
+      python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print('fleet: %d of %d instances healthy' % (d['healthy'], d['total']))" \
         "$OUT/fleet-instances.json" >&2
       load fleet-idle --url "$DASH_WS" -n 0 --idle 0 --duration "$DURATION" --server-pid "$DASH_PID" --kato-sim "${fleet_urls[0]}"
       load fleet-c1000 --url "$DASH_WS" -n 1000 --rate 1000 --idle 10 --duration "$DURATION" --server-pid "$DASH_PID"

@@ -104,15 +104,30 @@ async fn a_mixed_fleet_of_three_is_watched_instance_by_instance() {
             "{generations:?}"
         );
     }
+    // The aggregate on `metrics` (one KATO's shape, no list); the rows only on the opt-in `instances` topic.
     let update = ws
         .next_matching(5 * SEC, |m| {
             m["type"] == "realtime_update"
-                && m["data"]["metrics"]["derived"]["instances"]
+                && m["data"]["metrics"]["derived"]["generation"] == "unknown"
+        })
+        .await;
+    assert!(
+        update["data"].get("instances").is_none(),
+        "not subscribed: {update}"
+    );
+    let derived = &update["data"]["metrics"]["derived"];
+    assert!(derived.get("instances").is_none(), "{derived}");
+    ws.send_json(json!({"type": "subscribe", "subscriptions": ["metrics", "instances", "kato_events", "session_events", "system_alerts"]}))
+        .await;
+    let listed = ws
+        .next_matching(5 * SEC, |m| {
+            m["type"] == "realtime_update"
+                && m["data"]["instances"]["instances"]
                     .as_array()
                     .is_some_and(|l| l.len() == 3)
         })
         .await;
-    let derived = &update["data"]["metrics"]["derived"];
+    assert_eq!(listed["data"]["instances"]["fleet"], true);
     assert_eq!(
         derived["generation"], "unknown",
         "a mixed fleet has no one generation: {derived}"

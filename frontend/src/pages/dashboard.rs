@@ -27,6 +27,7 @@ fn opt(v: Option<f64>, f: fn(f64) -> String) -> String {
 pub fn Dashboard() -> impl IntoView {
     use_topics(&[
         Topic::Metrics,
+        Topic::Instances,
         Topic::Containers,
         Topic::Sessions,
         Topic::SystemAlerts,

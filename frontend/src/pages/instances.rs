@@ -84,7 +84,7 @@ fn summary(live: Live) -> impl IntoView {
 /// The page.
 #[component]
 pub fn InstancesPage() -> impl IntoView {
-    use_topics(&[Topic::Metrics, Topic::KatoEvents]);
+    use_topics(&[Topic::Metrics, Topic::Instances, Topic::KatoEvents]);
     let live = use_live();
     let query = RwSignal::new(InstanceQuery::default());
     let is_fleet = move || {

@@ -44,6 +44,7 @@ impl Live {
         match topic {
             Topic::Metrics => self.metrics.update(|m| m.apply(value, now)),
             Topic::Containers => self.containers.update(|c| c.apply(value, now)),
+            Topic::Instances => self.metrics.update(|m| m.apply_instances(value, now)),
             Topic::Sessions => self
                 .sessions
                 .set(Some(SessionSummaryView::from_value(value))),

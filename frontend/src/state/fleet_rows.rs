@@ -119,12 +119,16 @@ mod tests {
         let mut m = MetricsState::default();
         let at = "2026-11-22T08:08:32.000Z";
         m.apply(
-            &json!({"derived": {"source": {"state": "ok"}, "updated_at": at, "instances": [
+            &json!({"derived": {"source": {"state": "ok"}, "updated_at": at}}),
+            1.0,
+        );
+        m.apply_instances(
+            &json!({"fleet": true, "instances": [
                 {"id": "a:8000", "url": "http://a:8000", "source": {"state": "ok"}, "status": "healthy",
                  "generation": "v3", "uptime_seconds": 90.0, "restarts": 2, "requests_per_second": 4.5,
                  "error_rate": 0.0025, "latency_ms": 3.25, "cpu_percent": 12.0, "last_ok_at": at},
                 {"id": "b:8000", "url": "http://b:8000", "source": {"state": "unavailable",
-                 "reason": "refused", "since": at}, "last_ok_at": "2026-11-22T08:07:32.000Z"}]}}),
+                 "reason": "refused", "since": at}, "last_ok_at": "2026-11-22T08:07:32.000Z"}]}),
             1.0,
         );
         let now = m.view.as_ref().and_then(|v| v.updated_at_ms).unwrap();

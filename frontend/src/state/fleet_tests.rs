@@ -1,4 +1,4 @@
-//! The fleet's view model against `metrics` payloads as the server sends them.
+//! The fleet's view model against `metrics` and `instances` payloads as the server sends them.
 
 use serde_json::{Value, json};
 
@@ -22,21 +22,38 @@ fn instance(id: &str, up: bool, rps: f64, error_rate: f64) -> Value {
         "last_ok_at": "2026-11-22T08:08:30.000Z"})
 }
 
-/// A fleet `metrics` value: the aggregate, then `derived.instances`.
-fn fleet(updated: &str, instances: Vec<Value>) -> Value {
-    json!({
+/// A fleet's `metrics` value (the aggregate) and its `instances` value.
+fn fleet(updated: &str, instances: Vec<Value>) -> (Value, Value) {
+    let metrics = json!({
         "performance": {"average_response_time": 0.004, "error_rate": 0.0, "total_requests": 900.0},
         "resources": {"cpu_percent": 30.0, "memory_percent": 40.0, "disk_percent": 10.0},
         "timestamp": 1795334912.5,
         "derived": {"source": {"state": "ok"}, "kato_status": "healthy", "generation": "v3",
-            "requests_per_second": 9.0, "error_rate": 0.01, "updated_at": updated, "restarts": 3,
-            "instances": instances}
-    })
+            "requests_per_second": 9.0, "error_rate": 0.01, "updated_at": updated, "restarts": 3}
+    });
+    let total = instances.len();
+    (
+        metrics,
+        json!({"fleet": true, "instances": instances, "healthy": 0, "total": total}),
+    )
+}
+
+/// Both values applied, as the socket delivers them.
+fn apply(s: &mut MetricsState, (metrics, instances): (Value, Value), now_ms: f64) {
+    s.apply(&metrics, now_ms);
+    s.apply_instances(&instances, now_ms);
+}
+
+/// The view after both values.
+fn view_of(values: (Value, Value)) -> MetricsView {
+    let mut s = MetricsState::default();
+    apply(&mut s, values, 1.0);
+    s.view.unwrap()
 }
 
 #[test]
 fn a_fleet_reading_lists_its_instances() {
-    let v = MetricsView::from_value(&fleet(
+    let v = view_of(fleet(
         "2026-11-22T08:08:32.000Z",
         vec![
             instance("a:8000", true, 4.0, 0.02),
@@ -124,9 +141,9 @@ fn each_instance_keeps_a_short_history_and_gone_ones_are_dropped() {
             ],
         )
     };
-    s.apply(&two("2026-11-22T08:08:30.000Z", 4.0), 1.0);
-    s.apply(&two("2026-11-22T08:08:30.000Z", 4.0), 2.0);
-    s.apply(&two("2026-11-22T08:08:32.000Z", 5.0), 3.0);
+    apply(&mut s, two("2026-11-22T08:08:30.000Z", 4.0), 1.0);
+    apply(&mut s, two("2026-11-22T08:08:30.000Z", 4.0), 2.0);
+    apply(&mut s, two("2026-11-22T08:08:32.000Z", 5.0), 3.0);
     let a = s.fleet.of("a:8000").unwrap();
     assert_eq!(a.rps.len(), 2, "the same reading twice is one point");
     assert_eq!(a.rps.last().map(|p| p.1), Some(5.0));
@@ -138,14 +155,15 @@ fn each_instance_keeps_a_short_history_and_gone_ones_are_dropped() {
             instance("b:8000", false, 0.0, 0.0),
         ],
     );
-    s.apply(&b_down, 4.0);
+    apply(&mut s, b_down, 4.0);
     assert_eq!(
         s.fleet.of("b:8000").unwrap().rps.len(),
         2,
         "no point while down"
     );
-    s.apply(
-        &fleet(
+    apply(
+        &mut s,
+        fleet(
             "2026-11-22T08:08:36.000Z",
             vec![instance("a:8000", true, 6.0, 0.0)],
         ),
@@ -157,29 +175,23 @@ fn each_instance_keeps_a_short_history_and_gone_ones_are_dropped() {
 }
 
 #[test]
-fn server_history_goes_before_the_live_points_and_http_keeps_the_rows() {
+fn metrics_and_http_readings_keep_the_rows_of_the_instances_topic() {
     let mut s = MetricsState::default();
-    s.apply(
-        &fleet(
+    apply(
+        &mut s,
+        fleet(
             "2026-11-22T08:08:40.000Z",
             vec![instance("a:8000", true, 7.0, 0.0)],
         ),
         1.0,
     );
-    let past: Vec<Value> = ["2026-11-22T08:08:20.000Z", "2026-11-22T08:08:22.000Z"]
-        .iter()
-        .map(|t| fleet(t, vec![instance("a:8000", true, 3.0, 0.0)]))
-        .collect();
-    s.seed_history(&past, 2.0);
-    let points: Vec<f64> = s
-        .fleet
-        .of("a:8000")
-        .unwrap()
-        .rps
-        .since(0.0)
-        .map(|p| p.1)
-        .collect();
-    assert_eq!(points, vec![3.0, 3.0, 7.0]);
+    let (metrics, _) = fleet("2026-11-22T08:08:42.000Z", Vec::new());
+    s.apply(&metrics, 2.0);
+    assert_eq!(
+        s.view.as_ref().unwrap().instances.len(),
+        1,
+        "a metrics reading lists none: the rows stay"
+    );
     let raw = json!({"performance": {"total_requests": 2000.0}, "timestamp": 1795335999.0});
     assert!(s.apply_http(&raw, 3.0));
     let v = s.view.as_ref().unwrap();
@@ -188,11 +200,19 @@ fn server_history_goes_before_the_live_points_and_http_keeps_the_rows() {
         1,
         "KATO's raw /metrics lists none: the rows stay"
     );
+    s.apply_instances(
+        &json!({"fleet": false, "instances": [], "healthy": 0, "total": 0}),
+        4.0,
+    );
+    assert!(
+        s.view.as_ref().unwrap().instances.is_empty(),
+        "a single KATO: no rows"
+    );
 }
 
 #[test]
 fn the_table_filters_by_status_and_sorts_unknowns_last() {
-    let v = MetricsView::from_value(&fleet(
+    let v = view_of(fleet(
         "2026-11-22T08:08:32.000Z",
         vec![
             instance("c:8000", true, 1.0, 0.0),

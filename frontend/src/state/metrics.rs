@@ -1,10 +1,13 @@
 //! The `metrics` topic (KATO's `/metrics` JSON plus the server's `derived` figures) as the Dashboard shows it,
 //! with chart histories. Also accepts KATO's raw `/metrics` from the HTTP fallback, but only when it is newer
-//! than what the socket delivered. In a fleet (`derived.instances`) the figures are the fleet's aggregate and
-//! each instance is listed, with its own short histories (`super::fleet`).
+//! than what the socket delivered. In a fleet the figures are the fleet's aggregate, and the opt-in `instances`
+//! topic lists each instance, kept here with its own short histories (`super::fleet`).
 
 use chrono::{DateTime, Utc};
-use kato_dashboard_core::{kato::service::HealthStatus, topics::MetricsTopic};
+use kato_dashboard_core::{
+    kato::service::HealthStatus,
+    topics::{InstancesTopic, MetricsTopic, from_object},
+};
 use serde_json::Value;
 
 use super::fleet::{FleetHistory, InstanceView};
@@ -138,12 +141,7 @@ impl MetricsView {
             poll_latency_ms: d.map(|d| d.poll_latency_ms),
             kato_timestamp: k.timestamp,
             via_http: false,
-            instances: d.map_or_else(Vec::new, |d| {
-                d.instances
-                    .iter()
-                    .map(|s| InstanceView::from_summary(s, updated_at_ms))
-                    .collect()
-            }),
+            instances: Vec::new(),
         }
     }
 
@@ -181,6 +179,10 @@ pub struct MetricsState {
     pub latency: Series,
     /// Each fleet instance's requests/s and error rate.
     pub fleet: FleetHistory,
+    /// The last `instances` rows (the readings of `metrics` carry none).
+    instances: Vec<InstanceView>,
+    /// The last `instances` value.
+    last_instances: Option<InstancesTopic>,
 }
 
 impl Default for MetricsState {
@@ -194,15 +196,51 @@ impl Default for MetricsState {
             errors: Series::new(HISTORY_POINTS),
             latency: Series::new(HISTORY_POINTS),
             fleet: FleetHistory::default(),
+            instances: Vec::new(),
+            last_instances: None,
         }
     }
 }
 
 impl MetricsState {
-    /// A `metrics` value from the socket.
+    /// A `metrics` value from the socket. The instance rows are the `instances` topic's: kept as they were.
     pub fn apply(&mut self, value: &Value, now_ms: f64) {
-        let view = MetricsView::from_value(value);
+        let mut view = MetricsView::from_value(value);
+        if let Some(prev) = &self.view {
+            view.instances.clone_from(&prev.instances);
+        }
         self.accept(view, now_ms);
+    }
+
+    /// An `instances` value from the socket: the rows of a fleet (none for a single KATO, whose one row the
+    /// pages build from the aggregate figures), and a point of each instance's history.
+    pub fn apply_instances(&mut self, value: &Value, now_ms: f64) {
+        let Ok(topic) = from_object::<InstancesTopic>(value) else {
+            return;
+        };
+        // The server sends a value when it changed; one read twice (a re-subscribe) is not a new point.
+        let fresh = self.last_instances.as_ref() != Some(&topic);
+        // Read at the server's time of the aggregate published with them (uptimes count on from there).
+        let at = self
+            .view
+            .as_ref()
+            .and_then(|v| v.updated_at_ms)
+            .unwrap_or(now_ms);
+        let rows: Vec<InstanceView> = if topic.fleet {
+            topic
+                .instances
+                .iter()
+                .map(|s| InstanceView::from_summary(s, Some(at)))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        self.fleet.record(&rows, at, fresh);
+        self.instances.clone_from(&rows);
+        self.last_instances = Some(topic);
+        if let Some(view) = self.view.as_mut() {
+            view.instances = rows;
+        }
     }
 
     /// KATO's raw `/metrics` from the HTTP fallback: used only when newer than the reading held (the socket's
@@ -249,8 +287,10 @@ impl MetricsState {
             push(&mut self.errors, view.error_rate.map(|f| f * 100.0));
             push(&mut self.latency, view.latency_ms);
         }
-        self.fleet
-            .record(&view.instances, t, fresh && !view.via_http);
+        let mut view = view;
+        if view.instances.is_empty() {
+            view.instances.clone_from(&self.instances);
+        }
         self.view = Some(view);
         self.received_ms = Some(now_ms);
     }

@@ -19,7 +19,7 @@ fn slot(topic: Topic) -> usize {
 /// How many mounted components want each topic. The subscription sent to the server is the union.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Interest {
-    counts: [u32; 6],
+    counts: [u32; Topic::ALL.len()],
 }
 
 impl Interest {
@@ -59,7 +59,7 @@ pub const FEATURES_FRAME: &str = r#"{"type":"features","deltas":true}"#;
 /// The last full value of each state topic, kept so patches can be applied.
 #[derive(Debug, Clone, Default)]
 pub struct TopicValues {
-    values: [Option<Value>; 6],
+    values: [Option<Value>; Topic::ALL.len()],
 }
 
 /// What a `realtime_update` changed.
@@ -115,7 +115,7 @@ impl TopicValues {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SeqTracker {
     /// By [`slot`]; `None` until an event or a `resync` of the topic.
-    last: [Option<u64>; 6],
+    last: [Option<u64>; Topic::ALL.len()],
 }
 
 impl SeqTracker {

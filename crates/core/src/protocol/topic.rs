@@ -1,8 +1,9 @@
 //! Topics a client can subscribe to, and a compact set of them.
 //!
-//! State topics (`metrics`, `containers`, `sessions`) travel in `realtime_update` and coalesce to the latest
-//! value; event topics (`session_events`, `system_alerts`, `kato_events`) are sequences with a `seq` each and
-//! are never dropped silently.
+//! State topics (`metrics`, `containers`, `sessions`, `instances`) travel in `realtime_update` and coalesce to the
+//! latest value; event topics (`session_events`, `system_alerts`, `kato_events`) are sequences with a `seq` each
+//! and are never dropped silently. `instances` is opt-in: a client that never names it does not get it (the old
+//! dashboard's clients, and pages that do not show the fleet, keep today's bytes).
 
 use std::fmt;
 
@@ -24,20 +25,28 @@ pub enum Topic {
     SystemAlerts,
     /// KATO restarts and reachability changes (events).
     KatoEvents,
+    /// The watched KATO instances, one row each (state, opt-in).
+    Instances,
 }
 
 impl Topic {
     /// Every topic, state topics first.
-    pub const ALL: [Topic; 6] = [
+    pub const ALL: [Topic; 7] = [
         Topic::Metrics,
         Topic::Containers,
         Topic::Sessions,
         Topic::SessionEvents,
         Topic::SystemAlerts,
         Topic::KatoEvents,
+        Topic::Instances,
     ];
     /// The state topics, in the order they appear in `realtime_update.data`.
-    pub const STATE: [Topic; 3] = [Topic::Metrics, Topic::Containers, Topic::Sessions];
+    pub const STATE: [Topic; 4] = [
+        Topic::Metrics,
+        Topic::Containers,
+        Topic::Sessions,
+        Topic::Instances,
+    ];
     /// The event topics.
     pub const EVENTS: [Topic; 3] = [Topic::SessionEvents, Topic::SystemAlerts, Topic::KatoEvents];
 
@@ -50,6 +59,7 @@ impl Topic {
             Topic::SessionEvents => "session_events",
             Topic::SystemAlerts => "system_alerts",
             Topic::KatoEvents => "kato_events",
+            Topic::Instances => "instances",
         }
     }
 
@@ -60,7 +70,16 @@ impl Topic {
 
     /// Whether this is a state topic (coalesced) rather than an event topic (sequenced).
     pub fn is_state(self) -> bool {
-        matches!(self, Topic::Metrics | Topic::Containers | Topic::Sessions)
+        matches!(
+            self,
+            Topic::Metrics | Topic::Containers | Topic::Sessions | Topic::Instances
+        )
+    }
+
+    /// Whether a client gets this topic only when it names it (not in the implicit "everything" of a client that
+    /// never subscribes).
+    pub fn is_opt_in(self) -> bool {
+        self == Topic::Instances
     }
 
     fn bit(self) -> u8 {
@@ -120,9 +139,19 @@ impl TopicSet {
         Topic::ALL.into_iter().filter(move |t| self.contains(*t))
     }
 
-    /// The raw mask of the state topics (0..8), an index for per-combination caches.
+    /// The state topics of the set as a number below [`TopicSet::STATE_COMBINATIONS`] (bit `i` = `Topic::STATE[i]`),
+    /// an index for per-combination caches.
     pub fn state_index(self) -> usize {
-        usize::from(self.0 & 0b111)
+        // Metrics, Containers, Sessions are bits 0–2 of the mask; Instances is bit 6.
+        usize::from(self.0 & 0b111) | usize::from((self.0 >> 6) & 1) << 3
+    }
+
+    /// How many values [`TopicSet::state_index`] takes.
+    pub const STATE_COMBINATIONS: usize = 1 << Topic::STATE.len();
+
+    /// The set without the opt-in topics (what a client that never subscribes gets).
+    pub fn without_opt_in(self) -> TopicSet {
+        self.iter().filter(|t| !t.is_opt_in()).collect()
     }
 
     /// Wire names, in order.
@@ -158,7 +187,15 @@ mod tests {
             set.state_topics().iter().collect::<Vec<_>>(),
             vec![Topic::Containers]
         );
-        assert_eq!(TopicSet::all().state_index(), 7);
+        assert_eq!(TopicSet::all().state_index(), 15);
+        assert_eq!(TopicSet::all().without_opt_in().state_index(), 7);
+        for (i, t) in Topic::STATE.iter().enumerate() {
+            assert_eq!(
+                [*t].into_iter().collect::<TopicSet>().state_index(),
+                1 << i,
+                "{t}"
+            );
+        }
         assert!(TopicSet::all().iter().count() == Topic::ALL.len());
         let mut s = TopicSet::all();
         s.remove(Topic::Metrics);

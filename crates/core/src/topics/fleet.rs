@@ -1,8 +1,8 @@
 //! A KATO fleet: several KATO instances (each its own process counters, `/health`, uptime, restarts and
 //! `/ws/events`) sharing ClickHouse, Qdrant and Redis. Each instance is watched like the single KATO of before and
 //! gives its own [`MetricsTopic`]; [`aggregate`] folds them into the one `metrics` topic old clients read (in
-//! KATO's shape: counters summed, rates summed, the worst status) and lists every instance in
-//! `derived.instances` ([`InstanceSummary`]), which a single KATO leaves out, so its wire is unchanged.
+//! KATO's shape: counters summed, rates summed, the worst status). Every instance is listed in the opt-in
+//! `instances` topic ([`InstancesTopic`]), so clients that do not show the fleet keep the bytes of one KATO.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -14,6 +14,39 @@ use crate::{
     kato::{KatoGeneration, service::HealthStatus},
     source::SourceState,
 };
+
+/// The `instances` topic (and `GET /api/v1/system/instances`): every watched KATO instance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct InstancesTopic {
+    /// Several instances are watched one by one (`KATO_API_URLS`, `KATO_DISCOVERY`); false for a single KATO.
+    pub fleet: bool,
+    /// In id order.
+    pub instances: Vec<InstanceSummary>,
+    /// Answering and not unhealthy by their own `/health`.
+    pub healthy: usize,
+    /// Watched.
+    pub total: usize,
+    /// DNS discovery's state (`None` without discovery).
+    pub discovery: Option<SourceState>,
+}
+
+impl InstancesTopic {
+    /// The topic for these instances.
+    pub fn new(
+        fleet: bool,
+        instances: Vec<InstanceSummary>,
+        discovery: Option<SourceState>,
+    ) -> Self {
+        Self {
+            fleet,
+            healthy: instances.iter().filter(|i| i.is_healthy()).count(),
+            total: instances.len(),
+            instances,
+            discovery,
+        }
+    }
+}
 
 /// How an instance became a target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -134,7 +167,7 @@ fn badness(s: HealthStatus) -> u8 {
     }
 }
 
-/// The fleet's `metrics` topic from each instance's reading (in id order), with every instance listed.
+/// The fleet's `metrics` topic from each instance's reading (in id order).
 ///
 /// KATO's part is the first answering instance's answer with the fleet's figures put in: `performance`
 /// counters summed, `error_rate` and `average_response_time` over the sum (weighted by requests), `resources`
@@ -160,11 +193,7 @@ pub fn aggregate(instances: &[(InstanceSummary, &MetricsTopic)]) -> MetricsTopic
             )])
         }
     };
-    let mut topic = MetricsTopic::new(Value::Object(raw), merged_derived(instances));
-    if let Some(d) = topic.derived.as_mut() {
-        d.instances = instances.iter().map(|(s, _)| s.clone()).collect();
-    }
-    topic
+    MetricsTopic::new(Value::Object(raw), merged_derived(instances))
 }
 
 fn merged_raw(first: &Map<String, Value>, up: &[&MetricsTopic]) -> Map<String, Value> {
@@ -320,7 +349,6 @@ fn merged_derived(instances: &[(InstanceSummary, &MetricsTopic)]) -> Derived {
         last_restart_at: all.iter().filter_map(|d| d.last_restart_at).max(),
         dashboard_requests: all.iter().map(|d| d.dashboard_requests).sum(),
         dashboard_failures: all.iter().map(|d| d.dashboard_failures).sum(),
-        instances: Vec::new(),
     }
 }
 

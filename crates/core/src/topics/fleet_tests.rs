@@ -82,8 +82,13 @@ fn counters_and_rates_sum_and_the_error_rate_is_over_all_requests() {
         Some(100.0),
         "the youngest answering instance"
     );
-    assert_eq!(d.instances.len(), 3);
-    assert!(!d.instances[2].is_healthy() && d.instances[0].is_healthy());
+    let list = InstancesTopic::new(
+        true,
+        fleet(&readings).into_iter().map(|(s, _)| s).collect(),
+        None,
+    );
+    assert_eq!((list.healthy, list.total), (2, 3));
+    assert!(!list.instances[2].is_healthy() && list.instances[0].is_healthy());
     let p = agg.kato.performance.as_ref().unwrap();
     assert_eq!(p.total_requests, 400.0);
     // Weighted by requests: (0.01·100 + 0.03·300) / 400.
@@ -92,12 +97,13 @@ fn counters_and_rates_sum_and_the_error_rate_is_over_all_requests() {
     assert_eq!(agg.kato.processor_manager.unwrap().total_processors, 4);
     assert_eq!(agg.raw["brand_new"], 1, "KATO's other fields pass through");
     let text = serde_json::to_string(&agg).unwrap();
-    let back: MetricsTopic = serde_json::from_str(&text).unwrap();
-    assert_eq!(
-        back.derived.unwrap().instances,
-        d.instances,
-        "the list reads back"
+    assert!(
+        !text.contains("\"instances\""),
+        "the metrics topic keeps one KATO's shape: {text}"
     );
+    let back: InstancesTopic =
+        serde_json::from_str(&serde_json::to_string(&list).unwrap()).unwrap();
+    assert_eq!(back, list, "the list reads back");
 }
 
 #[test]
@@ -125,10 +131,7 @@ fn a_fleet_with_no_instance_answering_is_unreachable_and_says_which() {
 }
 
 #[test]
-fn a_single_kato_leaves_the_list_out_of_the_wire() {
-    let one = reading(100.0, 2.0, 1, 10, true);
-    let text = serde_json::to_string(&one).unwrap();
-    assert!(!text.contains("\"instances\""), "{text}");
+fn a_mixed_fleet_has_no_one_generation_and_shows_the_worst_status() {
     let mixed = [reading(100.0, 2.0, 1, 10, true), {
         let mut r = reading(5.0, 1.0, 0, 5, true);
         if let Some(d) = r.derived.as_mut() {

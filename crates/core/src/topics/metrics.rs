@@ -194,9 +194,6 @@ pub struct Derived {
     pub dashboard_requests: u64,
     /// Of those, failed.
     pub dashboard_failures: u64,
-    /// Every KATO instance of a fleet (`KATO_API_URLS`, `KATO_DISCOVERY`), in id order; left out for a single KATO.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub instances: Vec<super::fleet::InstanceSummary>,
 }
 
 impl Default for Derived {
@@ -226,7 +223,6 @@ impl Default for Derived {
             last_restart_at: None,
             dashboard_requests: 0,
             dashboard_failures: 0,
-            instances: Vec::new(),
         }
     }
 }

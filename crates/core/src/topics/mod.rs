@@ -21,7 +21,7 @@ use serde_json::Value;
 pub use events::{
     AlertItem, KatoEventData, KatoReachable, KatoRestart, KatoUnreachable, SessionEventData,
 };
-pub use fleet::{InstanceOrigin, InstanceSummary, aggregate};
+pub use fleet::{InstanceOrigin, InstanceSummary, InstancesTopic, aggregate};
 pub use metrics::{ActiveSessions, Derived, KatoFigures, MetricsTopic, ProcessorCount};
 pub use sessions::{CountSource, SessionSources, SessionsTopic};
 
@@ -48,6 +48,8 @@ pub enum TopicState {
     Containers(Arc<ContainersSnapshot>),
     /// `sessions`.
     Sessions(Arc<SessionsTopic>),
+    /// `instances`.
+    Instances(Arc<InstancesTopic>),
 }
 
 impl TopicState {
@@ -57,6 +59,7 @@ impl TopicState {
             TopicState::Metrics(_) => Topic::Metrics,
             TopicState::Containers(_) => Topic::Containers,
             TopicState::Sessions(_) => Topic::Sessions,
+            TopicState::Instances(_) => Topic::Instances,
         }
     }
 
@@ -66,6 +69,7 @@ impl TopicState {
             TopicState::Metrics(v) => serde_json::to_value(&**v),
             TopicState::Containers(v) => serde_json::to_value(&**v),
             TopicState::Sessions(v) => serde_json::to_value(&**v),
+            TopicState::Instances(v) => serde_json::to_value(&**v),
         }
     }
 }
@@ -79,6 +83,12 @@ impl From<MetricsTopic> for TopicState {
 impl From<ContainersSnapshot> for TopicState {
     fn from(v: ContainersSnapshot) -> Self {
         TopicState::Containers(Arc::new(v))
+    }
+}
+
+impl From<InstancesTopic> for TopicState {
+    fn from(v: InstancesTopic) -> Self {
+        TopicState::Instances(Arc::new(v))
     }
 }
 

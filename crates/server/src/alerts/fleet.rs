@@ -1,5 +1,4 @@
-//! Readings of a KATO fleet, from the `metrics` topic's `derived.instances` (empty for a single KATO, which gives
-//! no reading here): each instance's reachability and error rate (the `kato_unreachable` and `high_error_rate`
+//! Readings of a KATO fleet, from the `instances` topic (a single KATO, `fleet: false`, gives no reading here): each instance's reachability and error rate (the `kato_unreachable` and `high_error_rate`
 //! rules with the instance id as subject), the fleet's health (`fleet_degraded`: fewer healthy instances than
 //! `ALERT_MIN_HEALTHY_INSTANCES`, or than half without it) and one instance failing far more requests than the
 //! others (`instance_error_outlier`).
@@ -7,7 +6,7 @@
 use kato_dashboard_core::{
     alerts::{AlertType, Reading, Signal},
     source::SourceState,
-    topics::{InstanceSummary, MetricsTopic},
+    topics::{InstanceSummary, InstancesTopic},
 };
 
 use crate::config::Config;
@@ -35,12 +34,9 @@ impl FleetRules {
 }
 
 /// Signals of the fleet's instances.
-pub fn signals(topic: &MetricsTopic, rules: &FleetRules) -> Vec<Signal> {
-    let Some(d) = &topic.derived else {
-        return Vec::new();
-    };
-    let list = &d.instances;
-    if list.is_empty() {
+pub fn signals(topic: &InstancesTopic, rules: &FleetRules) -> Vec<Signal> {
+    let list = &topic.instances;
+    if !topic.fleet || list.is_empty() {
         return Vec::new();
     }
     let mut out = Vec::with_capacity(list.len() * 3 + 1);
@@ -107,8 +103,7 @@ fn outlier(i: &InstanceSummary, list: &[InstanceSummary], rules: &FleetRules) ->
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
-    use kato_dashboard_core::topics::{Derived, InstanceOrigin};
-    use serde_json::json;
+    use kato_dashboard_core::topics::InstanceOrigin;
 
     use super::*;
 
@@ -129,14 +124,8 @@ mod tests {
         }
     }
 
-    fn topic(list: Vec<InstanceSummary>) -> MetricsTopic {
-        MetricsTopic::new(
-            json!({}),
-            Derived {
-                instances: list,
-                ..Derived::default()
-            },
-        )
+    fn topic(list: Vec<InstanceSummary>) -> InstancesTopic {
+        InstancesTopic::new(true, list, None)
     }
 
     const RULES: FleetRules = FleetRules {
@@ -220,6 +209,10 @@ mod tests {
             Reading::Condition(false, _)
         ));
         assert!(signals(&topic(Vec::new()), &RULES).is_empty());
-        assert!(signals(&MetricsTopic::from_kato(json!({})), &RULES).is_empty());
+        let single = InstancesTopic::new(false, vec![instance("a:8000", false, None)], None);
+        assert!(
+            signals(&single, &RULES).is_empty(),
+            "a single KATO's own rules cover it"
+        );
     }
 }

@@ -33,7 +33,7 @@ struct Cached {
 }
 
 /// The readings of the three state topics, read from the tick's typed values (no JSON in between).
-struct Readings([Cached; 3], FleetRules);
+struct Readings([Cached; Topic::STATE.len()], FleetRules);
 
 impl Readings {
     fn update(&mut self, tick: &Tick) -> Vec<Signal> {
@@ -44,11 +44,8 @@ impl Readings {
             {
                 cached.version = value.version;
                 cached.signals = match &value.state {
-                    TopicState::Metrics(m) => {
-                        let mut s = signals::metrics(m);
-                        s.extend(fleet::signals(m, &self.1));
-                        s
-                    }
+                    TopicState::Metrics(m) => signals::metrics(m),
+                    TopicState::Instances(i) => fleet::signals(i, &self.1),
                     TopicState::Containers(c) => signals::containers(c),
                     TopicState::Sessions(s) => signals::sessions(s),
                 };

@@ -323,7 +323,6 @@ fn derived(
         last_restart_at: slow.last_restart,
         dashboard_requests: requests.requests,
         dashboard_failures: requests.failed,
-        instances: Vec::new(),
     }
 }
 

@@ -26,7 +26,7 @@ use tokio::sync::{broadcast, mpsc, watch};
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 pub use replay::{EventFrame, Replay, ReplayBuffer};
-pub use tick::{Tick, TickBuilder, TopicValue};
+pub use tick::{SentVersions, Tick, TickBuilder, TopicValue};
 
 /// Hub settings.
 #[derive(Debug, Clone)]

@@ -36,9 +36,9 @@ pub struct Tick {
     /// When it was built.
     pub at: DateTime<Utc>,
     timestamp: String,
-    topics: [Option<TopicValue>; 3],
+    topics: [Option<TopicValue>; STATE_N],
     /// The `realtime_update` of each state-topic combination, as a WebSocket frame.
-    wire: [Option<Bytes>; 8],
+    wire: [Option<Bytes>; TopicSet::STATE_COMBINATIONS],
 }
 
 impl Tick {
@@ -48,7 +48,7 @@ impl Tick {
             number: 0,
             at: now,
             timestamp: rfc3339(now),
-            topics: [None, None, None],
+            topics: Default::default(),
             wire: Default::default(),
         }
     }
@@ -71,7 +71,7 @@ impl Tick {
 
     /// A `realtime_update` holding only what changed since the versions in `sent` (updated in place): patches
     /// where the client has the previous version, full values otherwise. `None` when nothing changed.
-    pub fn delta_frame(&self, set: TopicSet, sent: &mut [u64; 3]) -> Option<String> {
+    pub fn delta_frame(&self, set: TopicSet, sent: &mut SentVersions) -> Option<String> {
         let mut data = String::new();
         let mut patch = String::new();
         for topic in set.state_topics().iter() {
@@ -104,7 +104,7 @@ impl Tick {
     /// version it has not received yet (`sent`, updated in place). `None` when it has them all, so a client
     /// that re-subscribes after every frame (the old React client does) is not answered with the same data
     /// again. When every subscribed topic is new to it, this is the tick's prebuilt frame.
-    pub fn catch_up(&self, set: TopicSet, sent: &mut [u64; 3]) -> Option<Bytes> {
+    pub fn catch_up(&self, set: TopicSet, sent: &mut SentVersions) -> Option<Bytes> {
         let mut missing = TopicSet::EMPTY;
         let mut known = false;
         for topic in set.state_topics().iter() {
@@ -137,7 +137,7 @@ impl Tick {
     }
 
     /// Marks every subscribed topic as sent in full (after a full frame went out).
-    pub fn mark_sent(&self, set: TopicSet, sent: &mut [u64; 3]) {
+    pub fn mark_sent(&self, set: TopicSet, sent: &mut SentVersions) {
         for topic in set.state_topics().iter() {
             if let (Some(i), Some(v)) = (state_slot(topic), self.topic(topic)) {
                 sent[i] = v.version;
@@ -145,6 +145,12 @@ impl Tick {
         }
     }
 }
+
+/// How many state topics there are.
+pub const STATE_N: usize = Topic::STATE.len();
+
+/// The version of each state topic a client has received, by its place in [`Topic::STATE`].
+pub type SentVersions = [u64; STATE_N];
 
 fn state_slot(topic: Topic) -> Option<usize> {
     Topic::STATE.iter().position(|t| *t == topic)
@@ -164,7 +170,7 @@ fn push_member(out: &mut String, topic: Topic, json: &str) {
 /// Owned by the hub: the current value of each state topic and its serialized forms.
 #[derive(Debug, Default)]
 pub struct TickBuilder {
-    values: [Option<(Value, TopicValue)>; 3],
+    values: [Option<(Value, TopicValue)>; STATE_N],
     number: u64,
     /// Hidden in the serialized forms (a source's error text may quote a URL with its password).
     secrets: Arc<kato_dashboard_core::redact::Secrets>,
@@ -225,7 +231,7 @@ impl TickBuilder {
     pub fn build(&mut self, now: DateTime<Utc>) -> Tick {
         self.number += 1;
         let timestamp = rfc3339(now);
-        let topics: [Option<TopicValue>; 3] =
+        let topics: [Option<TopicValue>; STATE_N] =
             std::array::from_fn(|i| self.values[i].as_ref().map(|(_, tv)| tv.clone()));
         let wire = std::array::from_fn(|mask| {
             let mut data = String::new();
@@ -308,7 +314,7 @@ mod tests {
         b.set(metrics(json!({"cpu": 1, "mem": 2})));
         b.set(off.clone());
         let t1 = b.build(Utc::now());
-        let mut sent = [0; 3];
+        let mut sent = [0; STATE_N];
         let ServerMsg::RealtimeUpdate { data, patch, .. } =
             parse(&t1.delta_frame(set, &mut sent).unwrap())
         else {
@@ -356,7 +362,7 @@ mod tests {
         b.set(serde_json::from_value::<SessionsTopic>(golden("sessions.json")).unwrap());
         let t1 = b.build(at(0));
         check("realtime_update.json", t1.frame(TopicSet::all()).unwrap());
-        let mut sent = [0; 3];
+        let mut sent = [0; STATE_N];
         t1.mark_sent(TopicSet::all(), &mut sent);
         b.set(MetricsTopic::read(&golden("metrics_v3.json")).unwrap());
         let t2 = b.build(at(1));

@@ -85,7 +85,9 @@ impl FrameKind {
             Topic::SessionEvents => FrameKind::SessionEvents,
             Topic::SystemAlerts => FrameKind::SystemAlerts,
             Topic::KatoEvents => FrameKind::KatoEvents,
-            Topic::Metrics | Topic::Containers | Topic::Sessions => FrameKind::State,
+            Topic::Metrics | Topic::Containers | Topic::Sessions | Topic::Instances => {
+                FrameKind::State
+            }
         }
     }
 

@@ -3,46 +3,24 @@
 //! that one instance instead of `KATO_API_URL`'s.
 
 use axum::{Json, extract::State};
-use kato_dashboard_core::{source::SourceState, topics::InstanceSummary};
+use kato_dashboard_core::topics::InstancesTopic;
 use kato_dashboard_kato::KatoClient;
-use serde::Serialize;
-use utoipa::ToSchema;
 
 use crate::{error::ApiError, state::AppState};
-
-/// The fleet table.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Instances {
-    /// Several instances are watched one by one (`KATO_API_URLS`, `KATO_DISCOVERY`); false for a single KATO.
-    pub fleet: bool,
-    /// In id order.
-    #[schema(value_type = Vec<Object>)]
-    pub instances: Vec<InstanceSummary>,
-    /// Answering and not unhealthy by their own `/health`.
-    pub healthy: usize,
-    /// Watched.
-    pub total: usize,
-    /// DNS discovery's state (`null` without discovery).
-    #[schema(value_type = Option<Object>)]
-    pub discovery: Option<SourceState>,
-}
 
 /// The KATO instances
 ///
 /// Each watched KATO instance: id (`host:port`), URL, reachability, `/health` status, generation, uptime,
-/// restarts, requests/s, error rate, latency, CPU and memory.
-#[utoipa::path(get, path = "/system/instances", tag = "kato", responses((status = 200, body = Instances)))]
-pub async fn instances(State(state): State<AppState>) -> Json<Instances> {
+/// restarts, requests/s, error rate, latency, CPU and memory; how many are healthy; DNS discovery's state. The
+/// same object as the `instances` topic of `/ws`.
+#[utoipa::path(get, path = "/system/instances", tag = "kato", responses((status = 200, body = Object)))]
+pub async fn instances(State(state): State<AppState>) -> Json<InstancesTopic> {
     let view = state.collected.fleet.borrow().clone();
-    let instances: Vec<InstanceSummary> =
-        view.instances.iter().map(|i| i.summary.clone()).collect();
-    Json(Instances {
-        fleet: view.fleet,
-        healthy: instances.iter().filter(|i| i.is_healthy()).count(),
-        total: instances.len(),
-        instances,
-        discovery: view.discovery.clone(),
-    })
+    Json(InstancesTopic::new(
+        view.fleet,
+        view.instances.iter().map(|i| i.summary.clone()).collect(),
+        view.discovery.clone(),
+    ))
 }
 
 /// The client of `?instance=ID`, or `KATO_API_URL`'s without one; an unknown id is a 404 naming the known ones.

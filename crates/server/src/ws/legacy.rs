@@ -20,7 +20,7 @@ pub const HOLD: Duration = Duration::from_millis(2500);
 /// When each topic last left an old client's set.
 #[derive(Debug, Default, Clone)]
 pub struct RecentSets {
-    dropped_at: [Option<Instant>; 6],
+    dropped_at: [Option<Instant>; Topic::ALL.len()],
     last_subscribe: Option<Instant>,
 }
 

@@ -43,7 +43,7 @@ pub struct ConnState {
     pub deltas: bool,
     /// Versions of each state topic the client has received (for deltas, and so a re-subscribe only sends
     /// what it lacks). Kept across `subscribe` frames and changes of the set.
-    pub sent_versions: [u64; 3],
+    pub sent_versions: crate::hub::SentVersions,
     /// The sticky frame of each event topic last sent (the firing alerts): sent once per change, not per
     /// `subscribe`.
     sent_sticky: [Option<Arc<str>>; 3],
@@ -58,11 +58,12 @@ impl ConnState {
     /// A new connection: every offered topic until the client subscribes (the old protocol's rule).
     pub fn new(offered: TopicSet, selective: bool) -> Self {
         Self {
-            subs: offered,
+            // Opt-in topics (the fleet's `instances`) only for a client that names them.
+            subs: offered.without_opt_in(),
             offered,
             selective,
             deltas: false,
-            sent_versions: [0; 3],
+            sent_versions: Default::default(),
             sent_sticky: Default::default(),
             extended: false,
             recent: RecentSets::default(),
@@ -156,7 +157,7 @@ impl ConnState {
             ClientMsg::Features { deltas } => {
                 self.extended = true;
                 self.deltas = deltas;
-                self.sent_versions = [0; 3];
+                self.sent_versions = Default::default();
                 vec![Action::Send(ServerMsg::Features { deltas })]
             }
         }
@@ -221,7 +222,11 @@ mod tests {
     #[test]
     fn subscribe_replaces_the_set_acks_and_asks_for_a_snapshot() {
         let mut c = offered_all();
-        assert_eq!(c.subs, TopicSet::all(), "no subscribe yet = everything");
+        assert_eq!(
+            c.subs,
+            TopicSet::all().without_opt_in(),
+            "no subscribe yet = everything but the opt-in `instances`"
+        );
         let actions = c.on_text(
             r#"{"type":"subscribe","subscriptions":["containers","bogus","system_alerts"]}"#,
         );
@@ -248,7 +253,7 @@ mod tests {
         assert!(
             matches!(&actions[0], Action::Send(ServerMsg::Subscribed { subscriptions, .. }) if subscriptions.len() == 6)
         );
-        assert_eq!(c.subs, TopicSet::all());
+        assert_eq!(c.subs, TopicSet::all().without_opt_in());
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
 use kato_dashboard_core::{
     source::SourceState,
-    topics::{InstanceSummary, MetricsTopic, TopicState, aggregate},
+    topics::{InstanceSummary, InstancesTopic, MetricsTopic, TopicState, aggregate},
 };
 use kato_dashboard_kato::KatoClient;
 use tokio::sync::{mpsc, watch};
@@ -90,13 +90,13 @@ pub async fn run(
                 }
                 dirty = true;
                 if !fleet {
-                    publish_view(&out, &instances, fleet, &discovery);
+                    publish_view(&out, &instances, fleet, &discovery).await;
                     dirty = false;
                 }
             }
             _ = timer.tick(), if dirty => {
                 publish_fleet(&out, &instances).await;
-                publish_view(&out, &instances, fleet, &discovery);
+                publish_view(&out, &instances, fleet, &discovery).await;
                 dirty = false;
             }
         }
@@ -118,7 +118,8 @@ async fn publish_fleet(out: &Outputs, instances: &BTreeMap<String, Instance>) {
     let _ = out.sessions.send(SessionInput::KatoCount(count)).await;
 }
 
-fn publish_view(
+/// The REST view and the `instances` topic (which only its subscribers receive).
+async fn publish_view(
     out: &Outputs,
     instances: &BTreeMap<String, Instance>,
     fleet: bool,
@@ -135,5 +136,11 @@ fn publish_view(
             .collect(),
         discovery: discovery.clone(),
     };
+    let topic = InstancesTopic::new(
+        fleet,
+        view.instances.iter().map(|i| i.summary.clone()).collect(),
+        discovery.clone(),
+    );
     out.view.send_replace(Arc::new(view));
+    out.hub.publish_state(topic).await;
 }
