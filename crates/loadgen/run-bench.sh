@@ -14,7 +14,8 @@
 #   stalled-pairs  PAIRS (default 5) alternating runs of c1000 and stalled, then the p99 of each, pair by pair, and
 #             the medians: one pair is too noisy to show a 10 % effect on this machine
 #   c10000idle 10,000 clients subscribed to nothing (heartbeats only): RSS per idle connection
-#   fleet     a KATO fleet of FLEET_N (default 50) more kato-sim processes (steady traffic, half 1.x, half 3.x):
+#   fleet     a KATO fleet of FLEET_N (default 50) instances: the shared kato-sim (steady traffic) and FLEET_N-1 more
+#             (no traffic of their own, half 1.x, half 3.x), so the clients see the same session events either way:
 #             first the dashboard on the one kato-sim, then on the fleet (KATO_API_URLS), each idle for DURATION s
 #             (collector CPU, KATO requests per minute of one instance) and with 1,000 live clients (tick → client)
 #   soak      the fault soak of docs/reliability.md for SOAK_SECONDS (default 600): `cargo test --release --test
@@ -228,11 +229,11 @@ for sc in "${SCENARIOS[@]}"; do
         --duration "$DURATION" --server-pid "$DASH_PID"
       stop_dashboard ;;
     fleet)
-      fleet_urls=()
-      for i in $(seq 1 "${FLEET_N:-50}"); do
+      fleet_urls=("$SIM_URL")
+      for i in $(seq 2 "${FLEET_N:-50}"); do
         port=$(free_port)
         flavour=v1; [ $((i % 2)) = 0 ] && flavour=v3
-        args=(--port "$port" --scenario steady --traffic-rate 0.5 --flavour "$flavour" --seed "$i")
+        args=(--port "$port" --scenario idle --flavour "$flavour" --seed "$i")
         [ "$REDIS_URL" != "redis://127.0.0.1:1/0" ] && args+=(--redis-url "$REDIS_URL")
         "$BIN/kato-sim" "${args[@]}" >"$WORK/fleet-sim-$i.log" 2>&1 &
         PIDS+=($!)
@@ -249,7 +250,7 @@ for sc in "${SCENARIOS[@]}"; do
       curl -fsS "http://127.0.0.1:$DASH_PORT/api/v1/system/instances" >"$OUT/fleet-instances.json"
       python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print('fleet: %d of %d instances healthy' % (d['healthy'], d['total']))" \
         "$OUT/fleet-instances.json" >&2
-      load fleet-idle --url "$DASH_WS" -n 0 --idle 0 --duration "$DURATION" --server-pid "$DASH_PID" --kato-sim "${fleet_urls[0]}"
+      load fleet-idle --url "$DASH_WS" -n 0 --idle 0 --duration "$DURATION" --server-pid "$DASH_PID" --kato-sim "${fleet_urls[1]}"
       load fleet-c1000 --url "$DASH_WS" -n 1000 --rate 1000 --idle 10 --duration "$DURATION" --server-pid "$DASH_PID"
       stop_dashboard ;;
     soak) # docs/reliability.md: kato-sim, Redis and the Docker engine killed and restarted under /ws clients
