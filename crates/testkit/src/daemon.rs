@@ -235,6 +235,12 @@ impl PrivateDaemon {
         let host = format!("unix://{}", self.socket.display());
         if purge && ping(&host).is_ok() {
             remove_all_containers(&host);
+            // User-defined networks (compose's) have a bridge in the kernel that dockerd does not remove when it
+            // exits: left behind, they pile up over runs until no address pool is free for the next network.
+            let _ = Command::new("docker")
+                .env("DOCKER_HOST", &host)
+                .args(["network", "prune", "-f"])
+                .output();
         }
         let pid = child.id();
         signal(pid, "TERM");
