@@ -128,15 +128,7 @@ impl DockerDaemon {
         if let Some(p) = &mut self.private
             && let Some(child) = &mut p.child
         {
-            signal(child.id(), "TERM");
-            let deadline = Instant::now() + STOP_DEADLINE;
-            while Instant::now() < deadline && matches!(child.try_wait(), Ok(None)) {
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            if matches!(child.try_wait(), Ok(None)) {
-                let _ = child.kill();
-            }
-            let _ = child.wait();
+            terminate(child);
             p.child = None;
             p.kept = true;
         }
@@ -242,16 +234,7 @@ impl PrivateDaemon {
                 .args(["network", "prune", "-f"])
                 .output();
         }
-        let pid = child.id();
-        signal(pid, "TERM");
-        let deadline = Instant::now() + STOP_DEADLINE;
-        while Instant::now() < deadline && matches!(child.try_wait(), Ok(None)) {
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        if matches!(child.try_wait(), Ok(None)) {
-            let _ = child.kill();
-        }
-        let _ = child.wait();
+        terminate(&mut child);
         let exec_root = self.dir.path().join("exec");
         for pid in pids_mentioning(&exec_root.to_string_lossy()) {
             if alive(pid) {
@@ -268,6 +251,19 @@ impl PrivateDaemon {
                 .status();
         }
     }
+}
+
+/// SIGTERM to `dockerd`, then SIGKILL if it has not exited within [`STOP_DEADLINE`]; reaps it.
+fn terminate(child: &mut std::process::Child) {
+    signal(child.id(), "TERM");
+    let deadline = Instant::now() + STOP_DEADLINE;
+    while Instant::now() < deadline && matches!(child.try_wait(), Ok(None)) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    if matches!(child.try_wait(), Ok(None)) {
+        let _ = child.kill();
+    }
+    let _ = child.wait();
 }
 
 /// `docker rm -f` of every container of the engine at `host` (only ever a private one).
