@@ -19,6 +19,7 @@ pub mod hub;
 pub mod json_errors;
 pub mod metrics;
 pub mod openapi;
+pub mod recorder;
 pub mod redaction;
 pub mod routes;
 pub mod serve;

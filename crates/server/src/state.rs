@@ -40,6 +40,8 @@ pub struct AppState {
     pub history: Arc<hub::history::History>,
     /// Alert rules, store, history and notifications.
     pub alerts: AlertService,
+    /// The persistent, tiered history of chart figures (days and months, on disk).
+    pub recorder: crate::recorder::Recorder,
     /// What the collectors produce for the REST API.
     pub collected: Collected,
     /// `/ws` connection limits and counters.
@@ -114,6 +116,8 @@ impl AppState {
             cancel.clone(),
         ));
         let alerts = crate::alerts::start(&config, &hub, &cancel, &tracker).await?;
+        let recorder =
+            crate::recorder::Recorder::start(&config, &hub, &alerts, &cancel, &tracker).await;
         let mongo = kato_dashboard_browse_mongo::MongoBrowser::new(&config.mongo.url)
             .with_databases(crate::config::split_list(&config.mongo.databases));
         let redis_browser = kato_dashboard_browse_redis::RedisBrowser::new(redis.clone());
@@ -147,7 +151,7 @@ impl AppState {
             kato: &kato,
             alerts: &alerts,
         }));
-        Ok(Self {
+        let state = Self {
             config,
             kato,
             redis,
@@ -158,6 +162,7 @@ impl AppState {
             hub,
             history,
             alerts,
+            recorder,
             collected,
             ws_limits,
             http_conns,
@@ -169,6 +174,9 @@ impl AppState {
             tracker,
             started_at,
             metrics,
-        })
+        };
+        // The knowledge-base sampler reads the browsers, so it starts once they are in the state.
+        crate::recorder::kb::spawn(&state);
+        Ok(state)
     }
 }

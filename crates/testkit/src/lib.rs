@@ -12,6 +12,7 @@
 //!   interface, optionally loaded with what KATO 3.x stored in ClickHouse.
 //! * [`RedisServer::load_kato_dump`] loads a recorded Redis dump; [`qdrant::QdrantTestServer::start_kato_c584167`]
 //!   holds KATO c584167's vectors.
+//! * [`TinyDisk`]: a tmpfs of a few hundred KiB, to fill a disk on purpose.
 //! * [`kato_fixtures_dir`]: the recorded KATO responses and store dumps in `tests/fixtures/kato`.
 //! * [`free_port`], [`wait_until`], [`wait_for`]: waiting for a condition with a deadline, never a
 //!   fixed sleep.
@@ -30,6 +31,7 @@ mod process;
 pub mod qdrant;
 mod redis;
 mod redis_dump;
+mod tiny_disk;
 mod wait;
 
 pub use clickhouse::{ClickHouseOptions, ClickHouseServer, ensure_chdb};
@@ -39,6 +41,7 @@ pub use fixtures::kato_fixtures_dir;
 pub use image::{BUSYBOX_TAG, busybox_image};
 pub use mongo::{MongoServer, ensure_nx27017, venv_dir};
 pub use redis::RedisServer;
+pub use tiny_disk::TinyDisk;
 pub use wait::{free_port, wait_for, wait_until};
 
 /// Why a fixture could not be set up.

@@ -174,6 +174,15 @@ impl AlertService {
         Ok(json!({"items": items, "total": page.total, "limit": limit, "offset": offset}))
     }
 
+    /// How many alerts are firing now.
+    pub fn firing_count(&self) -> usize {
+        self.inner
+            .firing
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .len()
+    }
+
     /// Alerts firing now (as last sent) and pending.
     pub fn active(&self) -> Value {
         let firing: Vec<AlertItem> = self

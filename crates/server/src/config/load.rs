@@ -113,6 +113,7 @@ fn sections(built: &config::Config) -> Result<Config, config::ConfigError> {
         auth: section(built)?,
         ws: section(built)?,
         alerts: section(built)?,
+        history: section(built)?,
     })
 }
 

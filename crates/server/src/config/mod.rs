@@ -16,6 +16,7 @@ mod alerts;
 mod auth;
 mod databases;
 mod fleet;
+mod history;
 mod load;
 mod redact;
 mod server;
@@ -35,6 +36,7 @@ pub use alerts::{AlertsConfig, WebhookFormat};
 pub use auth::AuthConfig;
 pub use databases::{ClickHouseConfig, MongoConfig, QdrantConfig, RedisConfig};
 pub use fleet::FleetConfig;
+pub use history::HistoryConfig;
 pub use load::{ConfigError, LoadOptions};
 pub use server::{HttpConfig, LogConfig, LogFormat, ServerConfig};
 pub use sources::{DockerConfig, KatoConfig};
@@ -88,6 +90,9 @@ pub struct Config {
     /// Alert thresholds, rules, store and webhook.
     #[serde(flatten)]
     pub alerts: AlertsConfig,
+    /// The persistent, tiered history of chart figures.
+    #[serde(flatten)]
+    pub history: HistoryConfig,
 }
 
 impl Config {
@@ -107,6 +112,14 @@ impl Config {
         } else {
             own
         }
+    }
+
+    /// The folder of the history: `HISTORY_DATA_DIR`, else `DATA_DIR`.
+    pub fn history_dir(&self) -> PathBuf {
+        self.history
+            .data_dir
+            .clone()
+            .unwrap_or_else(|| self.server.data_dir.clone())
     }
 
     /// The folder of the alert store: `ALERT_DATA_DIR`, else `DATA_DIR`.

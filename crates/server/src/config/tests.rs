@@ -114,6 +114,14 @@ fn table() -> Vec<Row> {
         "ALERT_WEBHOOK_TIMEOUT_SECONDS" = "4.5" => alerts.webhook_timeout_seconds;
         "ALERT_WEBHOOK_MAX_RETRIES" = "2" => alerts.webhook_max_retries;
         "ALERT_WEBHOOK_QUEUE" = "64" => alerts.webhook_queue;
+        "HISTORY_ENABLED" = "false" => history.enabled;
+        "HISTORY_DATA_DIR" = "/var/lib/kd/history" => history.data_dir;
+        "HISTORY_DISK_BUDGET_MB" = "50.5" => history.disk_budget_mb;
+        "HISTORY_RAW_HOURS" = "2.5" => history.raw_hours;
+        "HISTORY_MINUTE_DAYS" = "7.5" => history.minute_days;
+        "HISTORY_HOUR_DAYS" = "90.5" => history.hour_days;
+        "HISTORY_SAMPLE_SECONDS" = "2.5" => history.sample_seconds;
+        "HISTORY_KB_SAMPLE_SECONDS" = "60.5" => history.kb_sample_seconds;
     }
     .into()
 }

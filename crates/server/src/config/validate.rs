@@ -70,12 +70,27 @@ impl Config {
             ),
             ("ws_send_timeout_seconds", self.ws.send_timeout_seconds),
             ("ws_replay_max_age_seconds", self.ws.replay_max_age_seconds),
+            ("history_sample_seconds", self.history.sample_seconds),
+            ("history_kb_sample_seconds", self.history.kb_sample_seconds),
         ];
         for (key, value) in positive {
             if !(value.is_finite() && value > 0.0) {
                 return Err(ConfigError::invalid(
                     key,
                     format!("must be a positive number of seconds, got {value}"),
+                ));
+            }
+        }
+        for (key, value, unit) in [
+            ("history_raw_hours", self.history.raw_hours, "hours"),
+            ("history_minute_days", self.history.minute_days, "days"),
+            ("history_hour_days", self.history.hour_days, "days"),
+            ("history_disk_budget_mb", self.history.disk_budget_mb, "megabytes"),
+        ] {
+            if !(value.is_finite() && value > 0.0) {
+                return Err(ConfigError::invalid(
+                    key,
+                    format!("must be a positive number of {unit}, got {value}"),
                 ));
             }
         }

@@ -38,6 +38,8 @@ pub use page::DOCS_HTML;
         (name = "sessions", description = "KATO sessions (Redis + KATO pushes)"),
         (name = "containers", description = "Docker containers of the deployment"),
         (name = "alerts", description = "The server-side alert engine"),
+        (name = "history", description = "Chart history on disk: raw seconds, 1-minute and 1-hour buckets"),
+        (name = "analytics", description = "The old dashboard's analytics, from the history and KATO's stores"),
         (name = "mongodb", description = "KATO 1.x's knowledge bases"),
         (name = "knowledge bases", description = "KATO 3.x's knowledge bases (ClickHouse, Redis, Qdrant)"),
         (name = "qdrant", description = "KATO's vectors"),

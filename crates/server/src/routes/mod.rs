@@ -9,6 +9,7 @@ mod clickhouse;
 mod containers;
 mod databases;
 mod health;
+mod history;
 mod instances;
 mod metrics;
 mod mongo;
@@ -80,7 +81,8 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(instances::instances))
         .routes(routes!(system::metrics))
         .routes(routes!(system::stats))
-        .routes(routes!(system::history))
+        .routes(routes!(history::history))
+        .routes(routes!(history::series))
         .routes(routes!(system::cache_stats))
         .routes(routes!(system::connection_pools))
         .routes(routes!(system::distributed_stm))

@@ -1,12 +1,7 @@
 //! `/api/v1/system/*` and `/api/v1/sessions/count`: KATO's monitoring endpoints, passed through unchanged
 //! (the old dashboard's shapes) but with real status codes: KATO down → 503, slow → 504, garbage → 502.
 
-use axum::{
-    Json,
-    extract::State,
-    http::header,
-    response::{IntoResponse, Response},
-};
+use axum::{Json, extract::State};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa::IntoParams;
@@ -214,38 +209,3 @@ pub async fn session_count(State(state): State<AppState>) -> Result<Json<Value>,
     })))
 }
 
-/// Query of `/system/history`.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct HistoryQuery {
-    /// Window, 1..=15 (default 15)
-    #[serde(default = "default_history_minutes")]
-    minutes: i64,
-}
-
-fn default_history_minutes() -> i64 {
-    15
-}
-
-/// The last minutes of the chart topics
-///
-/// `{metrics: [...], containers: [...]}`: every value the socket sent on those topics in the window, oldest
-/// first — what the web app draws its charts from after a reload.
-#[utoipa::path(get, path = "/system/history", tag = "kato", params(HistoryQuery))]
-pub async fn history(
-    State(state): State<AppState>,
-    ApiQuery(q): ApiQuery<HistoryQuery>,
-) -> Result<Response, ApiError> {
-    if !(1..=15).contains(&q.minutes) {
-        return Err(ApiError::BadRequest(format!(
-            "minutes must be between 1 and 15, got {}",
-            q.minutes
-        )));
-    }
-    let since = chrono::Utc::now() - chrono::Duration::minutes(q.minutes);
-    Ok((
-        [(header::CONTENT_TYPE, "application/json")],
-        state.history.json_since(since),
-    )
-        .into_response())
-}
