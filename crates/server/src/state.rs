@@ -150,6 +150,7 @@ impl AppState {
             collected: &collected,
             kato: &kato,
             alerts: &alerts,
+            recorder: &recorder,
         }));
         let state = Self {
             config,

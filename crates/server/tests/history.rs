@@ -49,25 +49,39 @@ async fn records_figures_and_session_events_and_answers_json_and_csv() {
     let (_redis, kato) = support::kato_with_redis(Flavour::V1).await;
     let redis = _redis.url();
     let dash = Dashboard::start(&kato.base_url(), &[("REDIS_URL", &redis)]).await;
-    let id = kato.create_session("history-alice", Some(3600)).await.unwrap();
+    let id = kato
+        .create_session("history-alice", Some(3600))
+        .await
+        .unwrap();
     kato.delete_session(&id).await.unwrap();
 
-    let body = wait_for(15 * SEC, "kato figures and both session events recorded", || async {
-        let (status, body) = dash.get(&range("kato.*,sessions.*", 120)).await;
-        (status == 200
-            && has(&body, "kato.up")
-            && has(&body, "kato.cpu_percent")
-            && has(&body, "sessions.created")
-            && has(&body, "sessions.ended"))
-        .then_some(body)
-    })
+    let body = wait_for(
+        15 * SEC,
+        "kato figures and both session events recorded",
+        || async {
+            let (status, body) = dash.get(&range("kato.*,sessions.*", 120)).await;
+            (status == 200
+                && has(&body, "kato.up")
+                && has(&body, "kato.cpu_percent")
+                && has(&body, "sessions.created")
+                && has(&body, "sessions.ended"))
+            .then_some(body)
+        },
+    )
     .await;
     assert_eq!(body["tier"], "raw", "{body}");
     assert_eq!(body["step"], 1);
     let up = points(&body, "kato.up");
     assert_eq!(up.last().unwrap()[2], 1.0, "KATO is up: {up:?}");
-    assert_eq!(up.last().unwrap().as_array().unwrap().len(), 6, "[t, min, avg, max, sum, n]");
-    let created: f64 = points(&body, "sessions.created").iter().map(|p| p[4].as_f64().unwrap()).sum();
+    assert_eq!(
+        up.last().unwrap().as_array().unwrap().len(),
+        6,
+        "[t, min, avg, max, sum, n]"
+    );
+    let created: f64 = points(&body, "sessions.created")
+        .iter()
+        .map(|p| p[4].as_f64().unwrap())
+        .sum();
     assert_eq!(created, 1.0, "one session created: {body}");
     let kinds: Vec<(&str, &str)> = body["series"]
         .as_array()
@@ -79,7 +93,9 @@ async fn records_figures_and_session_events_and_answers_json_and_csv() {
     assert!(kinds.contains(&("kato.up", "gauge")), "{kinds:?}");
 
     // A larger step groups the seconds.
-    let (status, coarse) = dash.get(&format!("{}&step=60", range("kato.up", 120))).await;
+    let (status, coarse) = dash
+        .get(&format!("{}&step=60", range("kato.up", 120)))
+        .await;
     assert_eq!(status, 200, "{coarse}");
     assert_eq!(coarse["step"], 60);
     assert!(points(&coarse, "kato.up").len() <= 3, "{coarse}");
@@ -92,8 +108,18 @@ async fn records_figures_and_session_events_and_answers_json_and_csv() {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
-    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
-    assert!(response.headers()["content-disposition"].to_str().unwrap().contains("attachment"));
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    assert!(
+        response.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("attachment")
+    );
     let text = response.text().await.unwrap();
     let mut lines = text.lines();
     assert_eq!(lines.next(), Some("time,series,min,avg,max,sum,n"));
@@ -105,7 +131,13 @@ async fn records_figures_and_session_events_and_answers_json_and_csv() {
     assert_eq!(status, 200);
     assert_eq!(catalog["status"]["ok"], true, "{catalog}");
     assert!(catalog["usage"]["bytes"].as_u64().unwrap() > 0);
-    assert!(catalog["series"].as_array().unwrap().iter().any(|s| s["name"] == "kato.latency_ms"));
+    assert!(
+        catalog["series"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["name"] == "kato.latency_ms")
+    );
 
     // Bad queries: clear 400s, never a panic.
     for bad in [
@@ -119,12 +151,20 @@ async fn records_figures_and_session_events_and_answers_json_and_csv() {
         assert_eq!(status, 400, "{bad}: {body}");
         assert!(body["detail"].is_string(), "{bad}: {body}");
     }
-    let (status, body) = dash.get("/api/v1/system/history?series=kato.up&from=0&to=99999999999&step=1").await;
-    assert!(matches!(status, 400 | 422), "too many points is refused: {status} {body}");
+    let (status, body) = dash
+        .get("/api/v1/system/history?series=kato.up&from=0&to=99999999999&step=1")
+        .await;
+    assert!(
+        matches!(status, 400 | 422),
+        "too many points is refused: {status} {body}"
+    );
     // The old form is unchanged.
     let (status, old) = dash.get("/api/v1/system/history?minutes=5").await;
     assert_eq!(status, 200);
-    assert!(old["metrics"].is_array() && old["containers"].is_array(), "{old}");
+    assert!(
+        old["metrics"].is_array() && old["containers"].is_array(),
+        "{old}"
+    );
     dash.stop().await;
 }
 
@@ -152,14 +192,22 @@ async fn a_restart_keeps_the_history_with_no_gap_beyond_the_downtime() {
     let started = Utc::now().timestamp();
     let body = wait_for(10 * SEC, "3 seconds recorded after the restart", || async {
         let (_, body) = dash.get(&range("kato.up", 60)).await;
-        let after = body["series"][0]["points"]
-            .as_array()
-            .map_or(0, |p| p.iter().filter(|p| p[0].as_i64().unwrap() >= started).count());
+        let after = body["series"][0]["points"].as_array().map_or(0, |p| {
+            p.iter()
+                .filter(|p| p[0].as_i64().unwrap() >= started)
+                .count()
+        });
         (after >= 3).then_some(body)
     })
     .await;
-    let times: Vec<i64> = points(&body, "kato.up").iter().map(|p| p[0].as_i64().unwrap()).collect();
-    assert!(times.iter().any(|t| *t < stopped), "what came before the restart is kept: {times:?}");
+    let times: Vec<i64> = points(&body, "kato.up")
+        .iter()
+        .map(|p| p[0].as_i64().unwrap())
+        .collect();
+    assert!(
+        times.iter().any(|t| *t < stopped),
+        "what came before the restart is kept: {times:?}"
+    );
     let widest = times.windows(2).map(|w| w[1] - w[0]).max().unwrap();
     let downtime = started - stopped;
     assert!(
@@ -178,12 +226,18 @@ async fn a_corrupt_history_file_is_set_aside_and_recording_goes_on() {
     .await
     .unwrap();
     let data = tempfile::tempdir().unwrap();
-    std::fs::write(data.path().join("history.sqlite3"), vec![0x5a_u8; 64 * 1024]).unwrap();
+    std::fs::write(
+        data.path().join("history.sqlite3"),
+        vec![0x5a_u8; 64 * 1024],
+    )
+    .unwrap();
     let dir = data.path().display().to_string();
     let dash = Dashboard::start(&kato.base_url(), &[("DATA_DIR", dir.as_str())]).await;
     let (status, catalog) = dash.get("/api/v1/system/history/series").await;
     assert_eq!(status, 200);
-    let aside = catalog["status"]["moved_aside"].as_str().expect("says where the corrupt file went");
+    let aside = catalog["status"]["moved_aside"]
+        .as_str()
+        .expect("says where the corrupt file went");
     assert!(std::path::Path::new(aside).exists(), "{aside}");
     wait_for(10 * SEC, "recording in the new file", || async {
         let (status, body) = dash.get(&range("kato.up", 60)).await;
@@ -208,7 +262,10 @@ async fn an_unusable_folder_leaves_live_data_serving() {
     let dash = Dashboard::start(&kato.base_url(), &[("HISTORY_DATA_DIR", file.as_str())]).await;
     let (status, body) = dash.get(&range("kato.up", 60)).await;
     assert_eq!(status, 503, "{body}");
-    assert!(body["detail"].as_str().unwrap().contains("history"), "{body}");
+    assert!(
+        body["detail"].as_str().unwrap().contains("history"),
+        "{body}"
+    );
     let (status, catalog) = dash.get("/api/v1/system/history/series").await;
     assert_eq!(status, 200);
     assert_eq!(catalog["status"]["ok"], false, "{catalog}");
@@ -234,7 +291,10 @@ async fn a_full_disk_is_reported_and_live_data_keeps_flowing() {
     let dir = disk.path().display().to_string();
     let dash = Dashboard::start(
         &kato.base_url(),
-        &[("HISTORY_DATA_DIR", dir.as_str()), ("HISTORY_SAMPLE_SECONDS", "0.05")],
+        &[
+            ("HISTORY_DATA_DIR", dir.as_str()),
+            ("HISTORY_SAMPLE_SECONDS", "0.05"),
+        ],
     )
     .await;
     let catalog = wait_for(60 * SEC, "the history reports the full disk", || async {
@@ -243,7 +303,13 @@ async fn a_full_disk_is_reported_and_live_data_keeps_flowing() {
     })
     .await;
     let error = catalog["status"]["error"].as_str().unwrap();
-    assert!(error.contains("full"), "the reason names the full disk: {error}");
+    assert!(
+        error.contains("full"),
+        "the reason names the full disk: {error}"
+    );
+    let (_, health) = dash.get("/api/v1/health").await;
+    assert_eq!(health["history"]["ok"], false, "{health}");
+    assert_eq!(health["status"], "degraded", "{health}");
     // Live data is not affected, and what was stored can still be read.
     let (status, metrics) = dash.get("/api/v1/system/metrics").await;
     assert_eq!(status, 200, "{metrics}");

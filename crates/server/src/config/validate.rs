@@ -85,7 +85,11 @@ impl Config {
             ("history_raw_hours", self.history.raw_hours, "hours"),
             ("history_minute_days", self.history.minute_days, "days"),
             ("history_hour_days", self.history.hour_days, "days"),
-            ("history_disk_budget_mb", self.history.disk_budget_mb, "megabytes"),
+            (
+                "history_disk_budget_mb",
+                self.history.disk_budget_mb,
+                "megabytes",
+            ),
         ] {
             if !(value.is_finite() && value > 0.0) {
                 return Err(ConfigError::invalid(

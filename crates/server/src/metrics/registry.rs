@@ -42,6 +42,8 @@ pub struct Sources<'a> {
     pub kato: &'a KatoClient,
     /// Alert engine transitions and webhook deliveries.
     pub alerts: &'a AlertService,
+    /// The history on disk.
+    pub recorder: &'a crate::recorder::Recorder,
 }
 
 /// Every metric the dashboard exposes about itself.
@@ -65,6 +67,7 @@ impl Metrics {
         hub(&mut r, s.hub);
         upstreams(&mut r, s.collected, s.kato);
         alerts(&mut r, s.alerts);
+        history(&mut r, s.recorder);
         Self(r)
     }
 
@@ -262,4 +265,30 @@ fn alerts(r: &mut Registry, alerts: &AlertService) {
             }),
         );
     }
+}
+
+fn history(r: &mut Registry, recorder: &crate::recorder::Recorder) {
+    let stats = &recorder.stats;
+    r.register(
+        "history_rounds",
+        "Sampling rounds written to the history on disk",
+        atomic(stats, |s| &s.rounds),
+    );
+    r.register(
+        "history_write_failures",
+        "Writes to the history on disk that failed (full disk, I/O errors)",
+        atomic(stats, |s| &s.write_failures),
+    );
+    let bytes = stats.clone();
+    r.register(
+        "history_bytes",
+        "Bytes the history uses on disk (file and journal), after the last roll-up",
+        Scraped(move || ConstGauge::new(bytes.bytes.load(Ordering::Relaxed) as i64)),
+    );
+    let recording = recorder.clone();
+    r.register(
+        "history_recording",
+        "1 while the history on disk records, 0 when it cannot (see /api/v1/system/history/series)",
+        Scraped(move || ConstGauge::new(i64::from(recording.status().ok))),
+    );
 }

@@ -10,9 +10,14 @@ pub mod kb;
 mod run;
 mod sample;
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{
+    Arc, Mutex, PoisonError,
+    atomic::{AtomicU64, Ordering},
+};
 
-use kato_dashboard_history_store::{Answer, HistoryStore, Marker, Query, Sample, StoreError, Usage};
+use kato_dashboard_history_store::{
+    Answer, HistoryStore, Marker, Query, Sample, StoreError, Usage,
+};
 use serde::Serialize;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
@@ -34,11 +39,24 @@ pub struct Status {
     pub moved_aside: Option<String>,
 }
 
+/// What `/metrics` shows of the history.
+#[derive(Debug, Default)]
+pub struct RecorderStats {
+    /// Sampling rounds written.
+    pub rounds: AtomicU64,
+    /// Writes that failed (full disk, I/O errors).
+    pub write_failures: AtomicU64,
+    /// Bytes on disk after the last roll-up.
+    pub bytes: AtomicU64,
+}
+
 /// A cheap handle to the history.
 #[derive(Clone)]
 pub struct Recorder {
     store: Option<Arc<HistoryStore>>,
     status: Arc<Mutex<Status>>,
+    /// Its counters.
+    pub stats: Arc<RecorderStats>,
 }
 
 impl Recorder {
@@ -80,6 +98,7 @@ impl Recorder {
                 error: None,
                 moved_aside,
             })),
+            stats: Arc::default(),
         };
         tracker.spawn(run::run(
             recorder.clone(),
@@ -99,6 +118,7 @@ impl Recorder {
                 error: Some(reason),
                 moved_aside: None,
             })),
+            stats: Arc::default(),
         }
     }
 
@@ -112,6 +132,12 @@ impl Recorder {
 
     /// Records the outcome of a write: logs the first failure of an outage and the recovery.
     fn note(&self, result: Result<(), StoreError>) {
+        let counter = if result.is_ok() {
+            &self.stats.rounds
+        } else {
+            &self.stats.write_failures
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
         let mut status = self.status.lock().unwrap_or_else(PoisonError::into_inner);
         match result {
             Ok(()) if !status.ok => {
@@ -195,7 +221,10 @@ impl Recorder {
     async fn maintain(&self, now: i64) {
         let result = self.with_store(move |s| s.maintain(now)).await;
         match result {
-            Ok(m) => tracing::debug!(?m, "history maintained"),
+            Ok(m) => {
+                self.stats.bytes.store(m.bytes, Ordering::Relaxed);
+                tracing::debug!(?m, "history maintained");
+            }
             Err(e) => tracing::warn!(error = %e, "history maintenance failed"),
         }
     }

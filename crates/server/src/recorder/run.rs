@@ -63,5 +63,7 @@ pub async fn run(
     // What was tallied since the last sample is not lost on shutdown.
     let mut samples = Vec::new();
     let markers = tally.drain(&mut samples);
-    recorder.write(Utc::now().timestamp(), samples, markers).await;
+    recorder
+        .write(Utc::now().timestamp(), samples, markers)
+        .await;
 }

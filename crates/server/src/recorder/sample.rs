@@ -34,8 +34,16 @@ pub fn levels(state: &TopicState, out: &mut Vec<Sample>) {
             if !up {
                 return;
             }
-            gauge(out, "kato.requests_per_second".into(), d.requests_per_second);
-            gauge(out, "kato.error_rate".into(), d.error_rate.map(|r| r * 100.0));
+            gauge(
+                out,
+                "kato.requests_per_second".into(),
+                d.requests_per_second,
+            );
+            gauge(
+                out,
+                "kato.error_rate".into(),
+                d.error_rate.map(|r| r * 100.0),
+            );
             let k = &m.kato;
             gauge(
                 out,
@@ -86,7 +94,11 @@ pub fn levels(state: &TopicState, out: &mut Vec<Sample>) {
             }
         }
         TopicState::Sessions(s) => {
-            gauge(out, "sessions.active".into(), s.active_count.map(|n| n as f64));
+            gauge(
+                out,
+                "sessions.active".into(),
+                s.active_count.map(|n| n as f64),
+            );
         }
         TopicState::Instances(f) => {
             if !f.fleet {
@@ -100,8 +112,16 @@ pub fn levels(state: &TopicState, out: &mut Vec<Sample>) {
                 if !up {
                     continue;
                 }
-                gauge(out, format!("{p}requests_per_second"), i.requests_per_second);
-                gauge(out, format!("{p}error_rate"), i.error_rate.map(|r| r * 100.0));
+                gauge(
+                    out,
+                    format!("{p}requests_per_second"),
+                    i.requests_per_second,
+                );
+                gauge(
+                    out,
+                    format!("{p}error_rate"),
+                    i.error_rate.map(|r| r * 100.0),
+                );
                 gauge(out, format!("{p}latency_ms"), i.latency_ms);
                 gauge(out, format!("{p}cpu_percent"), i.cpu_percent);
                 gauge(out, format!("{p}memory_percent"), i.memory_percent);
@@ -183,7 +203,9 @@ impl Tally {
             }
             ServerMsg::KatoEvent {
                 event_type, data, ..
-            } if event_type == "kato_unreachable" && !matches!(data, KatoEventData::Container(_)) => {
+            } if event_type == "kato_unreachable"
+                && !matches!(data, KatoEventData::Container(_)) =>
+            {
                 self.markers.push(Marker {
                     t: at.timestamp(),
                     kind: "kato_unreachable".into(),

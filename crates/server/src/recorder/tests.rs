@@ -10,8 +10,8 @@ use kato_dashboard_core::{
     protocol::ServerMsg,
     source::SourceState,
     topics::{
-        AlertItem, Derived, KatoEventData, KatoFigures, KatoRestart, MetricsTopic, SessionEventData,
-        TopicState,
+        AlertItem, Derived, KatoEventData, KatoFigures, KatoRestart, MetricsTopic,
+        SessionEventData, TopicState,
     },
 };
 use kato_dashboard_history_store::{HistoryStore, Sample, SeriesKind, Settings};
@@ -62,10 +62,24 @@ fn a_metrics_tick_becomes_kato_gauges_in_their_units() {
     let mut out = Vec::new();
     levels(&metrics(true), &mut out);
     assert_eq!(value(&out, "kato.up"), Some((SeriesKind::Gauge, 1.0)));
-    assert_eq!(value(&out, "kato.requests_per_second"), Some((SeriesKind::Gauge, 3.0)));
-    assert_eq!(value(&out, "kato.error_rate"), Some((SeriesKind::Gauge, 2.0)), "percent");
-    assert_eq!(value(&out, "kato.latency_ms"), Some((SeriesKind::Gauge, 25.0)), "ms");
-    assert_eq!(value(&out, "kato.cpu_percent"), Some((SeriesKind::Gauge, 12.5)));
+    assert_eq!(
+        value(&out, "kato.requests_per_second"),
+        Some((SeriesKind::Gauge, 3.0))
+    );
+    assert_eq!(
+        value(&out, "kato.error_rate"),
+        Some((SeriesKind::Gauge, 2.0)),
+        "percent"
+    );
+    assert_eq!(
+        value(&out, "kato.latency_ms"),
+        Some((SeriesKind::Gauge, 25.0)),
+        "ms"
+    );
+    assert_eq!(
+        value(&out, "kato.cpu_percent"),
+        Some((SeriesKind::Gauge, 12.5))
+    );
     // KATO down: only `up`, never a stale figure recorded as if it were current.
     let mut out = Vec::new();
     levels(&metrics(false), &mut out);
@@ -92,9 +106,18 @@ fn events_become_counts_durations_and_markers() {
     let mut tally = Tally::default();
     tally.add(&session("session_created", "a", None), t0);
     tally.add(&session("session_created", "b", None), t0);
-    tally.add(&session("session_destroyed", "a", Some("explicit_delete")), t0 + Duration::seconds(30));
-    tally.add(&session("session_destroyed", "b", Some("expired")), t0 + Duration::seconds(90));
-    tally.add(&session("session_destroyed", "unknown", Some("expired")), t0 + Duration::seconds(90));
+    tally.add(
+        &session("session_destroyed", "a", Some("explicit_delete")),
+        t0 + Duration::seconds(30),
+    );
+    tally.add(
+        &session("session_destroyed", "b", Some("expired")),
+        t0 + Duration::seconds(90),
+    );
+    tally.add(
+        &session("session_destroyed", "unknown", Some("expired")),
+        t0 + Duration::seconds(90),
+    );
     let fired = |rule: &str, transition: &str| ServerMsg::SystemAlert {
         id: String::new(),
         timestamp: String::new(),
@@ -128,20 +151,40 @@ fn events_become_counts_durations_and_markers() {
     tally.set_firing(1);
     let mut out = Vec::new();
     let markers = tally.drain(&mut out);
-    assert_eq!(value(&out, "sessions.created"), Some((SeriesKind::Count, 2.0)));
-    assert_eq!(value(&out, "sessions.ended"), Some((SeriesKind::Count, 1.0)));
-    assert_eq!(value(&out, "sessions.expired"), Some((SeriesKind::Count, 2.0)));
+    assert_eq!(
+        value(&out, "sessions.created"),
+        Some((SeriesKind::Count, 2.0))
+    );
+    assert_eq!(
+        value(&out, "sessions.ended"),
+        Some((SeriesKind::Count, 1.0))
+    );
+    assert_eq!(
+        value(&out, "sessions.expired"),
+        Some((SeriesKind::Count, 2.0))
+    );
     assert_eq!(
         value(&out, "sessions.duration_seconds"),
         Some((SeriesKind::Gauge, 60.0)),
         "mean of 30 s and 90 s; the session whose start was not seen is not timed"
     );
-    assert_eq!(value(&out, "alerts.fired.high_cpu"), Some((SeriesKind::Count, 2.0)), "a repeat is not a new alert");
+    assert_eq!(
+        value(&out, "alerts.fired.high_cpu"),
+        Some((SeriesKind::Count, 2.0)),
+        "a repeat is not a new alert"
+    );
     assert_eq!(value(&out, "alerts.firing"), Some((SeriesKind::Gauge, 1.0)));
-    let kinds: Vec<(&str, &str)> = markers.iter().map(|m| (m.kind.as_str(), m.label.as_str())).collect();
+    let kinds: Vec<(&str, &str)> = markers
+        .iter()
+        .map(|m| (m.kind.as_str(), m.label.as_str()))
+        .collect();
     assert_eq!(
         kinds,
-        [("alert", "high_cpu kato"), ("alert", "high_cpu kato"), ("kato_restart", "10.0.0.2:8000")]
+        [
+            ("alert", "high_cpu kato"),
+            ("alert", "high_cpu kato"),
+            ("kato_restart", "10.0.0.2:8000")
+        ]
     );
     // Drained: the next round starts from zero.
     let mut again = Vec::new();
@@ -155,7 +198,12 @@ async fn a_full_disk_is_a_status_and_recording_resumes_after_it() {
     let store = Arc::new(HistoryStore::open_dir(dir.path(), Settings::default()).unwrap());
     let recorder = Recorder {
         store: Some(store.clone()),
-        status: Arc::new(std::sync::Mutex::new(Status { ok: true, error: None, moved_aside: None })),
+        status: Arc::new(std::sync::Mutex::new(Status {
+            ok: true,
+            error: None,
+            moved_aside: None,
+        })),
+        stats: Arc::default(),
     };
     let round = |i: usize| {
         (0..200)
@@ -169,7 +217,9 @@ async fn a_full_disk_is_a_status_and_recording_resumes_after_it() {
     recorder.write(1_000, round(1), Vec::new()).await;
     assert!(recorder.status().ok);
     let pages = store.usage().unwrap().bytes / 4096;
-    store.limit_pages_for_tests(u32::try_from(pages).unwrap()).unwrap();
+    store
+        .limit_pages_for_tests(u32::try_from(pages).unwrap())
+        .unwrap();
     let mut t = 1_001;
     while recorder.status().ok && t < 1_500 {
         recorder.write(t, round(t as usize), Vec::new()).await;
@@ -177,8 +227,20 @@ async fn a_full_disk_is_a_status_and_recording_resumes_after_it() {
     }
     let status = recorder.status();
     assert!(!status.ok, "the limit was reached");
-    assert!(status.error.as_deref().unwrap().contains("full"), "{status:?}");
+    assert!(
+        status.error.as_deref().unwrap().contains("full"),
+        "{status:?}"
+    );
     store.limit_pages_for_tests(1_000_000).unwrap();
     recorder.write(t + 1, round(1), Vec::new()).await;
-    assert!(recorder.status().ok, "recording again: {:?}", recorder.status());
+    assert!(
+        recorder.status().ok,
+        "recording again: {:?}",
+        recorder.status()
+    );
+    let failures = recorder
+        .stats
+        .write_failures
+        .load(std::sync::atomic::Ordering::Relaxed);
+    assert!(failures >= 1, "failures counted");
 }

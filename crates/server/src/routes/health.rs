@@ -25,15 +25,19 @@ pub struct HealthQuery {
 ///
 /// The old shape (`status`, `service`, `version`) plus each upstream's state: `status` is `healthy` or
 /// `degraded`; `upstreams` has `kato`, `redis`, `mongodb`, `qdrant`, `docker`, `clickhouse` with `status` up/down,
-/// latency and the error. 200 while the dashboard serves, so a container health check does not restart it
-/// because KATO is down; `?strict=true` makes any down upstream a 503.
+/// latency and the error; `history` says whether the history on disk records (`ok`, `error`). 200 while the
+/// dashboard serves, so a container health check does not restart it because KATO is down; `?strict=true` makes
+/// any down upstream (or a history that cannot write) a 503.
 #[utoipa::path(get, path = "/health", tag = "service", params(HealthQuery))]
 pub async fn health(
     State(state): State<AppState>,
     Query(q): Query<HealthQuery>,
 ) -> impl IntoResponse {
     let checks = check_all(&state).await;
-    let all_up = checks.iter().all(|(_, h)| h.is_up());
+    let history = state.recorder.status();
+    // The history on disk is the dashboard's own: a full disk makes it degraded, switching it off does not.
+    let history_ok = history.ok || !state.config.history.enabled;
+    let all_up = checks.iter().all(|(_, h)| h.is_up()) && history_ok;
     let mut upstreams = Map::new();
     for (name, h) in checks {
         upstreams.insert(
@@ -48,6 +52,7 @@ pub async fn health(
         "uptime_seconds": (state.started_at.elapsed().as_secs_f64() * 10.0).round() / 10.0,
         "timestamp": kato_dashboard_core::time::rfc3339(chrono::Utc::now()),
         "upstreams": upstreams,
+        "history": history,
     });
     let code = if q.strict && !all_up {
         StatusCode::SERVICE_UNAVAILABLE

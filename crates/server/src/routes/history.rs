@@ -75,16 +75,26 @@ fn parse_time(key: &str, text: &str) -> Result<i64, ApiError> {
 }
 
 /// The query as the store takes it.
-fn range_query(q: &HistoryQuery, now: i64) -> Result<kato_dashboard_history_store::Query, ApiError> {
+fn range_query(
+    q: &HistoryQuery,
+    now: i64,
+) -> Result<kato_dashboard_history_store::Query, ApiError> {
     let to = q.to.as_deref().map_or(Ok(now), |t| parse_time("to", t))?;
-    let from = q.from.as_deref().map_or(Ok(to - 3600), |t| parse_time("from", t))?;
+    let from = q
+        .from
+        .as_deref()
+        .map_or(Ok(to - 3600), |t| parse_time("from", t))?;
     if from > to {
-        return Err(ApiError::BadRequest(format!("from ({from}) is after to ({to})")));
+        return Err(ApiError::BadRequest(format!(
+            "from ({from}) is after to ({to})"
+        )));
     }
     if let Some(step) = q.step
         && step <= 0
     {
-        return Err(ApiError::BadRequest(format!("step must be a positive number of seconds, got {step}")));
+        return Err(ApiError::BadRequest(format!(
+            "step must be a positive number of seconds, got {step}"
+        )));
     }
     let series: Vec<String> = q
         .series
@@ -101,7 +111,10 @@ fn range_query(q: &HistoryQuery, now: i64) -> Result<kato_dashboard_history_stor
         ));
     }
     if series.len() > MAX_SERIES {
-        return Err(ApiError::BadRequest(format!("at most {MAX_SERIES} series per query, got {}", series.len())));
+        return Err(ApiError::BadRequest(format!(
+            "at most {MAX_SERIES} series per query, got {}",
+            series.len()
+        )));
     }
     Ok(kato_dashboard_history_store::Query {
         from,
@@ -154,7 +167,12 @@ struct Wire<'a> {
     markers: &'a [Marker],
 }
 
-fn json_answer(from: i64, to: i64, answer: &Answer, markers: &[Marker]) -> Result<Response, ApiError> {
+fn json_answer(
+    from: i64,
+    to: i64,
+    answer: &Answer,
+    markers: &[Marker],
+) -> Result<Response, ApiError> {
     let wire = Wire {
         from,
         to,
@@ -185,7 +203,8 @@ fn rfc3339(t: i64) -> String {
 fn csv_answer(from: i64, to: i64, answer: &Answer) -> Result<Response, ApiError> {
     let mut w = csv::Writer::from_writer(Vec::with_capacity(64 * 1024));
     let fail = |e: csv::Error| ApiError::Internal(format!("csv: {e}"));
-    w.write_record(["time", "series", "min", "avg", "max", "sum", "n"]).map_err(fail)?;
+    w.write_record(["time", "series", "min", "avg", "max", "sum", "n"])
+        .map_err(fail)?;
     for s in &answer.series {
         for p in &s.points {
             w.write_record([
@@ -200,7 +219,9 @@ fn csv_answer(from: i64, to: i64, answer: &Answer) -> Result<Response, ApiError>
             .map_err(fail)?;
         }
     }
-    let body = w.into_inner().map_err(|e| ApiError::Internal(format!("csv: {e}")))?;
+    let body = w
+        .into_inner()
+        .map_err(|e| ApiError::Internal(format!("csv: {e}")))?;
     let file = format!("attachment; filename=\"kato-history-{from}-{to}.csv\"");
     Ok((
         [
@@ -243,7 +264,9 @@ pub async fn history(
         None | Some("" | "json") => false,
         Some("csv") => true,
         Some(other) => {
-            return Err(ApiError::BadRequest(format!("format must be json or csv, got {other:?}")));
+            return Err(ApiError::BadRequest(format!(
+                "format must be json or csv, got {other:?}"
+            )));
         }
     };
     let query = range_query(&q, Utc::now().timestamp())?;
@@ -303,7 +326,10 @@ mod tests {
     fn times_read_as_unix_seconds_or_rfc3339() {
         assert_eq!(parse_time("from", "1765100000").unwrap(), 1_765_100_000);
         assert_eq!(parse_time("from", "1765100000.9").unwrap(), 1_765_100_000);
-        assert_eq!(parse_time("from", "2025-12-07T09:33:20Z").unwrap(), 1_765_100_000);
+        assert_eq!(
+            parse_time("from", "2025-12-07T09:33:20Z").unwrap(),
+            1_765_100_000
+        );
         assert!(parse_time("from", "yesterday").is_err());
     }
 

@@ -208,4 +208,3 @@ pub async fn session_count(State(state): State<AppState>) -> Result<Json<Value>,
         "kato_active_session_count": count,
     })))
 }
-
