@@ -234,6 +234,10 @@ impl Marks {
     }
 }
 
+/// A stored row as `(t, min, max, sum, n)`.
+#[cfg(test)]
+pub(crate) type RowForTests = (i64, f64, f64, f64, i64);
+
 #[cfg(test)]
 impl HistoryStore {
     /// The stored rows of a tier for one series as `(t, min, max, sum, n)` (raw rows: `(t, v, v, v, 1)`).
@@ -241,7 +245,7 @@ impl HistoryStore {
         &self,
         tier: crate::Tier,
         series: &str,
-    ) -> Result<Vec<(i64, f64, f64, f64, i64)>> {
+    ) -> Result<Vec<RowForTests>> {
         let inner = self.lock();
         let Some((id, _)) = inner.ids.get(series) else {
             return Ok(Vec::new());

@@ -49,10 +49,18 @@ async fn records_figures_and_session_events_and_answers_json_and_csv() {
     let (_redis, kato) = support::kato_with_redis(Flavour::V1).await;
     let redis = _redis.url();
     let dash = Dashboard::start(&kato.base_url(), &[("REDIS_URL", &redis)]).await;
+    // Sessions that exist when the dashboard starts are its baseline, not "created": start recording first.
+    wait_for(15 * SEC, "recording", || async {
+        let (status, body) = dash.get(&range("kato.up", 60)).await;
+        (status == 200 && has(&body, "kato.up")).then_some(())
+    })
+    .await;
+    tokio::time::sleep(2 * SEC).await;
     let id = kato
         .create_session("history-alice", Some(3600))
         .await
         .unwrap();
+    tokio::time::sleep(SEC).await;
     kato.delete_session(&id).await.unwrap();
 
     let body = wait_for(

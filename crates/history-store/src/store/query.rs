@@ -68,9 +68,11 @@ fn matching(inner: &Inner, patterns: &[String]) -> Vec<(String, i64, SeriesKind)
     out
 }
 
-/// The finest tier allowed by the wanted step (its step not above it) whose oldest bucket is at or before
-/// `from`; when no allowed tier reaches back that far, the finest tier that does; when none does, the one with the
-/// oldest data (finest and allowed first among equals).
+/// The tier allowed by the wanted step (its step not above it; the coarsest such, or the finest without a step)
+/// whose data reaches back to `from` — or to
+/// the oldest data stored, when nothing is that old (a young store: the raw seconds it has beat one hour bucket
+/// made of them); when no allowed tier reaches back that far, the finest tier that does; when none does, the one
+/// with the oldest data (finest and allowed first among equals).
 fn choose_tier(conn: &Connection, ids: &[i64], from: i64, step: Option<i64>) -> Result<Tier> {
     let allowed = |t: Tier| step.is_none_or(|s| t.step() <= s);
     let mut oldest = [None; 3];
@@ -79,10 +81,14 @@ fn choose_tier(conn: &Connection, ids: &[i64], from: i64, step: Option<i64>) -> 
     }
     // A coarser tier also holds (or computes at its live edge) everything of the finer ones.
     let data = |i: usize| oldest[..=i].iter().flatten().min().copied();
-    let bucket = |i: usize| data(i).map(|t| floor(t, Tier::ALL[i].step()));
-    let covers = |i: usize| bucket(i).is_some_and(|b| b <= from);
-    // A tier allowed by the step; failing that, any tier that covers `from` (a coarser step beats a hole).
-    if let Some(i) = (0..3)
+    // Nothing is older than the oldest data: asking from before it cannot be answered better by a coarser tier.
+    let from = data(2).map_or(from, |first| from.max(first));
+    let covers = |i: usize| data(i).is_some_and(|d| d <= from);
+    // With a step, the coarsest tier it allows (the same buckets from fewer rows); without, the finest. Failing
+    // that, any tier that covers `from` (a coarser step beats a hole).
+    let order: [usize; 3] = if step.is_some() { [2, 1, 0] } else { [0, 1, 2] };
+    if let Some(i) = order
+        .into_iter()
         .find(|&i| allowed(Tier::ALL[i]) && covers(i))
         .or_else(|| (0..3).find(|&i| covers(i)))
     {

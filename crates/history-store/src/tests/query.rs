@@ -20,11 +20,11 @@ fn the_newest_partial_minute_is_answered_before_it_is_rolled() {
             (T0 + 60, 3.0, 3.0, 3.0, 93.0, 31)
         ]
     );
-    // Grouped to an hour: the stored minute and the live one together.
+    // An hour: the stored minute and the live one together, in the hour tier's live edge.
     let a = store
         .query(&query(&["g"], T0, T0 + 91, Some(3600)))
         .unwrap();
-    assert_eq!(a.tier, Tier::Minute);
+    assert_eq!(a.tier, Tier::Hour);
     assert_eq!(
         flat(&a.series[0].points),
         vec![(T0, 1.0, 153.0 / 91.0, 3.0, 153.0, 91)]
@@ -51,6 +51,23 @@ fn the_newest_partial_hour_is_computed_from_minutes_and_raw() {
 }
 
 #[test]
+fn a_young_store_answers_a_range_older_than_its_data_from_raw_seconds() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path(), settings(6 * 3600, 30 * 86_400, 365 * 86_400));
+    // Five minutes recorded, rolled up: the 1-hour bucket of them exists too.
+    fill(&store, "g", T0 + 1800, T0 + 2100, |_| 1.0);
+    store.maintain(T0 + 2100).unwrap();
+    let a = store.query(&query(&["g"], T0, T0 + 2100, None)).unwrap();
+    assert_eq!((a.tier, a.step), (Tier::Raw, 1), "not one hour bucket");
+    assert_eq!(a.series[0].points.len(), 300);
+    let a = store
+        .query(&query(&["g"], T0, T0 + 2100, Some(60)))
+        .unwrap();
+    assert_eq!((a.tier, a.step), (Tier::Minute, 60));
+    assert_eq!(a.series[0].points.len(), 5);
+}
+
+#[test]
 fn the_finest_tier_covering_from_answers() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(dir.path(), settings(3600, 86_400, 365 * 86_400));
@@ -66,7 +83,9 @@ fn the_finest_tier_covering_from_answers() {
         (a.tier, a.step)
     };
     assert_eq!(tier(now - 600, None), (Tier::Raw, 1));
-    assert_eq!(tier(now - 600, Some(60)), (Tier::Raw, 60));
+    // With a step, the coarsest tier it allows: the same buckets from fewer rows.
+    assert_eq!(tier(now - 600, Some(60)), (Tier::Minute, 60));
+    assert_eq!(tier(now - 600, Some(10)), (Tier::Raw, 10));
     assert_eq!(tier(now - 7200, Some(60)), (Tier::Minute, 60));
     assert_eq!(tier(now - 7200, Some(7)), (Tier::Minute, 60));
     assert_eq!(tier(now - 2 * 86_400, Some(60)), (Tier::Hour, 3600));

@@ -95,7 +95,8 @@ pub fn generation(hub: &HubHandle) -> KatoGeneration {
 /// first that answered. `Err` lists every store asked when none answered.
 pub async fn inventory(state: &AppState, symbols: bool) -> Result<Inventory, Vec<Unreachable>> {
     let stores = KbStore::for_generation(generation(&state.hub));
-    let answers = futures_util::future::join_all(stores.iter().map(|s| read(state, *s, symbols))).await;
+    let answers =
+        futures_util::future::join_all(stores.iter().map(|s| read(state, *s, symbols))).await;
     let mut failed = Vec::new();
     let mut answered = Vec::new();
     for (store, answer) in stores.iter().zip(answers) {
@@ -231,18 +232,28 @@ impl Outage {
         if self.down {
             tracing::debug!(?reasons, "knowledge bases still unreadable; round skipped");
         } else {
-            tracing::warn!(?reasons, "knowledge bases cannot be read; their sizes are not recorded until a store answers");
+            tracing::warn!(
+                ?reasons,
+                "knowledge bases cannot be read; their sizes are not recorded until a store answers"
+            );
         }
         self.down = true;
     }
 
     fn answered(&mut self, inventory: &Inventory) {
         if self.down {
-            tracing::info!(store = inventory.store.as_str(), "knowledge-base sizes are recorded again");
+            tracing::info!(
+                store = inventory.store.as_str(),
+                "knowledge-base sizes are recorded again"
+            );
         }
         self.down = false;
         for (store, reason) in &inventory.partial {
-            tracing::debug!(store, reason, "part of the knowledge-base sizes is unknown this round");
+            tracing::debug!(
+                store,
+                reason,
+                "part of the knowledge-base sizes is unknown this round"
+            );
         }
     }
 }
@@ -287,8 +298,14 @@ mod tests {
 
     #[test]
     fn the_generation_decides_the_store() {
-        assert_eq!(KbStore::for_generation(KatoGeneration::V1), [KbStore::Mongodb]);
-        assert_eq!(KbStore::for_generation(KatoGeneration::V3), [KbStore::Clickhouse]);
+        assert_eq!(
+            KbStore::for_generation(KatoGeneration::V1),
+            [KbStore::Mongodb]
+        );
+        assert_eq!(
+            KbStore::for_generation(KatoGeneration::V3),
+            [KbStore::Clickhouse]
+        );
         assert_eq!(
             KbStore::for_generation(KatoGeneration::Unknown),
             [KbStore::Mongodb, KbStore::Clickhouse]

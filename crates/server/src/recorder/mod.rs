@@ -50,10 +50,23 @@ pub struct RecorderStats {
     pub bytes: AtomicU64,
 }
 
+/// Time between two writes of the pending rounds (a crash loses at most this; a query writes them first).
+pub const FLUSH_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+/// Most rounds waiting for a write.
+pub const MAX_PENDING: usize = 600;
+
+/// Rounds sampled and not written yet.
+#[derive(Debug, Default)]
+struct Pending {
+    rounds: Vec<(i64, Vec<Sample>)>,
+    markers: Vec<Marker>,
+}
+
 /// A cheap handle to the history.
 #[derive(Clone)]
 pub struct Recorder {
     store: Option<Arc<HistoryStore>>,
+    pending: Arc<Mutex<Pending>>,
     status: Arc<Mutex<Status>>,
     /// Its counters.
     pub stats: Arc<RecorderStats>,
@@ -99,6 +112,7 @@ impl Recorder {
                 moved_aside,
             })),
             stats: Arc::default(),
+            pending: Arc::default(),
         };
         tracker.spawn(run::run(
             recorder.clone(),
@@ -119,6 +133,7 @@ impl Recorder {
                 moved_aside: None,
             })),
             stats: Arc::default(),
+            pending: Arc::default(),
         }
     }
 
@@ -130,14 +145,13 @@ impl Recorder {
             .clone()
     }
 
-    /// Records the outcome of a write: logs the first failure of an outage and the recovery.
-    fn note(&self, result: Result<(), StoreError>) {
-        let counter = if result.is_ok() {
-            &self.stats.rounds
+    /// Records the outcome of a write of `rounds` rounds: logs the first failure of an outage and the recovery.
+    fn note(&self, result: Result<(), StoreError>, rounds: u64) {
+        if result.is_ok() {
+            self.stats.rounds.fetch_add(rounds, Ordering::Relaxed);
         } else {
-            &self.stats.write_failures
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
+            self.stats.write_failures.fetch_add(1, Ordering::Relaxed);
+        }
         let mut status = self.status.lock().unwrap_or_else(PoisonError::into_inner);
         match result {
             Ok(()) if !status.ok => {
@@ -178,8 +192,10 @@ impl Recorder {
         }
     }
 
-    /// Answers a range query, with the markers of its range.
+    /// Answers a range query, with the markers of its range (what is pending is written first: the live edge is
+    /// never a flush behind).
     pub async fn query(&self, q: Query) -> Result<(Answer, Vec<Marker>), ApiError> {
+        self.flush().await;
         self.with_store(move |s| {
             let answer = s.query(&q)?;
             let markers = s.markers(q.from, q.to, MAX_MARKERS)?;
@@ -192,19 +208,38 @@ impl Recorder {
     pub async fn catalog(
         &self,
     ) -> Result<(Vec<kato_dashboard_history_store::SeriesInfo>, Usage), ApiError> {
+        self.flush().await;
         self.with_store(|s| Ok((s.series()?, s.usage()?))).await
     }
 
-    /// Writes samples taken at unix second `t` (the knowledge-base sampler's, the recorder's own).
-    pub async fn write(&self, t: i64, samples: Vec<Sample>, markers: Vec<Marker>) {
+    /// Keeps one round (samples taken at unix second `t`, and markers) for the next [`Recorder::flush`]. At most
+    /// [`MAX_PENDING`] rounds wait; beyond, the oldest are dropped (a store that cannot be written).
+    pub fn push(&self, t: i64, samples: Vec<Sample>, markers: Vec<Marker>) {
+        if self.store.is_none() || (samples.is_empty() && markers.is_empty()) {
+            return;
+        }
+        let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+        if pending.rounds.len() >= MAX_PENDING {
+            pending.rounds.remove(0);
+        }
+        pending.rounds.push((t, samples));
+        pending.markers.extend(markers);
+    }
+
+    /// Writes every pending round in one transaction: a series' new seconds share its page, so a batch of ten
+    /// rounds costs the disk about what one round costs alone.
+    pub async fn flush(&self) {
         let Some(store) = self.store.clone() else {
             return;
         };
-        if samples.is_empty() && markers.is_empty() {
+        let Pending { rounds, markers } =
+            std::mem::take(&mut *self.pending.lock().unwrap_or_else(PoisonError::into_inner));
+        if rounds.is_empty() && markers.is_empty() {
             return;
         }
+        let n = rounds.len() as u64;
         let written = tokio::task::spawn_blocking(move || {
-            store.write(t, &samples)?;
+            store.write_many(&rounds)?;
             if !markers.is_empty() {
                 store.add_markers(&markers)?;
             }
@@ -212,9 +247,15 @@ impl Recorder {
         })
         .await;
         match written {
-            Ok(result) => self.note(result),
+            Ok(result) => self.note(result, n),
             Err(e) => tracing::error!(error = %e, "the history's write task failed"),
         }
+    }
+
+    /// Writes samples taken at unix second `t` now (the knowledge-base sampler's), with what is pending.
+    pub async fn write(&self, t: i64, samples: Vec<Sample>, markers: Vec<Marker>) {
+        self.push(t, samples, markers);
+        self.flush().await;
     }
 
     /// Rolls up and enforces retention (once a minute).

@@ -1,5 +1,6 @@
 //! The recorder's task: every sample interval, the levels of the hub's latest tick plus the events tallied since
-//! the last sample are written as one round; once a minute the store rolls up and enforces its retention.
+//! the last sample make one round, kept in memory and written with the others every [`super::FLUSH_EVERY`]; once a
+//! minute the store rolls up and enforces its retention.
 
 use std::time::Duration;
 
@@ -25,6 +26,8 @@ pub async fn run(
     let mut events = hub.events();
     let mut sample = tokio::time::interval(every);
     sample.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut flush = tokio::time::interval(super::FLUSH_EVERY);
+    flush.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut maintain = tokio::time::interval(MAINTAIN_EVERY);
     maintain.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut tally = Tally::default();
@@ -55,9 +58,13 @@ pub async fn run(
                 }
                 tally.set_firing(alerts.firing_count());
                 let markers = tally.drain(&mut samples);
-                recorder.write(Utc::now().timestamp(), samples, markers).await;
+                recorder.push(Utc::now().timestamp(), samples, markers);
             }
-            _ = maintain.tick() => recorder.maintain(Utc::now().timestamp()).await,
+            _ = flush.tick() => recorder.flush().await,
+            _ = maintain.tick() => {
+                recorder.flush().await;
+                recorder.maintain(Utc::now().timestamp()).await;
+            }
         }
     }
     // What was tallied since the last sample is not lost on shutdown.

@@ -204,6 +204,7 @@ async fn a_full_disk_is_a_status_and_recording_resumes_after_it() {
             moved_aside: None,
         })),
         stats: Arc::default(),
+        pending: Arc::default(),
     };
     let round = |i: usize| {
         (0..200)
