@@ -49,10 +49,6 @@ impl Errors {
     fn add(&mut self, source: &str, reason: impl std::fmt::Display) {
         self.0.insert(source.to_owned(), reason.to_string());
     }
-
-    fn extend(&mut self, other: Errors) {
-        self.0.extend(other.0);
-    }
 }
 
 /// Whether the history answered a trend, and at what resolution.
@@ -191,8 +187,14 @@ pub async fn pattern_frequency(
     ApiQuery(q): ApiQuery<FrequencyQuery>,
 ) -> Result<Json<patterns::Frequency>, ApiError> {
     let limit = in_range("limit", q.limit, 1, 100)?;
-    let processor = q.processor_id.as_deref().map(str::trim).filter(|p| !p.is_empty());
-    Ok(Json(patterns::frequency(&state, processor, limit as usize).await?))
+    let processor = q
+        .processor_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty());
+    Ok(Json(
+        patterns::frequency(&state, processor, limit as usize).await?,
+    ))
 }
 
 /// Session counts and durations by hour
@@ -200,8 +202,9 @@ pub async fn pattern_frequency(
 /// `{period_hours, total_sessions, avg_duration_minutes, min_duration_minutes, max_duration_minutes,
 /// sessions_by_hour: [{timestamp: "YYYY-MM-DD HH:00", session_count, avg_duration_minutes}], ended_sessions,
 /// timed_sessions, history}` from the history: sessions created per hour, and the lifetimes of the sessions whose
-/// creation and end the dashboard saw. Hours the dashboard did not record are left out. Without the history:
-/// the sessions created since the dashboard started and no hours.
+/// creation and end the dashboard saw, over the whole UTC clock hours that cover the period (the first began up
+/// to an hour before it). Hours the dashboard did not record are left out. Without the history: the sessions
+/// created since the dashboard started and no hours.
 #[utoipa::path(
     get,
     path = "/analytics/sessions/duration",
@@ -213,7 +216,9 @@ pub async fn session_duration(
     ApiQuery(q): ApiQuery<DurationQuery>,
 ) -> Result<Json<trends::SessionTrends>, ApiError> {
     let hours = in_range("period_hours", q.period_hours, 1, 168)?;
-    Ok(Json(trends::sessions(&state, hours, Utc::now().timestamp()).await?))
+    Ok(Json(
+        trends::sessions(&state, hours, Utc::now().timestamp()).await?,
+    ))
 }
 
 /// KATO's current figures and their time series
@@ -234,7 +239,9 @@ pub async fn system_performance(
     ApiQuery(q): ApiQuery<PerformanceQuery>,
 ) -> Result<Json<trends::Performance>, ApiError> {
     let minutes = in_range("period_minutes", q.period_minutes, 1, 1440)?;
-    Ok(Json(trends::performance(&state, minutes, Utc::now()).await?))
+    Ok(Json(
+        trends::performance(&state, minutes, Utc::now()).await?,
+    ))
 }
 
 /// Knowledge-base and Redis figures
@@ -244,7 +251,9 @@ pub async fn system_performance(
 /// knowledge bases of whichever store holds them (`source`: `mongodb` on KATO 1.x, `clickhouse` on 3.x);
 /// `total_keys` is every key of every Redis database (`INFO keyspace`).
 #[utoipa::path(get, path = "/analytics/database/statistics", tag = "analytics")]
-pub async fn database_statistics(State(state): State<AppState>) -> Json<stores::DatabaseStatistics> {
+pub async fn database_statistics(
+    State(state): State<AppState>,
+) -> Json<stores::DatabaseStatistics> {
     Json(stores::database_statistics(&state).await)
 }
 
@@ -276,7 +285,12 @@ pub async fn comprehensive(
 ) -> Result<Json<Comprehensive>, ApiError> {
     let limit = in_range("pattern_limit", q.pattern_limit, 1, 100)?;
     let hours = in_range("session_period_hours", q.session_period_hours, 1, 168)?;
-    let minutes = in_range("performance_period_minutes", q.performance_period_minutes, 1, 1440)?;
+    let minutes = in_range(
+        "performance_period_minutes",
+        q.performance_period_minutes,
+        1,
+        1440,
+    )?;
     let now = Utc::now();
     let (frequency, sessions, performance, databases, load) = tokio::join!(
         patterns::frequency(&state, None, limit as usize),

@@ -5,6 +5,7 @@
 //! go undocumented (see [`crate::openapi`]).
 
 mod alerts;
+mod analytics;
 mod clickhouse;
 mod containers;
 mod databases;
@@ -102,6 +103,7 @@ fn documented() -> OpenApiRouter<AppState> {
         .merge(databases::routes())
         .merge(qdrant::routes())
         .merge(clickhouse::routes())
+        .merge(analytics::routes())
         .fallback(api_not_found);
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", api)
