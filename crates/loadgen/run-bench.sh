@@ -18,6 +18,9 @@
 #             (no traffic of their own, half 1.x, half 3.x), so the clients see the same session events either way:
 #             first the dashboard on the one kato-sim, then on the fleet (KATO_API_URLS), each idle for DURATION s
 #             (collector CPU, KATO requests per minute of one instance) and with 1,000 live clients (tick → client)
+#   history   the history on disk: 30 days of 100 series (1-minute tier) filled ending now, then the dashboard's
+#             own answer to 30 days at step 60 for 1 and 4 series (HTTP, JSON, 20 runs each), and its idle CPU
+#             for DURATION s with the history recording and with HISTORY_ENABLED=false
 #   soak      the fault soak of docs/reliability.md for SOAK_SECONDS (default 600): `cargo test --release --test
 #             fault_soak` with its own private kato-sim, Redis and Docker engine (not part of the default set)
 # Env: DASH_BIN (the dashboard binary measured), DURATION (steady seconds, default 60), OUT (results dir, default /tmp/kato-bench-<time>),
@@ -252,6 +255,33 @@ for sc in "${SCENARIOS[@]}"; do
         "$OUT/fleet-instances.json" >&2
       load fleet-idle --url "$DASH_WS" -n 0 --idle 0 --duration "$DURATION" --server-pid "$DASH_PID" --kato-sim "${fleet_urls[1]}"
       load fleet-c1000 --url "$DASH_WS" -n 1000 --rate 1000 --idle 10 --duration "$DURATION" --server-pid "$DASH_PID"
+      stop_dashboard ;;
+    history)
+      hdir="$WORK/history-data"
+      mkdir -p "$hdir"
+      (cd "$ROOT" && cargo run --release -q -p kato-dashboard-history-store --example bench -- \
+        --fill-to "$hdir" --series 100 --days 30) | tee "$OUT/history-fill.txt" >&2
+      DASH_ENV="DATA_DIR=$hdir" start_dashboard history
+      wait_quiet
+      to=$(date +%s); from=$((to - 30 * 86400))
+      for k in 1 4; do
+        series=$(python3 -c "import sys; print(','.join('bench.s%04d' % i for i in range(int(sys.argv[1]))))" "$k")
+        url="http://127.0.0.1:$DASH_PORT/api/v1/system/history?from=$from&to=$to&step=60&series=$series"
+        curl -fsS "$url" -o "$WORK/history-$k.json"
+        for _ in $(seq 1 20); do curl -fsS -o /dev/null -w '%{time_total}\n' "$url"; done >"$OUT/history-q$k.txt"
+        python3 - "$OUT/history-q$k.txt" "$WORK/history-$k.json" "$k" <<'PY' | tee -a "$OUT/history.txt" >&2
+import json, os, statistics, sys
+times = sorted(float(l) * 1000 for l in open(sys.argv[1]) if l.strip())
+body = json.load(open(sys.argv[2]))
+points = sum(len(s["points"]) for s in body["series"])
+print("history: 30 d, step 60, %s series: %d points, tier %s, %.1f MB JSON; HTTP median %.1f ms, max %.1f ms (%d runs)"
+      % (sys.argv[3], points, body["tier"], os.path.getsize(sys.argv[2]) / 1e6, statistics.median(times), times[-1], len(times)))
+PY
+      done
+      load history-on --url "$DASH_WS" -n 0 --idle 0 --duration "$DURATION" --server-pid "$DASH_PID"
+      stop_dashboard
+      DASH_ENV="HISTORY_ENABLED=false" start_dashboard history-off
+      load history-off --url "$DASH_WS" -n 0 --idle 0 --duration "$DURATION" --server-pid "$DASH_PID"
       stop_dashboard ;;
     soak) # docs/reliability.md: kato-sim, Redis and the Docker engine killed and restarted under /ws clients
       wait_quiet

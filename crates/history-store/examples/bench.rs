@@ -21,6 +21,8 @@ struct Args {
     days: i64,
     runs: usize,
     write_series: Vec<usize>,
+    /// Only fill `days` days ending now into `DIR/history.sqlite3` (for timing the dashboard's HTTP answer).
+    fill_to: Option<std::path::PathBuf>,
 }
 
 fn args() -> Args {
@@ -29,6 +31,7 @@ fn args() -> Args {
         days: 30,
         runs: 20,
         write_series: vec![100, 500],
+        fill_to: None,
     };
     let argv: Vec<String> = std::env::args().skip(1).collect();
     for pair in argv.chunks(2) {
@@ -43,6 +46,7 @@ fn args() -> Args {
                     .map(|v| v.parse().expect("--write-series A,B"))
                     .collect();
             }
+            "--fill-to" => a.fill_to = Some(value.into()),
             other => panic!("unknown argument {other}"),
         }
     }
@@ -106,11 +110,12 @@ fn mb(b: u64) -> String {
     format!("{:.1} MB", b as f64 / 1e6)
 }
 
-/// Fills `days` days with one sample per series per minute, a day per transaction, maintaining after each day.
-fn fill_minutes(store: &HistoryStore, names: &[String], days: i64) -> Duration {
+/// Fills `days` days from `t0` with one sample per series per minute, a day per transaction, maintaining after
+/// each day.
+fn fill_minutes(store: &HistoryStore, names: &[String], t0: i64, days: i64) -> Duration {
     let start = Instant::now();
     for d in 0..days {
-        let day = T0 + d * 86_400;
+        let day = t0 + d * 86_400;
         let rounds: Vec<(i64, Vec<Sample>)> = (0..1440)
             .map(|m| (day + 60 * m, round(names, day + 60 * m)))
             .collect();
@@ -185,15 +190,40 @@ fn write_cost(dir: &Path, n: usize, batch: usize) -> (f64, f64, f64, f64) {
     (per(write + maintain), per(write), per(maintain), bytes)
 }
 
+/// `--fill-to DIR`: `days` days of `series` series ending at the current minute, for the dashboard to serve.
+fn fill_to(dir: &Path, a: &Args) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let t0 = now - now % 60 - a.days * 86_400;
+    let store = HistoryStore::open_dir(dir, Settings::default()).unwrap();
+    let took = fill_minutes(&store, &names(a.series), t0, a.days);
+    store.maintain(now).unwrap();
+    let usage = store.usage().unwrap();
+    println!(
+        "filled {} d × {} series (bench.s0000 …) ending now into {} in {:.1} s: {}",
+        a.days,
+        a.series,
+        store.path().display(),
+        took.as_secs_f64(),
+        mb(usage.bytes)
+    );
+}
+
 fn main() {
     let a = args();
+    if let Some(dir) = &a.fill_to {
+        fill_to(dir, &a);
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let mut table: Vec<(String, String)> = Vec::new();
 
     // (a) + (c): `days` days of the 1-minute tier for `series` series.
     let store = HistoryStore::open(&dir.path().join("month.sqlite3"), Settings::default()).unwrap();
     let all = names(a.series);
-    let took = fill_minutes(&store, &all, a.days);
+    let took = fill_minutes(&store, &all, T0, a.days);
     table.push((
         format!(
             "fill {} d × {} series, 1 sample/min (write_many + maintain per day)",
