@@ -154,7 +154,7 @@ fn query_times(
 }
 
 /// 600 rounds at 1 s apart (10 simulated minutes) written `batch` rounds per transaction (the dashboard's recorder
-/// writes 10), maintenance every 60 rounds; returns CPU ms per round (total, write, maintain) and bytes written per
+/// writes 30), maintenance every 60 rounds; returns CPU ms per round (total, write, maintain) and bytes written per
 /// round.
 fn write_cost(dir: &Path, n: usize, batch: usize) -> (f64, f64, f64, f64) {
     // Raw kept 5 minutes, so the run also pays for deleting aged rows, as a store in its steady state does.
@@ -303,7 +303,7 @@ fn main() {
 
     // (b) CPU of writing at 1 Hz.
     for n in &a.write_series {
-        for batch in [1, 10] {
+        for batch in [1, 10, 30] {
             let (total, write, maintain, bytes) = write_cost(dir.path(), *n, batch);
             table.push((
                 format!("CPU per 1 Hz round, {n} series, {batch} round(s) per transaction (write {write:.3} ms + maintain/60 {maintain:.3} ms)"),
