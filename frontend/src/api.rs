@@ -62,6 +62,7 @@ async fn check(resp: Response) -> Result<Response, ApiError> {
         .and_then(|v| {
             v.get("detail")
                 .or_else(|| v.get("error").and_then(|e| e.get("message")))
+                .or_else(|| v.get("error"))
                 .and_then(Value::as_str)
                 .map(str::to_owned)
         })
@@ -131,6 +132,29 @@ pub async fn delete_session(id: &str, token: &str) -> Result<(), ApiError> {
 /// `GET /system/history`: `{metrics: [...], containers: [...]}` of the last minutes, oldest first.
 pub async fn system_history() -> Result<Value, ApiError> {
     get_json("/system/history").await
+}
+
+/// `GET /system/history?from&to&step&series`: buckets of the persistent history store.
+pub async fn history(query: &str) -> Result<Value, ApiError> {
+    get_json(&format!("/system/history?{query}")).await
+}
+
+/// `GET /system/history/series`: the stored series, the store's size and status.
+pub async fn history_series() -> Result<Value, ApiError> {
+    get_json("/system/history/series").await
+}
+
+/// `GET /analytics/patterns/frequency?limit=…[&processor_id=…]`: the most frequent patterns.
+pub async fn pattern_frequency(kb: Option<&str>, limit: u32) -> Result<Value, ApiError> {
+    let kb = kb
+        .map(|k| format!("&processor_id={}", encode_component(k)))
+        .unwrap_or_default();
+    get_json(&format!("/analytics/patterns/frequency?limit={limit}{kb}")).await
+}
+
+/// `GET /analytics/predictions/load`: current load, trends and a recommendation.
+pub async fn load_prediction() -> Result<Value, ApiError> {
+    get_json("/analytics/predictions/load").await
 }
 
 /// `GET /system/metrics`: KATO's raw `/metrics`, for the fallback while the socket is down.

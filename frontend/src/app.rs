@@ -12,8 +12,8 @@ use crate::pages::databases::{
     DatabasesHome, kb::KnowledgeBasesPage, mongo::MongoPage, qdrant::QdrantPage, redis::RedisPage,
 };
 use crate::pages::{
-    alerts::AlertsPage, dashboard::Dashboard, instances::InstancesPage, not_found::NotFound,
-    session_detail::SessionDetail, sessions::Sessions,
+    alerts::AlertsPage, analytics::AnalyticsPage, dashboard::Dashboard, instances::InstancesPage,
+    not_found::NotFound, session_detail::SessionDetail, sessions::Sessions,
 };
 use crate::services::{
     fallback::start_fallback, provide_clock, provide_live, provide_settings, provide_theme,
@@ -42,6 +42,7 @@ pub fn App() -> impl IntoView {
             <Shell>
                 <Routes fallback=|| view! { <NotFound/> }>
                     <Route path=path!("/") view=Dashboard/>
+                    <Route path=path!("/analytics") view=AnalyticsPage/>
                     <Route path=path!("/instances") view=InstancesPage/>
                     <Route path=path!("/sessions") view=Sessions/>
                     <Route path=path!("/sessions/:id") view=SessionDetail/>

@@ -27,6 +27,7 @@ pub enum Icon {
     Alert,
     ArrowLeft,
     Mute,
+    Chart,
 }
 
 fn paths(icon: Icon) -> &'static str {
@@ -62,6 +63,7 @@ fn paths(icon: Icon) -> &'static str {
         Icon::Server => "M4 4h16v6H4zM4 14h16v6H4zM8 7h.01M8 17h.01",
         Icon::Alert => "M12 3l10 18H2zM12 10v5M12 18h.01",
         Icon::ArrowLeft => "M19 12H5M11 6l-6 6 6 6",
+        Icon::Chart => "M4 20V4M4 20h16M8 16l4-5 3 3 5-7",
         Icon::Mute => "M6 8a6 6 0 0 1 9.5-4.9M18 8c0 7 3 8 3 8H8M10 20a2 2 0 0 0 4 0M3 3l18 18",
     }
 }

@@ -6,6 +6,7 @@ pub mod alert_history;
 pub mod cards;
 pub mod chart;
 pub mod icons;
+pub mod range_control;
 pub mod settings_dialog;
 pub mod shell;
 pub mod status;

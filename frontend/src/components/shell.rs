@@ -15,8 +15,9 @@ use super::toasts::ToastStack;
 use crate::services::{provide_ui, use_live, use_settings, use_theme};
 use crate::ws::use_topics;
 
-const NAV: [(&str, &str, Icon); 5] = [
+const NAV: [(&str, &str, Icon); 6] = [
     ("/", "Dashboard", Icon::Grid),
+    ("/analytics", "Analytics", Icon::Chart),
     ("/instances", "Instances", Icon::Server),
     ("/sessions", "Sessions", Icon::Users),
     ("/alerts", "Alerts", Icon::Bell),
@@ -26,6 +27,8 @@ const NAV: [(&str, &str, Icon); 5] = [
 fn title_of(path: &str) -> &'static str {
     if path == "/" {
         "Dashboard"
+    } else if path.starts_with("/analytics") {
+        "Analytics"
     } else if path.starts_with("/instances") {
         "Instances"
     } else if path.starts_with("/sessions/") {

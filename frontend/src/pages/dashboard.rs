@@ -1,13 +1,13 @@
-//! Dashboard: KATO's key figures, live charts of the last minutes, a card per container, the alerts firing now and
+//! Dashboard: KATO's key figures, charts over a time range (live for the last minutes, the history store beyond), a card per container, the alerts firing now and
 //! KATO's recent restarts and outages. Every figure says "—" when unknown and every dead upstream says why.
 
 use kato_dashboard_core::protocol::Topic;
 use leptos::prelude::*;
 
+use super::dashboard_charts::DashboardCharts;
 use super::dashboard_fleet::{FleetKpi, FleetPanel};
 use super::dashboard_parts::{ContainersPanel, CurrentAlerts, KatoTimelinePanel};
-use crate::components::cards::{Banner, Panel, StatCard};
-use crate::components::chart::{ChartData, ChartSeries, LineChart};
+use crate::components::cards::{Banner, StatCard};
 use crate::components::icons::Icon;
 use crate::format;
 use crate::services::{local_datetime, use_clock, use_live};
@@ -15,7 +15,6 @@ use crate::state::json::Availability;
 use crate::state::metrics::MetricsView;
 use crate::ws::{use_topics, use_ws};
 
-const WINDOWS: [(f64, &str); 3] = [(60_000.0, "1m"), (300_000.0, "5m"), (900_000.0, "15m")];
 const DASH: &str = "—";
 
 fn opt(v: Option<f64>, f: fn(f64) -> String) -> String {
@@ -36,7 +35,6 @@ pub fn Dashboard() -> impl IntoView {
     let live = use_live();
     let clock = use_clock();
     let ws = use_ws();
-    let window = RwSignal::new(300_000.0);
     let view = move || live.metrics.with(|m| m.view.clone());
     let with_view = move |f: fn(&MetricsView) -> Option<f64>| {
         live.metrics.with(|m| m.view.as_ref().and_then(f))
@@ -145,65 +143,6 @@ pub fn Dashboard() -> impl IntoView {
         },
         None => String::new(),
     };
-    let charts = move |series: Vec<ChartSeries>, y_floor: f64, fixed_max: Option<f64>| {
-        let now = clock.now();
-        ChartData {
-            series,
-            from_ms: now - window.get(),
-            to_ms: now,
-            y_floor,
-            fixed_max,
-        }
-    };
-    let cpu_chart = Signal::derive(move || {
-        let host = live.metrics.with(|m| m.cpu.since(0.0).collect());
-        let containers: Vec<(f64, f64)> =
-            live.containers.with(|c| c.cpu_total.since(0.0).collect());
-        let mut s = vec![ChartSeries {
-            name: "KATO host",
-            class: "c1",
-            points: host,
-        }];
-        if !containers.is_empty() {
-            s.push(ChartSeries {
-                name: "Containers (Σ, % of a core)",
-                class: "c2",
-                points: containers,
-            });
-        }
-        charts(s, 100.0, None)
-    });
-    let mem_chart = Signal::derive(move || {
-        let host = live.metrics.with(|m| m.memory.since(0.0).collect());
-        let containers: Vec<(f64, f64)> =
-            live.containers.with(|c| c.mem_percent.since(0.0).collect());
-        let mut s = vec![ChartSeries {
-            name: "KATO host",
-            class: "c3",
-            points: host,
-        }];
-        if !containers.is_empty() {
-            s.push(ChartSeries {
-                name: "Containers",
-                class: "c4",
-                points: containers,
-            });
-        }
-        charts(s, 100.0, Some(100.0))
-    });
-    let rps_chart = Signal::derive(move || {
-        let rps = live.metrics.with(|m| m.rps.since(0.0).collect());
-        charts(
-            vec![ChartSeries {
-                name: "Requests/s",
-                class: "c5",
-                points: rps,
-            }],
-            1.0,
-            None,
-        )
-    });
-
     view! {
         <div class="page dashboard">
             {move || view().and_then(|v| v.kato.clone()).and_then(|k| match k {
@@ -237,23 +176,7 @@ pub fn Dashboard() -> impl IntoView {
                     sub=Signal::derive(move || with_view(|v| v.max_processors).map(|m| per_worker(&format!("of {} allowed", format::int(m)))).unwrap_or_default())/>
             </div>
             <FleetPanel/>
-            <section class="charts-head">
-                <h2 class="section-title">"Last minutes"</h2>
-                <div class="segmented" role="radiogroup" aria-label="Chart window">
-                    {WINDOWS.iter().map(|(ms, label)| {
-                        let ms = *ms;
-                        view! {
-                            <button role="radio" aria-checked=move || (window.get() == ms).to_string()
-                                class:active=move || window.get() == ms on:click=move |_| window.set(ms)>{*label}</button>
-                        }
-                    }).collect_view()}
-                </div>
-            </section>
-            <div class="charts">
-                <Panel title="CPU" class="chart-card"><LineChart data=cpu_chart fmt=format::percent label="CPU usage"/></Panel>
-                <Panel title="Memory" class="chart-card"><LineChart data=mem_chart fmt=format::percent label="Memory usage"/></Panel>
-                <Panel title="Requests per second" class="chart-card"><LineChart data=rps_chart fmt=format::per_second label="Requests per second"/></Panel>
-            </div>
+            <DashboardCharts/>
             <ContainersPanel/>
             <div class="split">
                 <CurrentAlerts/>

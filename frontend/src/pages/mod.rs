@@ -2,10 +2,14 @@
 //! the not-found page.
 
 pub mod alerts;
+pub mod analytics;
+pub mod analytics_parts;
 pub mod dashboard;
+pub mod dashboard_charts;
 pub mod dashboard_fleet;
 pub mod dashboard_parts;
 pub mod databases;
+pub mod history_feed;
 pub mod instance_drawer;
 pub mod instance_row;
 pub mod instances;

@@ -56,3 +56,22 @@ pub fn local_datetime(ms: f64) -> String {
         local_time(ms)
     )
 }
+
+/// An axis label for `ms` on a chart spanning `span_ms`: `HH:MM:SS` up to 10 minutes, `HH:MM` up to a day and a
+/// half, `DD.MM HH:MM` beyond.
+pub fn axis_time(ms: f64, span_ms: f64) -> String {
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms));
+    if span_ms <= 600_000.0 {
+        local_time(ms)
+    } else if span_ms <= 129_600_000.0 {
+        format!("{:02}:{:02}", d.get_hours(), d.get_minutes())
+    } else {
+        format!(
+            "{:02}.{:02} {:02}:{:02}",
+            d.get_date(),
+            d.get_month() + 1,
+            d.get_hours(),
+            d.get_minutes()
+        )
+    }
+}

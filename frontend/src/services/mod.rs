@@ -10,7 +10,7 @@ pub mod storage;
 pub mod theme;
 pub mod ui;
 
-pub use clock::{local_datetime, local_time, now_ms, provide_clock, use_clock};
+pub use clock::{axis_time, local_datetime, local_time, now_ms, provide_clock, use_clock};
 pub use live::{Live, provide_live, use_live};
 pub use settings::{Settings, provide_settings, use_settings};
 pub use theme::{ThemeMode, provide_theme, use_theme};

@@ -162,6 +162,34 @@ pub fn geometry(
     }
 }
 
+/// Bars for bucketed counts, as one path of rectangles: each bucket `[t, t + bucket_ms)` of the window is shared by
+/// `of` series side by side, and this is series `index`. Zero and empty buckets draw nothing.
+pub fn bars(
+    points: &[(f64, f64)],
+    window: (f64, f64),
+    y_max: f64,
+    bucket_ms: f64,
+    index: usize,
+    of: usize,
+) -> String {
+    let (from_ms, to_ms) = window;
+    let span = (to_ms - from_ms).max(1.0);
+    let y_max = if y_max > 0.0 { y_max } else { 1.0 };
+    let slot = bucket_ms / span * VIEW_W;
+    let w = (slot * 0.8 / of.max(1) as f64).max(0.6);
+    let mut d = String::new();
+    for &(t, v) in points {
+        if v <= 0.0 || t + bucket_ms <= from_ms || t >= to_ms {
+            continue;
+        }
+        let x =
+            ((t - from_ms) / span * VIEW_W + slot * 0.1 + w * index as f64).clamp(0.0, VIEW_W - w);
+        let y = VIEW_H - (v / y_max).clamp(0.0, 1.0) * VIEW_H;
+        d.push_str(&format!("M{x:.1} {VIEW_H}V{y:.1}h{w:.2}V{VIEW_H}Z"));
+    }
+    d
+}
+
 /// The point nearest to the relative x position `fraction` (0..1) of the window, for the hover read-out.
 pub fn nearest(
     points: &[(f64, f64)],
@@ -259,6 +287,23 @@ mod tests {
         assert!(empty.line.is_empty() && empty.last.is_none());
         let outside = geometry(&[(-5.0, 1.0), (200.0, 1.0)], 0.0, 100.0, 1.0, 10.0);
         assert!(outside.line.is_empty());
+    }
+
+    #[test]
+    fn bars_share_a_bucket_side_by_side_and_skip_zeros() {
+        // 10 buckets of 10 ms in a 100 ms window: a slot is 60 units; two series get 24 units each.
+        let a = bars(
+            &[(0.0, 5.0), (10.0, 0.0), (50.0, 10.0)],
+            (0.0, 100.0),
+            10.0,
+            10.0,
+            0,
+            2,
+        );
+        assert_eq!(a, "M6.0 160V80.0h24.00V160ZM306.0 160V0.0h24.00V160Z");
+        let b = bars(&[(0.0, 5.0)], (0.0, 100.0), 10.0, 10.0, 1, 2);
+        assert!(b.starts_with("M30.0 160V80.0"), "{b}");
+        assert!(bars(&[(200.0, 1.0)], (0.0, 100.0), 1.0, 10.0, 0, 1).is_empty());
     }
 
     #[test]

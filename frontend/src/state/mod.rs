@@ -3,14 +3,17 @@
 //! per model and calls these reducers with what arrives.
 
 pub mod alerts;
+pub mod analytics;
 pub mod containers;
 pub mod db;
 pub mod fleet;
 pub mod fleet_rows;
 pub mod history;
+pub mod history_api;
 pub mod json;
 pub mod kb;
 pub mod metrics;
+pub mod range;
 pub mod sessions;
 pub mod timeline;
 pub mod toasts;

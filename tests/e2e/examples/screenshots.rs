@@ -3,7 +3,9 @@
 //!
 //! `cargo run -p kato-dashboard-e2e --example screenshots` (after `./dashboard.sh build`); with `-- knowledge-bases`
 //! only KATO 3.x's knowledge-base views (`shots/kb.rs`: real ClickHouse, Redis and Qdrant, no Docker needed); with
-//! `-- fleet` only the KATO fleet views (`shots/fleet.rs`: three kato-sim instances behind `KATO_API_URLS`).
+//! `-- fleet` only the KATO fleet views (`shots/fleet.rs`: three kato-sim instances behind `KATO_API_URLS`); with
+//! `-- analytics` only the history views (`shots/analytics.rs`: Analytics and the Dashboard over a range, on a
+//! seeded history store).
 
 use std::{path::PathBuf, time::Duration};
 
@@ -12,6 +14,8 @@ use kato_dashboard_e2e::{Browser, Stack, Tab, wait_for};
 use kato_dashboard_sim::{Flavour, Scenario, SimConfig};
 use kato_dashboard_testkit::{DockerDaemon, TestContainers};
 
+#[path = "shots/analytics.rs"]
+mod analytics;
 #[path = "shots/fleet.rs"]
 mod fleet;
 #[path = "../tests/fleet_support/mod.rs"]
@@ -103,6 +107,7 @@ async fn main() -> anyhow::Result<()> {
     match std::env::args().nth(1).as_deref() {
         Some("knowledge-bases") => return kb::shoot().await,
         Some("fleet") => return fleet::shoot().await,
+        Some("analytics") => return analytics::shoot().await,
         _ => {}
     }
     // Containers like a deployment's, on a real engine: KATO burning CPU, its stores idle, one stopped.
@@ -200,5 +205,6 @@ async fn main() -> anyhow::Result<()> {
     browser.close().await;
     stack.stop().await;
     fleet::shoot().await?;
+    analytics::shoot().await?;
     kb::shoot().await
 }
