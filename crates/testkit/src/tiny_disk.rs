@@ -19,9 +19,18 @@ impl TinyDisk {
             what: "a temp dir for a tmpfs".into(),
             source,
         })?;
-        let command = format!("mount -t tmpfs -o size={kib}k tmpfs {}", dir.path().display());
+        let command = format!(
+            "mount -t tmpfs -o size={kib}k tmpfs {}",
+            dir.path().display()
+        );
         let out = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={kib}k,mode=0700"), "tmpfs"])
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={kib}k,mode=0700"),
+                "tmpfs",
+            ])
             .arg(dir.path())
             .output()
             .map_err(|source| Error::Spawn {
