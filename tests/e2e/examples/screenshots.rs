@@ -4,8 +4,8 @@
 //! `cargo run -p kato-dashboard-e2e --example screenshots` (after `./dashboard.sh build`); with `-- knowledge-bases`
 //! only KATO 3.x's knowledge-base views (`shots/kb.rs`: real ClickHouse, Redis and Qdrant, no Docker needed); with
 //! `-- fleet` only the KATO fleet views (`shots/fleet.rs`: three kato-sim instances behind `KATO_API_URLS`); with
-//! `-- analytics` only the history views (`shots/analytics.rs`: Analytics and the Dashboard over a range, on a
-//! seeded history store).
+//! `-- analytics` only the history views (`shots/analytics.rs`: Analytics and the Dashboard over a range, KATO 3.x
+//! with its recorded stores, on a history store seeded with days of history).
 
 use std::{path::PathBuf, time::Duration};
 

@@ -3,9 +3,12 @@
 //! `patterns_data`, the Qdrant test server with its five collections, and the stack's own Redis loaded with the
 //! 4,008 keys KATO wrote (`tests/fixtures/kato/stores-c584167`). kato-sim runs as v3 (3.10.1) in front.
 
+use std::collections::BTreeMap;
+
 use anyhow::{Context, anyhow};
 use kato_dashboard_sim::{Flavour, SimConfig};
 use kato_dashboard_testkit::{ClickHouseServer, kato_fixtures_dir, qdrant::QdrantTestServer};
+use serde_json::Value;
 
 use crate::Stack;
 
@@ -67,4 +70,37 @@ impl Stack {
         }
         Ok(stack)
     }
+}
+
+/// The recorded sizes of every knowledge base with pattern rows: `(kb_id, rows in ClickHouse's patterns_data,
+/// fields of Redis's `<kb>:symbols:freq`)` — what the dashboard's knowledge-base sampler must record.
+pub fn recorded_sizes() -> anyhow::Result<Vec<(String, u64, u64)>> {
+    let dir = kato_fixtures_dir().join("stores-c584167");
+    let read = |name: &str| {
+        std::fs::read_to_string(dir.join(name)).with_context(|| format!("reading {name}"))
+    };
+    let mut patterns: BTreeMap<String, u64> = BTreeMap::new();
+    for line in read("clickhouse/kato.patterns_data.jsonl")?.lines() {
+        let row: Value = serde_json::from_str(line)?;
+        let kb = row["kb_id"].as_str().context("a row without kb_id")?;
+        *patterns.entry(kb.to_owned()).or_default() += 1;
+    }
+    let dump: Value = serde_json::from_str(&read("redis-keys.json")?)?;
+    let keys = dump["keys"]
+        .as_array()
+        .context("redis-keys.json has keys")?;
+    let symbols = |kb: &str| {
+        let key = format!("{kb}:symbols:freq");
+        keys.iter()
+            .find(|k| k["key"] == key.as_str())
+            .and_then(|k| k["value"].as_object())
+            .map_or(0, |h| h.len() as u64)
+    };
+    Ok(patterns
+        .into_iter()
+        .map(|(kb, n)| {
+            let s = symbols(&kb);
+            (kb, n, s)
+        })
+        .collect())
 }

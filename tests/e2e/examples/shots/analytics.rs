@@ -1,10 +1,16 @@
-//! The `screenshots` example's history views: a history store seeded with three days of a plausible KATO (load that
-//! follows the day, sessions, alerts, knowledge bases that grow, a restart), then the Analytics page (dark, light,
-//! phone width) and the Dashboard over 6 hours, against kato-sim and the real server.
+//! The `screenshots` example's history views: the Analytics page (dark, light, phone width) and the Dashboard over
+//! 6 hours, against kato-sim as KATO 3.x (steady traffic) with KATO c584167's recorded stores behind the real
+//! server (ClickHouse + Redis, `KbStores`), so the top patterns are the recorded ones and the knowledge-base
+//! sampler adds the recorded sizes as the latest points each second.
+//!
+//! The 24-hour and 7-day views need days of history, which a screenshot run cannot wait for: for the screenshots
+//! only (never in the tests, which chart what the recorder wrote), the history store is seeded with three days of
+//! a plausible KATO — load that follows the day, sessions, alerts, a restart and an outage — and the recorded
+//! knowledge bases growing to their recorded sizes, where the sampler's real points take over.
 
 use std::time::Duration;
 
-use kato_dashboard_e2e::{Browser, Stack, Tab, wait_for};
+use kato_dashboard_e2e::{Browser, KbStores, Stack, Tab, kb::recorded_sizes, wait_for};
 use kato_dashboard_history_store::{HistoryStore, Marker, Sample, SeriesKind, Settings};
 use kato_dashboard_sim::{Flavour, Scenario, SimConfig};
 
@@ -34,14 +40,20 @@ fn noise(i: i64, salt: i64) -> f64 {
     ((x.wrapping_mul(6_364_136_223_846_793_005) >> 33) % 1000) as f64 / 1000.0
 }
 
+/// Growth of a knowledge base over the seeded days, 0 at the start to 1 at the end, in steps by day (its slope
+/// `1 − cos` is 0 at night): `x` is the fraction of the days elapsed.
+fn growth(x: f64) -> f64 {
+    let turns = std::f64::consts::TAU * DAYS as f64;
+    x - (turns * x).sin() / turns
+}
+
 /// Writes `DAYS` days of one-minute rounds ending at `now` (a 40-minute outage two days ago leaves a gap) and rolls
-/// them into the tiers.
-fn seed(dir: &std::path::Path, now: i64) -> anyhow::Result<()> {
+/// them into the tiers. The knowledge bases `kbs` (`kb_id`, patterns, symbols) grow to their recorded sizes.
+fn seed(dir: &std::path::Path, now: i64, kbs: &[(String, u64, u64)]) -> anyhow::Result<()> {
     let store = HistoryStore::open_dir(dir, Settings::default())?;
     let start = now - DAYS * 86_400;
     let gap = (now - 2 * 86_400, now - 2 * 86_400 + 2_400);
     let mut rounds = Vec::new();
-    let (mut patterns, mut symbols) = (1_200.0, 310.0);
     for (i, t) in (start..now).step_by(60).enumerate() {
         let i = i as i64;
         if t >= gap.0 && t < gap.1 {
@@ -53,21 +65,33 @@ fn seed(dir: &std::path::Path, now: i64) -> anyhow::Result<()> {
         let mut s = vec![
             gauge("kato.requests_per_second", rps),
             gauge("kato.cpu_percent", 12.0 + 50.0 * busy + 8.0 * noise(i, 2)),
-            gauge("kato.memory_percent", 38.0 + 12.0 * busy + 2.0 * noise(i, 3)),
+            gauge(
+                "kato.memory_percent",
+                38.0 + 12.0 * busy + 2.0 * noise(i, 3),
+            ),
             gauge("kato.error_rate", (0.4 + 1.6 * noise(i, 4) * busy).max(0.0)),
             gauge("kato.latency_ms", 20.0 + 30.0 * busy),
             gauge("kato.up", 1.0),
-            gauge("sessions.active", (6.0 + 30.0 * busy + 4.0 * noise(i, 5)).round()),
+            gauge(
+                "sessions.active",
+                (6.0 + 30.0 * busy + 4.0 * noise(i, 5)).round(),
+            ),
             gauge("container.kato.cpu_percent", 30.0 + 90.0 * busy),
             gauge("container.kato.memory_percent", 20.0 + 5.0 * busy),
             gauge("container.kato-redis.cpu_percent", 2.0 + 3.0 * noise(i, 6)),
             gauge("container.kato-redis.memory_percent", 3.0),
         ];
         if noise(i, 7) < 0.35 + 0.4 * busy {
-            s.push(count("sessions.created", 1.0 + (3.0 * busy * noise(i, 8)).round()));
+            s.push(count(
+                "sessions.created",
+                1.0 + (3.0 * busy * noise(i, 8)).round(),
+            ));
         }
         if noise(i, 9) < 0.3 + 0.35 * busy {
-            s.push(count("sessions.ended", 1.0 + (2.0 * busy * noise(i, 10)).round()));
+            s.push(count(
+                "sessions.ended",
+                1.0 + (2.0 * busy * noise(i, 10)).round(),
+            ));
         }
         if noise(i, 11) < 0.08 {
             s.push(count("sessions.expired", 1.0));
@@ -79,12 +103,18 @@ fn seed(dir: &std::path::Path, now: i64) -> anyhow::Result<()> {
             s.push(count("alerts.fired.high_error_rate", 1.0));
         }
         if i % 5 == 0 {
-            patterns += 6.0 * busy + 2.0 * noise(i, 14);
-            symbols += 1.5 * busy * noise(i, 15);
-            s.push(gauge("kb.node-alpha.patterns", patterns));
-            s.push(gauge("kb.node-alpha.symbols", symbols));
-            s.push(gauge("kb.node-beta.patterns", patterns * 0.45));
-            s.push(gauge("kb.node-beta.symbols", symbols * 0.6));
+            let g = growth((t - start) as f64 / (now - start) as f64);
+            for (kb, patterns, symbols) in kbs {
+                let (p, y) = (*patterns as f64, *symbols as f64);
+                s.push(gauge(
+                    &format!("kb.{kb}.patterns"),
+                    (p * (0.45 + 0.55 * g)).floor(),
+                ));
+                s.push(gauge(
+                    &format!("kb.{kb}.symbols"),
+                    (y * (0.7 + 0.3 * g)).floor(),
+                ));
+            }
         }
         rounds.push((t, s));
     }
@@ -99,7 +129,12 @@ fn seed(dir: &std::path::Path, now: i64) -> anyhow::Result<()> {
         marker(gap.0, "alert", "kato_unreachable kato", "critical"),
         marker(gap.1, "kato_restart", "kato", "info"),
         marker(now - 9 * 3_600, "alert", "high_cpu kato", "warning"),
-        marker(now - 3 * 3_600 - 600, "alert", "high_error_rate kato", "warning"),
+        marker(
+            now - 3 * 3_600 - 600,
+            "alert",
+            "high_error_rate kato",
+            "warning",
+        ),
         marker(now - 75 * 60, "kato_restart", "kato", "info"),
     ])?;
     store.maintain(now)?;
@@ -130,19 +165,44 @@ async fn charts_ready(tab: &Tab) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Seeds the store, starts the stack on it, and shoots.
+/// Seeds the store, starts the stack on it with the recorded stores, and shoots.
 pub async fn shoot() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let now = chrono::Utc::now().timestamp();
-    seed(dir.path(), now)?;
+    let sizes = recorded_sizes()?;
+    seed(dir.path(), now, &sizes)?;
     let history_dir = dir.path().display().to_string();
-    let stack = Stack::start_with_env(
+    let kbs = KbStores::start()?;
+    let stack = Stack::start_with_kbs(
         SimConfig {
             scenario: Scenario::Steady,
             traffic_rate: 6.0,
-            ..SimConfig::idle(Flavour::V1)
+            ..SimConfig::idle(Flavour::V3)
         },
-        &[("HISTORY_DATA_DIR", &history_dir)],
+        &kbs,
+        &[
+            ("HISTORY_DATA_DIR", &history_dir),
+            ("HISTORY_KB_SAMPLE_SECONDS", "1"),
+        ],
+    )
+    .await?;
+    // The sampler's first round of the recorded stores (after the seeded points).
+    let url = stack.url(&format!(
+        "/api/v1/system/history?series=kb.*&from={}",
+        now + 1
+    ));
+    wait_for(
+        Duration::from_secs(30),
+        "the sampler's first round",
+        || async {
+            let body: serde_json::Value = reqwest::get(&url).await?.json().await?;
+            let sampled = body["series"].as_array().is_some_and(|s| {
+                s.len() >= 2 * sizes.len()
+                    && s.iter()
+                        .all(|s| s["points"].as_array().is_some_and(|p| !p.is_empty()))
+            });
+            Ok(sampled.then_some(()))
+        },
     )
     .await?;
     let browser = Browser::launch(1440, 900).await?;
