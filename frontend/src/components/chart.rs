@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 
 use crate::services::{axis_time, local_datetime, local_time};
-use crate::state::history::{VIEW_H, VIEW_W, bars, geometry, nearest, nice_ceiling};
+use crate::state::history::{VIEW_H, VIEW_W, bars, count_ceiling, geometry, nearest, nice_ceiling};
 use crate::state::history_api::Marker;
 use crate::state::range::{TimeRange, drag_range, fraction};
 
@@ -97,7 +97,11 @@ pub fn LineChart(
                             .map(|p| p.1)
                     })
                     .fold(0.0, f64::max);
-                nice_ceiling(max, d.y_floor)
+                if d.series.iter().any(|s| s.bars) {
+                    count_ceiling(max)
+                } else {
+                    nice_ceiling(max, d.y_floor)
+                }
             })
         })
     };

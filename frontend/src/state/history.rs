@@ -100,6 +100,12 @@ pub fn nice_ceiling(max: f64, floor: f64) -> f64 {
     10.0 * magnitude
 }
 
+/// The y ceiling of a chart of counts: a nice one that is an even whole number, so the middle grid line is a
+/// whole count too (1 → 2, 5 → 6, 25 → 26; never "0.5" printed as "0").
+pub fn count_ceiling(max: f64) -> f64 {
+    (nice_ceiling(max, 2.0) / 2.0).ceil() * 2.0
+}
+
 /// Width and height of every chart's `viewBox`.
 pub const VIEW_W: f64 = 600.0;
 /// See [`VIEW_W`].
@@ -176,14 +182,18 @@ pub fn bars(
     let span = (to_ms - from_ms).max(1.0);
     let y_max = if y_max > 0.0 { y_max } else { 1.0 };
     let slot = bucket_ms / span * VIEW_W;
-    let w = (slot * 0.8 / of.max(1) as f64).max(0.6);
+    let of = of.max(1) as f64;
+    // A window shorter than one bucket (a short zoom) must not give bars wider than the chart (and a clamp whose
+    // upper bound is below its lower one, which panics).
+    let w = (slot * 0.8 / of).max(0.6).min(VIEW_W / of);
     let mut d = String::new();
     for &(t, v) in points {
         if v <= 0.0 || t + bucket_ms <= from_ms || t >= to_ms {
             continue;
         }
-        let x =
-            ((t - from_ms) / span * VIEW_W + slot * 0.1 + w * index as f64).clamp(0.0, VIEW_W - w);
+        // The bucket's group of bars stays inside the chart; this series' bar is its `index`th.
+        let group = ((t - from_ms) / span * VIEW_W + slot * 0.1).clamp(0.0, VIEW_W - w * of);
+        let x = group + w * index as f64;
         let y = VIEW_H - (v / y_max).clamp(0.0, 1.0) * VIEW_H;
         d.push_str(&format!("M{x:.1} {VIEW_H}V{y:.1}h{w:.2}V{VIEW_H}Z"));
     }
@@ -304,6 +314,27 @@ mod tests {
         let b = bars(&[(0.0, 5.0)], (0.0, 100.0), 10.0, 10.0, 1, 2);
         assert!(b.starts_with("M30.0 160V80.0"), "{b}");
         assert!(bars(&[(200.0, 1.0)], (0.0, 100.0), 1.0, 10.0, 0, 1).is_empty());
+    }
+
+    #[test]
+    fn count_charts_have_whole_grid_lines() {
+        assert_eq!(count_ceiling(0.0), 2.0);
+        assert_eq!(count_ceiling(1.0), 2.0);
+        assert_eq!(count_ceiling(5.0), 6.0);
+        assert_eq!(count_ceiling(7.0), 10.0);
+        assert_eq!(count_ceiling(120.0), 200.0);
+    }
+
+    #[test]
+    fn a_window_shorter_than_a_bucket_keeps_bars_inside_the_chart() {
+        // A 60 s bucket in a 10 s zoom: one series' bar is the whole width, two share it; no panic.
+        let one = bars(&[(0.0, 1.0)], (20_000.0, 30_000.0), 1.0, 60_000.0, 0, 1);
+        assert_eq!(one, format!("M0.0 160V0.0h{:.2}V160Z", VIEW_W));
+        let two = bars(&[(0.0, 1.0)], (20_000.0, 30_000.0), 1.0, 60_000.0, 1, 2);
+        assert_eq!(
+            two,
+            format!("M{:.1} 160V0.0h{:.2}V160Z", VIEW_W / 2.0, VIEW_W / 2.0)
+        );
     }
 
     #[test]

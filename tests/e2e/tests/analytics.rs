@@ -222,11 +222,10 @@ async fn analytics_charts_what_kato_3x_and_its_recorded_stores_did() {
 }
 
 /// A range shorter than one count bucket (20 s, one-minute buckets): the bar of the bucket it lies in is drawn
-/// across it, and the app survives. Fails today: `state::history::bars` clamps a bar's x to `0..VIEW_W - w` and
-/// `f64::clamp` panics when the bar is wider than the chart (`w` = 0.8 × bucket / span × 600 > 600, i.e. a
-/// single-series count chart over less than 48 s) — the WASM dies with "unreachable" and the chart stays empty.
+/// across it, and the app survives. (The first version of `state::history::bars` clamped a bar's x to
+/// `0..VIEW_W - w`, and `f64::clamp` panicked once the bar was wider than the chart — a single-series count chart
+/// over less than 48 s: the WASM died with "unreachable".)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "frontend bug: bars() panics when a bucket is wider than the window (see the doc comment)"]
 async fn zooming_into_less_than_a_bucket_keeps_the_app_alive() {
     let _gate = exclusive().await;
     let stack = Stack::start().await.unwrap();
