@@ -11,7 +11,7 @@ pub(super) fn query(inner: &Inner, q: &Query) -> Result<Answer> {
     check(q)?;
     let matched = matching(inner, &q.series);
     let ids: Vec<i64> = matched.iter().map(|m| m.1).collect();
-    let tier = choose_tier(&inner.conn, &ids, q.from, q.step)?;
+    let tier = choose_tier(&inner.conn, &ids, q.from, q.to, q.step)?;
     let step = answer_step(tier, q)?;
     let mut series = Vec::with_capacity(matched.len());
     for (name, id, kind) in matched {
@@ -69,11 +69,17 @@ fn matching(inner: &Inner, patterns: &[String]) -> Vec<(String, i64, SeriesKind)
 }
 
 /// The tier allowed by the wanted step (its step not above it; the coarsest such, or the finest without a step)
-/// whose data reaches back to `from` — or to
+/// whose data reaches back to `from` (within 1 % of the range) — or to
 /// the oldest data stored, when nothing is that old (a young store: the raw seconds it has beat one hour bucket
 /// made of them); when no allowed tier reaches back that far, the finest tier that does; when none does, the one
 /// with the oldest data (finest and allowed first among equals).
-fn choose_tier(conn: &Connection, ids: &[i64], from: i64, step: Option<i64>) -> Result<Tier> {
+fn choose_tier(
+    conn: &Connection,
+    ids: &[i64],
+    from: i64,
+    to: i64,
+    step: Option<i64>,
+) -> Result<Tier> {
     let allowed = |t: Tier| step.is_none_or(|s| t.step() <= s);
     let mut oldest = [None; 3];
     for (i, tier) in Tier::ALL.into_iter().enumerate() {
@@ -83,7 +89,10 @@ fn choose_tier(conn: &Connection, ids: &[i64], from: i64, step: Option<i64>) -> 
     let data = |i: usize| oldest[..=i].iter().flatten().min().copied();
     // Nothing is older than the oldest data: asking from before it cannot be answered better by a coarser tier.
     let from = data(2).map_or(from, |first| from.max(first));
-    let covers = |i: usize| data(i).is_some_and(|d| d <= from);
+    // A tier "reaches back" when at most 1 % of the range is missing at its start: the 1-minute tier of a
+    // 30-day range whose oldest minute just aged out beats 720 hour buckets.
+    let slack = (to - from).max(0) / 100;
+    let covers = |i: usize| data(i).is_some_and(|d| d <= from + slack);
     // With a step, the coarsest tier it allows (the same buckets from fewer rows); without, the finest. Failing
     // that, any tier that covers `from` (a coarser step beats a hole).
     let order: [usize; 3] = if step.is_some() { [2, 1, 0] } else { [0, 1, 2] };

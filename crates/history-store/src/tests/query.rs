@@ -68,6 +68,28 @@ fn a_young_store_answers_a_range_older_than_its_data_from_raw_seconds() {
 }
 
 #[test]
+fn a_range_whose_first_minute_aged_out_still_reads_minutes() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path(), settings(3600, 30 * 86_400, 365 * 86_400));
+    let rounds: Vec<(i64, Vec<Sample>)> = (0..30 * 1440)
+        .map(|m| (T0 + 60 * m, vec![gauge("g", 1.0)]))
+        .collect();
+    store.write_many(&rounds).unwrap();
+    // The first two minutes are older than 30 days now, and the range starts 30 s before the oldest kept minute.
+    let now = T0 + 30 * 86_400 + 90;
+    store.maintain(now).unwrap();
+    let a = store
+        .query(&query(&["g"], now - 30 * 86_400, now, Some(60)))
+        .unwrap();
+    assert_eq!((a.tier, a.step), (Tier::Minute, 60));
+    assert!(
+        a.series[0].points.len() > 43_000,
+        "{}",
+        a.series[0].points.len()
+    );
+}
+
+#[test]
 fn the_finest_tier_covering_from_answers() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(dir.path(), settings(3600, 86_400, 365 * 86_400));
