@@ -212,6 +212,35 @@ pub async fn check(ctx: &Ctx, learned: &Learned, base: &DashboardConfig) -> Resu
         )
     };
     ctx.report.check(v, name, ok, measured);
+    // The old dashboard's Analytics reads the same patterns: every learned name with KATO's frequency.
+    let (fs, freq) = dash
+        .get(&format!(
+            "/api/v1/analytics/patterns/frequency?processor_id={kb}&limit=100"
+        ))
+        .await?;
+    let listed: BTreeMap<String, Value> = freq["patterns"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|p| Some((p["pattern"].as_str()?.to_owned(), p["frequency"].clone())))
+                .collect()
+        })
+        .unwrap_or_default();
+    let learned_freq: BTreeMap<String, Value> = expected
+        .iter()
+        .map(|(n, (_, f))| (n.clone(), f.clone()))
+        .collect();
+    ctx.report.check(
+        v,
+        "g analytics: top patterns = KATO's frequencies",
+        fs == 200 && listed == learned_freq,
+        format!(
+            "/analytics/patterns/frequency?processor_id={kb}: HTTP {fs}, {} patterns, {} as learned (total_patterns {})",
+            listed.len(),
+            if listed == learned_freq { "names and frequencies" } else { "NOT" },
+            freq["total_patterns"]
+        ),
+    );
     drop(dash);
     drop(server);
     Ok(())

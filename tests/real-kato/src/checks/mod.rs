@@ -4,6 +4,7 @@
 //! with the error, and the next check still runs.
 
 mod error_rate;
+mod history;
 mod knowledge;
 mod outage;
 mod passthrough;
@@ -208,6 +209,13 @@ pub async fn run_version(kato: Kato, settings: &Settings, report: &Report) -> Re
         v,
         "c counts = Redis",
         sessions::counts(&ctx, "after the outage"),
+    )
+    .await;
+    step(
+        report,
+        v,
+        "h the history records KATO and every session event",
+        history::check(&ctx),
     )
     .await;
     let closed = ctx.ws.closed();
