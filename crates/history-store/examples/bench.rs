@@ -138,6 +138,7 @@ fn query_times(
         step: Some(60),
         series: names.to_vec(),
         max_points: 100_000,
+        max_total_points: 0,
     };
     let mut times = Vec::with_capacity(runs);
     let mut points = 0;

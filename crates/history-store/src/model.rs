@@ -117,6 +117,9 @@ pub struct Query {
     pub series: Vec<String>,
     /// Most points per series (a query that would give more is refused with [`crate::StoreError::BadQuery`]).
     pub max_points: usize,
+    /// Most points of all the matched series together (buckets × series), checked before anything is read, so a
+    /// `prefix*` that matches hundreds of series cannot make one answer take gigabytes; 0: only `max_points`.
+    pub max_total_points: usize,
 }
 
 /// One bucket of a series.

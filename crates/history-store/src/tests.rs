@@ -51,6 +51,7 @@ fn query(series: &[&str], from: i64, to: i64, step: Option<i64>) -> Query {
         step,
         series: series.iter().map(|s| (*s).to_owned()).collect(),
         max_points: 100_000,
+        max_total_points: 0,
     }
 }
 

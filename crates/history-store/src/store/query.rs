@@ -13,6 +13,16 @@ pub(super) fn query(inner: &Inner, q: &Query) -> Result<Answer> {
     let ids: Vec<i64> = matched.iter().map(|m| m.1).collect();
     let tier = choose_tier(&inner.conn, &ids, q.from, q.to, q.step)?;
     let step = answer_step(tier, q)?;
+    let total = buckets(q.from, q.to, step).saturating_mul(matched.len() as u64);
+    if q.max_total_points > 0 && total > q.max_total_points as u64 {
+        return Err(bad(format!(
+            "{} series × {} points at step {step} s = {total} points, more than the {} one answer may hold: ask \
+             for fewer series, a shorter range or a larger step",
+            matched.len(),
+            buckets(q.from, q.to, step),
+            q.max_total_points
+        )));
+    }
     let mut series = Vec::with_capacity(matched.len());
     for (name, id, kind) in matched {
         let points = points(

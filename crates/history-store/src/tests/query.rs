@@ -169,10 +169,12 @@ fn bad_queries_are_refused() {
     store.write(T0, &[gauge("g", 1.0)]).unwrap();
     let too_many = Query {
         max_points: 10,
+        max_total_points: 0,
         ..query(&["g"], T0, T0 + 600, Some(1))
     };
     let no_points = Query {
         max_points: 0,
+        max_total_points: 0,
         ..query(&["g"], T0, T0, None)
     };
     for q in [
@@ -186,6 +188,31 @@ fn bad_queries_are_refused() {
         let e = store.query(&q).unwrap_err();
         assert!(matches!(e, StoreError::BadQuery(_)), "{q:?}: {e}");
     }
+}
+
+#[test]
+fn a_pattern_matching_many_series_is_held_to_the_total() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path(), Settings::default());
+    let round: Vec<Sample> = (0..50).map(|i| gauge(&format!("c.{i}"), 1.0)).collect();
+    store.write(T0, &round).unwrap();
+    // 50 series × 601 points: fine per series (≤ 1000), too many together (> 10,000).
+    let q = Query {
+        max_points: 1000,
+        max_total_points: 10_000,
+        ..query(&["c.*"], T0, T0 + 600, Some(1))
+    };
+    let e = store.query(&q).unwrap_err();
+    assert!(e.to_string().contains("50 series × 601 points"), "{e}");
+    let fewer = Query {
+        series: vec!["c.1*".into()],
+        ..q
+    };
+    assert_eq!(
+        store.query(&fewer).unwrap().series.len(),
+        11,
+        "c.1 and c.10…c.19"
+    );
 }
 
 #[test]

@@ -52,6 +52,8 @@ pub struct RecorderStats {
 
 /// Time between two writes of the pending rounds (a crash loses at most this; a query writes them first).
 pub const FLUSH_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+/// Range queries answered at once; more wait their turn.
+pub const QUERIES_AT_ONCE: usize = 2;
 /// Most rounds waiting for a write.
 pub const MAX_PENDING: usize = 600;
 
@@ -67,6 +69,8 @@ struct Pending {
 pub struct Recorder {
     store: Option<Arc<HistoryStore>>,
     pending: Arc<Mutex<Pending>>,
+    /// Range queries running at once (each may hold up to `MAX_TOTAL_POINTS` points in memory).
+    queries: Arc<tokio::sync::Semaphore>,
     status: Arc<Mutex<Status>>,
     /// Its counters.
     pub stats: Arc<RecorderStats>,
@@ -113,6 +117,7 @@ impl Recorder {
             })),
             stats: Arc::default(),
             pending: Arc::default(),
+            queries: Arc::new(tokio::sync::Semaphore::new(QUERIES_AT_ONCE)),
         };
         tracker.spawn(run::run(
             recorder.clone(),
@@ -134,6 +139,7 @@ impl Recorder {
             })),
             stats: Arc::default(),
             pending: Arc::default(),
+            queries: Arc::new(tokio::sync::Semaphore::new(QUERIES_AT_ONCE)),
         }
     }
 
@@ -196,7 +202,15 @@ impl Recorder {
     /// never a flush behind).
     pub async fn query(&self, q: Query) -> Result<(Answer, Vec<Marker>), ApiError> {
         self.flush().await;
+        // The permit goes into the blocking task: a client that leaves does not free it before the work is done.
+        let permit = self
+            .queries
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| ApiError::Internal(format!("history queries: {e}")))?;
         self.with_store(move |s| {
+            let _permit = permit;
             let answer = s.query(&q)?;
             let markers = s.markers(q.from, q.to, MAX_MARKERS)?;
             Ok((answer, markers))

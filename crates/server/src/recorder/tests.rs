@@ -205,6 +205,7 @@ async fn a_full_disk_is_a_status_and_recording_resumes_after_it() {
         })),
         stats: Arc::default(),
         pending: Arc::default(),
+        queries: Arc::new(tokio::sync::Semaphore::new(super::QUERIES_AT_ONCE)),
     };
     let round = |i: usize| {
         (0..200)

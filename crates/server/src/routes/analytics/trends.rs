@@ -32,6 +32,7 @@ pub(super) async fn read(
         step,
         series: series.iter().map(|s| (*s).to_owned()).collect(),
         max_points,
+        max_total_points: 0,
     };
     Ok(state.recorder.query(query).await?.0)
 }
