@@ -244,7 +244,8 @@ fn csv_answer(from: i64, to: i64, answer: &Answer) -> Result<Response, ApiError>
 /// series asked for, from the finest tier that covers the range (raw seconds, 1-minute or 1-hour buckets),
 /// `{from, to, step, tier, series: [{name, kind, points: [[t, min, avg, max, sum, n], …]}], markers: [{t, kind,
 /// label, severity}]}` — a gauge plots `avg`, a count plots `sum`; a missing bucket is a gap. `format=csv` gives
-/// `time,series,min,avg,max,sum,n`. 503 when the history cannot be read (live data is not affected).
+/// `time,series,min,avg,max,sum,n`. 422 beyond 100,000 points per series or 1,000,000 in all; 503 when the
+/// history cannot be read (live data is not affected).
 #[utoipa::path(get, path = "/system/history", tag = "history", params(HistoryQuery))]
 pub async fn history(
     State(state): State<AppState>,
