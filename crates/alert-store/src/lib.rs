@@ -41,6 +41,9 @@ pub enum StoreError {
         /// The newest stored.
         last: u64,
     },
+    /// A schema migration failed for a reason other than SQLite's own.
+    #[error("alert store: migration: {0}")]
+    Migration(String),
     /// The file was written by a newer version of the dashboard.
     #[error("alert store: schema version {found} is newer than this build knows ({known})")]
     NewerSchema {

@@ -1,13 +1,16 @@
-//! The SQLite schema, versioned with `PRAGMA user_version`: each migration runs once, in order, in a transaction.
+//! The SQLite schema, versioned with `PRAGMA user_version` (`rusqlite_migration`): each migration runs once, in
+//! order, in a transaction; a file from a newer build is refused before anything runs.
 
 use rusqlite::Connection;
+use rusqlite_migration::{M, Migrations};
 
 use crate::{Result, StoreError};
 
 /// Migrations; index + 1 is the version a file has after running it.
-const MIGRATIONS: &[&str] = &[
+const MIGRATIONS: &[M<'static>] = &[
     // 1: events for replay, history rows (each with its read flag), acknowledgements per episode, active alerts, silences, counters.
-    "CREATE TABLE events (
+    M::up(
+        "CREATE TABLE events (
          seq INTEGER PRIMARY KEY,
          at_ms INTEGER NOT NULL,
          kind TEXT NOT NULL,
@@ -55,6 +58,7 @@ const MIGRATIONS: &[&str] = &[
          value INTEGER NOT NULL
      );
      INSERT INTO meta (key, value) VALUES ('last_seq', 0);",
+    ),
 ];
 
 /// The version this build writes.
@@ -69,16 +73,19 @@ pub fn migrate(conn: &mut Connection) -> Result<()> {
             known: VERSION,
         });
     }
-    for (i, sql) in MIGRATIONS
-        .iter()
-        .enumerate()
-        .skip(usize::try_from(found).unwrap_or(0))
-    {
-        let tx = conn.transaction()?;
-        tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", i as i64 + 1)?;
-        tx.commit()?;
-        tracing::info!(version = i + 1, "alert store schema migrated");
+    Migrations::from_slice(MIGRATIONS)
+        .to_latest(conn)
+        .map_err(migration_error)?;
+    if found < VERSION {
+        tracing::info!(from = found, to = VERSION, "alert store schema migrated");
     }
     Ok(())
+}
+
+/// A failed migration: SQLite's own error when it is one, else the migration library's words.
+fn migration_error(e: rusqlite_migration::Error) -> StoreError {
+    match e {
+        rusqlite_migration::Error::RusqliteError { err, .. } => StoreError::Db(err),
+        other => StoreError::Migration(other.to_string()),
+    }
 }

@@ -30,6 +30,9 @@ pub enum StoreError {
         /// Why.
         source: std::io::Error,
     },
+    /// A schema migration failed for a reason other than SQLite's own.
+    #[error("history store: migration: {0}")]
+    Migration(String),
     /// The file was written by a newer version of the dashboard.
     #[error("history store: schema version {found} is newer than this build knows ({known})")]
     NewerSchema {

@@ -1,16 +1,19 @@
-//! The SQLite schema, versioned with `PRAGMA user_version`: each migration runs once, in order, in a transaction.
+//! The SQLite schema, versioned with `PRAGMA user_version` (`rusqlite_migration`): each migration runs once, in
+//! order, in a transaction; a file from a newer build is refused before anything runs.
 //!
 //! Tiers are `WITHOUT ROWID` tables keyed by `(series, t)`, so a series' range read, a minute's rollup and an
 //! age cut are all range operations on the primary key — none of them scans a whole table.
 
 use rusqlite::Connection;
+use rusqlite_migration::{M, Migrations};
 
 use crate::{Result, StoreError};
 
 /// Migrations; index + 1 is the version a file has after running it.
-const MIGRATIONS: &[&str] = &[
+const MIGRATIONS: &[M<'static>] = &[
     // 1: series, the three tiers, markers, watermarks.
-    "CREATE TABLE series (
+    M::up(
+        "CREATE TABLE series (
          id INTEGER PRIMARY KEY,
          name TEXT UNIQUE NOT NULL,
          kind INTEGER NOT NULL,
@@ -52,6 +55,7 @@ const MIGRATIONS: &[&str] = &[
          key TEXT PRIMARY KEY,
          value INTEGER
      );",
+    ),
 ];
 
 /// The version this build writes.
@@ -85,16 +89,19 @@ pub fn migrate(conn: &mut Connection) -> Result<()> {
             known: VERSION,
         });
     }
-    for (i, sql) in MIGRATIONS
-        .iter()
-        .enumerate()
-        .skip(usize::try_from(found).unwrap_or(0))
-    {
-        let tx = conn.transaction()?;
-        tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", i as i64 + 1)?;
-        tx.commit()?;
-        tracing::info!(version = i + 1, "history store schema migrated");
+    Migrations::from_slice(MIGRATIONS)
+        .to_latest(conn)
+        .map_err(migration_error)?;
+    if found < VERSION {
+        tracing::info!(from = found, to = VERSION, "history store schema migrated");
     }
     Ok(())
+}
+
+/// A failed migration: SQLite's own error when it is one, else the migration library's words.
+fn migration_error(e: rusqlite_migration::Error) -> StoreError {
+    match e {
+        rusqlite_migration::Error::RusqliteError { err, .. } => StoreError::Db(err),
+        other => StoreError::Migration(other.to_string()),
+    }
 }
