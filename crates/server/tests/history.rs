@@ -25,6 +25,16 @@ fn range(series: &str, back: i64) -> String {
     )
 }
 
+/// A quiet kato-sim of `flavour` on a free loopback port.
+async fn idle_kato(flavour: Flavour) -> kato_dashboard_sim::Sim {
+    kato_dashboard_sim::Sim::start(
+        kato_dashboard_sim::SimConfig::idle(flavour),
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .unwrap()
+}
+
 /// Whether the answer has points of `name`.
 fn has(body: &Value, name: &str) -> bool {
     body["series"].as_array().is_some_and(|a| {
@@ -178,12 +188,7 @@ async fn records_figures_and_session_events_and_answers_json_and_csv() {
 
 #[tokio::test]
 async fn a_restart_keeps_the_history_with_no_gap_beyond_the_downtime() {
-    let kato = kato_dashboard_sim::Sim::start(
-        kato_dashboard_sim::SimConfig::idle(Flavour::V3),
-        "127.0.0.1:0".parse().unwrap(),
-    )
-    .await
-    .unwrap();
+    let kato = idle_kato(Flavour::V3).await;
     let data = tempfile::tempdir().unwrap();
     let dir = data.path().display().to_string();
     let env = [("DATA_DIR", dir.as_str())];
@@ -227,12 +232,7 @@ async fn a_restart_keeps_the_history_with_no_gap_beyond_the_downtime() {
 
 #[tokio::test]
 async fn a_corrupt_history_file_is_set_aside_and_recording_goes_on() {
-    let kato = kato_dashboard_sim::Sim::start(
-        kato_dashboard_sim::SimConfig::idle(Flavour::V1),
-        "127.0.0.1:0".parse().unwrap(),
-    )
-    .await
-    .unwrap();
+    let kato = idle_kato(Flavour::V1).await;
     let data = tempfile::tempdir().unwrap();
     std::fs::write(
         data.path().join("history.sqlite3"),
@@ -257,12 +257,7 @@ async fn a_corrupt_history_file_is_set_aside_and_recording_goes_on() {
 
 #[tokio::test]
 async fn an_unusable_folder_leaves_live_data_serving() {
-    let kato = kato_dashboard_sim::Sim::start(
-        kato_dashboard_sim::SimConfig::idle(Flavour::V1),
-        "127.0.0.1:0".parse().unwrap(),
-    )
-    .await
-    .unwrap();
+    let kato = idle_kato(Flavour::V1).await;
     let data = tempfile::tempdir().unwrap();
     let file = data.path().join("not-a-folder");
     std::fs::write(&file, b"x").unwrap();
@@ -290,12 +285,7 @@ async fn an_unusable_folder_leaves_live_data_serving() {
 #[tokio::test]
 async fn a_full_disk_is_reported_and_live_data_keeps_flowing() {
     let disk = kato_dashboard_testkit::TinyDisk::mount(256).expect("a 256 KiB tmpfs");
-    let kato = kato_dashboard_sim::Sim::start(
-        kato_dashboard_sim::SimConfig::idle(Flavour::V1),
-        "127.0.0.1:0".parse().unwrap(),
-    )
-    .await
-    .unwrap();
+    let kato = idle_kato(Flavour::V1).await;
     let dir = disk.path().display().to_string();
     let dash = Dashboard::start(
         &kato.base_url(),
